@@ -1,0 +1,87 @@
+"""The folder form of an instance: ``instance.yaml`` plus one CSV per table."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from models.errors import InstanceError, Issue
+from models.schema import TABLES
+
+SETTINGS_FILE = "instance.yaml"
+
+
+def read_folder(path: str | Path) -> tuple[dict[str, Any], dict[str, pd.DataFrame]]:
+    """Read the raw settings mapping and the raw tables (all cells as text) of a folder.
+
+    Raises:
+        InstanceError: the folder, the settings file or a table file is missing or unreadable.
+    """
+    folder = Path(path)
+    if not folder.is_dir():
+        raise InstanceError([Issue(str(folder), "-", "is not a folder holding an instance")],
+                            source=str(folder))
+    issues: list[Issue] = []
+    settings: dict[str, Any] = {}
+    settings_path = folder / SETTINGS_FILE
+    if not settings_path.is_file():
+        issues.append(Issue(SETTINGS_FILE, "-", "file is missing"))
+    else:
+        try:
+            loaded = yaml.safe_load(settings_path.read_text(encoding="utf-8"))
+        except yaml.YAMLError as exc:
+            issues.append(Issue(SETTINGS_FILE, "-", f"is not valid YAML: {exc}"))
+        else:
+            if isinstance(loaded, dict):
+                settings = loaded
+            else:
+                issues.append(Issue(SETTINGS_FILE, "-", "must be a mapping of settings"))
+    tables: dict[str, pd.DataFrame] = {}
+    for table in TABLES.values():
+        file = folder / table.file
+        if not file.is_file():
+            issues.append(Issue(table.file, "-", "file is missing"))
+            continue
+        try:
+            tables[table.name] = pd.read_csv(
+                file, dtype=str, keep_default_na=False, skipinitialspace=True, encoding="utf-8"
+            )
+        except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+            issues.append(Issue(table.file, "-", f"cannot be read as CSV: {exc}"))
+    if issues:
+        raise InstanceError(issues, source=str(folder))
+    return settings, tables
+
+
+def write_folder(
+    settings: Mapping[str, Any], tables: Mapping[str, pd.DataFrame], path: str | Path
+) -> Path:
+    """Write an instance in folder form; contract columns first, extra columns kept after.
+
+    Written to a temporary sibling folder and renamed, so a failure leaves nothing half-written.
+    """
+    folder = Path(path)
+    staging = folder.with_name(folder.name + ".tmp-writing")
+    staging.mkdir(parents=True, exist_ok=True)
+    (staging / SETTINGS_FILE).write_text(
+        yaml.safe_dump(dict(settings), sort_keys=False, allow_unicode=True), encoding="utf-8"
+    )
+    for table in TABLES.values():
+        frame = tables[table.name]
+        ordered = [c for c in table.column_names if c in frame.columns]
+        ordered += [c for c in frame.columns if c not in ordered]
+        frame[ordered].to_csv(staging / table.file, index=False)
+    if folder.exists():
+        for old in folder.iterdir():
+            if old.name == SETTINGS_FILE or old.suffix == ".csv":
+                old.unlink()
+    else:
+        folder.mkdir(parents=True)
+    for new in staging.iterdir():
+        new.replace(folder / new.name)
+    staging.rmdir()
+    return folder

@@ -1,0 +1,111 @@
+"""The validated allocation instance: settings plus typed tables.
+
+An ``Instance`` only exists once every check has passed; nothing downstream re-validates.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from models.checks import run_checks
+from models.errors import InstanceError, Issue
+from models.folder import SETTINGS_FILE, read_folder
+from models.schema import TABLES
+from models.settings import InstanceSettings
+from models.tables import parse_table
+
+
+class Instance(BaseModel):
+    """An allocation instance that passed validation (money in million KZT, persons)."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    settings: InstanceSettings
+    regions: pd.DataFrame
+    region_years: pd.DataFrame
+    settlements: pd.DataFrame
+    standards: pd.DataFrame
+    coverage: pd.DataFrame
+    projects: pd.DataFrame
+    project_effects: pd.DataFrame
+    warnings: tuple[Issue, ...] = ()
+    """Suspicious but legal data found while loading."""
+    source: str = ""
+    """Where the instance was read from (a folder path), for messages."""
+
+    @property
+    def years(self) -> list[int]:
+        """Planning years ``T``."""
+        return list(self.settings.years)
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The seven tables by name, in contract order."""
+        return {name: getattr(self, name) for name in TABLES}
+
+    def data_hash(self) -> str:
+        """SHA-256 of the settings and tables, to tie a result to its exact input."""
+        digest = hashlib.sha256(self.settings.model_dump_json().encode())
+        for name, frame in self.tables().items():
+            digest.update(name.encode())
+            digest.update(frame.to_csv(index=False).encode())
+        return digest.hexdigest()
+
+    def settings_dict(self) -> dict[str, Any]:
+        """Settings as plain data, ready for ``instance.yaml``."""
+        return self.settings.model_dump(mode="python")
+
+
+def settings_issues(error: ValidationError) -> list[Issue]:
+    """Pydantic's errors on ``instance.yaml`` as located Issues."""
+    return [
+        Issue(SETTINGS_FILE, ".".join(str(p) for p in err["loc"]) or "-", err["msg"],
+              value=err.get("input") if not isinstance(err.get("input"), dict) else None)
+        for err in error.errors()
+    ]
+
+
+def instance_from_tables(
+    settings: Mapping[str, Any] | InstanceSettings,
+    tables: Mapping[str, pd.DataFrame],
+    source: str = "instance",
+) -> Instance:
+    """Validate settings and raw or typed tables together and build an Instance.
+
+    Raises:
+        InstanceError: with every error found (settings, cells, cross-table rules).
+    """
+    issues: list[Issue] = []
+    parsed: InstanceSettings | None = None
+    try:
+        parsed = (settings if isinstance(settings, InstanceSettings)
+                  else InstanceSettings.model_validate(dict(settings)))
+    except ValidationError as exc:
+        issues += settings_issues(exc)
+    typed: dict[str, pd.DataFrame] = {}
+    complete = True
+    for name, table in TABLES.items():
+        if name not in tables:
+            issues.append(Issue(table.file, "-", "table is missing"))
+            complete = False
+            continue
+        typed[name], found = parse_table(table, tables[name])
+        issues += found
+        complete &= not any(i.field in table.column_names and i.line is None for i in found)
+    if parsed is not None and complete:
+        issues += run_checks(typed, parsed)
+    errors = [i for i in issues if i.severity == "error"]
+    if errors or parsed is None:
+        raise InstanceError(issues, source=source)
+    return Instance(settings=parsed, warnings=tuple(issues), source=source, **typed)
+
+
+def load_instance(path: str | Path) -> Instance:
+    """Read and validate an instance folder (``instance.yaml`` + CSV tables)."""
+    settings, tables = read_folder(path)
+    return instance_from_tables(settings, tables, source=str(path))

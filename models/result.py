@@ -1,0 +1,65 @@
+"""What a solve returns: its status, quality, timings and result tables."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+import pandas as pd
+from pydantic import BaseModel, ConfigDict
+
+
+class SolveStatus(StrEnum):
+    """How a solve ended; separate from whether a plan exists (``Result.has_plan``)."""
+
+    OPTIMAL = "optimal"
+    """Proven optimal within the requested MIP gap."""
+    TIME_LIMIT = "time_limit"
+    """Time limit reached; the best plan found is returned with its proven gap."""
+    LIMIT = "limit_reached"
+    """Another HiGHS limit (iterations, nodes, memory) stopped the solve with a plan."""
+    INFEASIBLE = "infeasible"
+    """No plan satisfies every constraint."""
+    UNBOUNDED = "unbounded"
+    NO_SOLUTION = "no_solution"
+    """A limit was reached before any plan was found."""
+    ERROR = "error"
+    """HiGHS failed (model, presolve or solve error)."""
+
+
+PLAN_STATUSES = frozenset({SolveStatus.OPTIMAL, SolveStatus.TIME_LIMIT, SolveStatus.LIMIT})
+
+
+class Result(BaseModel):
+    """A solve's outcome: money in million KZT, population in persons, shares in [0, 1]."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    status: SolveStatus
+    message: str
+    """HiGHS's model status in words, and what it means for the analyst."""
+    objective: float | None = None
+    """The ``weighted`` objective of the plan, constants included."""
+    bound: float | None = None
+    """Proven lower bound on the objective (HiGHS's dual bound)."""
+    mip_gap: float | None = None
+    """Relative gap between ``objective`` and ``bound``."""
+    build_seconds: float = 0.0
+    solve_seconds: float = 0.0
+    projects: pd.DataFrame | None = None
+    region_years: pd.DataFrame | None = None
+    provision: pd.DataFrame | None = None
+    national: pd.DataFrame | None = None
+    envelope: pd.DataFrame | None = None
+    metadata: dict[str, Any] = {}
+    """Versions, input hash, model size, solver settings used."""
+
+    @property
+    def has_plan(self) -> bool:
+        """Whether a (verified) plan was found."""
+        return self.status in PLAN_STATUSES
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The result tables that exist, by name."""
+        names = ("projects", "region_years", "provision", "national", "envelope")
+        return {n: getattr(self, n) for n in names if getattr(self, n) is not None}

@@ -1,0 +1,66 @@
+"""The settings document of an instance (``instance.yaml``) and the solver options."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, PositiveFloat, PositiveInt, model_validator
+
+from models.base import NonNegative, Share, StrictModel, Year
+
+Area = Literal["urban", "rural"]
+ObjectiveMode = Literal["weighted", "lexicographic", "equity"]
+
+
+class BudgetSettings(StrictModel):
+    """The republican envelope for targeted development transfers."""
+
+    envelope: dict[Year, NonNegative]
+    """``B_t``: envelope per planning year, million KZT."""
+    carryover: bool = False
+    """May unspent envelope be spent in later years (cumulative envelope rows)."""
+
+
+class ObjectiveSettings(StrictModel):
+    """What the plan is scored on."""
+
+    mode: ObjectiveMode = "weighted"
+    """``weighted`` (v1); ``lexicographic`` and ``equity`` come with the what-if work."""
+    category_weights: dict[str, NonNegative] = Field(default_factory=dict)
+    """``W_g`` per SRS category; a category not named here has weight 1."""
+    access_weight: NonNegative = 0.01
+    """Weight of the access term (person-years of provision, averaged over the horizon)."""
+    cost_weight: NonNegative = 0.0
+    """Weight of republican money (per million KZT of targeted transfer)."""
+
+
+class SolverSettings(StrictModel):
+    """HiGHS options an analyst may set per instance (command-line flags override them)."""
+
+    time_limit: PositiveFloat = 60.0
+    """Wall-clock limit of the solve, seconds."""
+    mip_rel_gap: NonNegative = 1e-3
+    """Relative MIP gap at which HiGHS stops."""
+    threads: PositiveInt | None = None
+    """Solver threads; ``None`` lets HiGHS decide."""
+
+
+class InstanceSettings(StrictModel):
+    """Everything in ``instance.yaml``: horizon, targets, budget, objective, solver."""
+
+    name: str
+    description: str = ""
+    years: list[Year] = Field(min_length=1)
+    """``T``: consecutive planning years."""
+    targets: dict[Area, dict[Year, Share]] = Field(default_factory=dict)
+    """``target[a,t]``: provision target per area and year; a year without a value has no target."""
+    budget: BudgetSettings
+    objective: ObjectiveSettings = Field(default_factory=ObjectiveSettings)
+    solver: SolverSettings = Field(default_factory=SolverSettings)
+
+    @model_validator(mode="after")
+    def _years_consecutive(self) -> InstanceSettings:
+        expected = list(range(self.years[0], self.years[0] + len(self.years)))
+        if self.years != expected:
+            raise ValueError(f"years must be consecutive and increasing, got {self.years}")
+        return self

@@ -1,0 +1,139 @@
+"""Typed tables from raw cells: every bad cell becomes an Issue located by file, line and ID.
+
+The checks run column-wise with pandas; Python only loops over the rows that are wrong.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from models.errors import Issue
+from models.schema import Column, Table
+
+_TRUE = {"true", "1", "yes", "y", "t"}
+_FALSE = {"false", "0", "no", "n", "f"}
+_LABEL = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def csv_line(index: pd.Index) -> np.ndarray:
+    """CSV line of each row (the header is line 1), for rows read in file order."""
+    return np.asarray(index, dtype=np.int64) + 2
+
+
+def row_ids(table: Table, frame: pd.DataFrame) -> pd.Series:
+    """The key of each row as text, e.g. ``P-0132`` or ``abai/2027``."""
+    present = [c for c in table.key if c in frame.columns]
+    if not present:
+        return pd.Series([""] * len(frame), index=frame.index)
+    text = frame[present].astype(str)
+    return text.iloc[:, 0] if len(present) == 1 else text.agg("/".join, axis=1)
+
+
+def issues_where(
+    table: Table, frame: pd.DataFrame, mask: pd.Series, column: str, message: str
+) -> list[Issue]:
+    """One Issue per row where ``mask`` holds."""
+    if not mask.any():
+        return []
+    rows = frame.index[mask.to_numpy()]
+    ids = row_ids(table, frame.loc[rows])
+    values = frame.loc[rows, column] if column in frame.columns else pd.Series(None, index=rows)
+    return [
+        Issue(table.file, column, message, line=int(line), row_id=str(rid), value=value)
+        for line, rid, value in zip(csv_line(rows), ids, values, strict=True)
+    ]
+
+
+def _blank(series: pd.Series) -> pd.Series:
+    return series.isna() | (series.astype(str).str.strip() == "")
+
+
+def _parse_column(
+    table: Table, frame: pd.DataFrame, col: Column
+) -> tuple[pd.Series, list[Issue]]:
+    raw = frame[col.name]
+    blank = _blank(raw)
+    issues: list[Issue] = []
+    if col.required:
+        issues += issues_where(table, frame, blank, col.name, f"is empty; expected {_expect(col)}")
+    filled = ~blank
+    if col.kind in ("id", "str", "enum", "label"):
+        text = raw.where(filled, "" if col.default is None else str(col.default))
+        text = text.astype(str).str.strip()
+        if col.kind == "enum":
+            bad = filled & ~text.isin(col.choices)
+            issues += issues_where(table, frame, bad, col.name,
+                                  f"is not allowed; expected one of: {', '.join(col.choices)}")
+        elif col.kind == "label":
+            bad = filled & ~text.str.match(_LABEL)
+            issues += issues_where(table, frame, bad, col.name,
+                                  "is not a lower_snake_case label (e.g. social_protection)")
+        return text, issues
+    if col.kind == "bool":
+        lowered = raw.astype(str).str.strip().str.lower()
+        bad = filled & ~lowered.isin(_TRUE | _FALSE)
+        issues += issues_where(table, frame, bad, col.name,
+                               "is not a boolean; expected true or false")
+        return lowered.isin(_TRUE).where(filled, bool(col.default)), issues
+    numbers = pd.to_numeric(raw.where(filled), errors="coerce")
+    not_number = filled & numbers.isna()
+    issues += issues_where(table, frame, not_number, col.name,
+                           f"is not a number; expected {_expect(col)}")
+    ok = numbers.notna()
+    if col.kind in ("int", "year"):
+        fractional = ok & (numbers != numbers.round())
+        issues += issues_where(table, frame, fractional, col.name, "is not a whole number")
+    low = 0.0 if col.kind == "share" else col.minimum
+    if low is not None:
+        issues += issues_where(table, frame, ok & (numbers < low), col.name,
+                              f"is below {low:g}; expected {_expect(col)}")
+    if col.kind == "share":
+        issues += issues_where(table, frame, ok & (numbers > 1.0), col.name,
+                              "is above 1; expected a share in [0, 1]")
+    if col.default is not None:
+        numbers = numbers.fillna(col.default)
+    if col.kind in ("int", "year"):
+        return numbers.round().astype("Int64"), issues
+    return numbers.astype(float), issues
+
+
+def _expect(col: Column) -> str:
+    return {
+        "id": "an ID",
+        "str": "text",
+        "int": "a whole number",
+        "year": "a year",
+        "float": "a number",
+        "money": f"an amount in {col.unit or 'million KZT'}",
+        "persons": "a number of persons",
+        "share": "a share in [0, 1]",
+        "bool": "true or false",
+        "enum": f"one of: {', '.join(col.choices)}",
+        "label": "a lower_snake_case label",
+    }[col.kind]
+
+
+def parse_table(table: Table, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Issue]]:
+    """Type every contract column, keep extra columns, report every bad cell and duplicate key."""
+    frame = frame.reset_index(drop=True)
+    issues: list[Issue] = []
+    missing = [c.name for c in table.columns if c.required and c.name not in frame.columns]
+    for name in missing:
+        issues.append(Issue(table.file, name, "column is missing (required)"))
+    if missing:
+        return frame, issues
+    typed = frame.copy()
+    for col in table.columns:
+        if col.name not in typed.columns:
+            typed[col.name] = pd.Series([col.default] * len(typed), index=typed.index,
+                                        dtype=object)
+            frame = frame.assign(**{col.name: typed[col.name]})
+        typed[col.name], found = _parse_column(table, frame, col)
+        issues += found
+    duplicated = typed.duplicated(list(table.key), keep="first")
+    issues += issues_where(table, typed, duplicated, table.key[-1],
+                          f"duplicates an earlier row: {'/'.join(table.key)} must be unique")
+    return typed, issues

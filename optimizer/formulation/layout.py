@@ -1,0 +1,103 @@
+"""Column layout of the v1 model and the row block every constraint family returns.
+
+Columns, in order: ``project_start x[p,t]``, ``provision y[i,t]`` (improved pairs only),
+``region_transfer tau[r,t]``, ``region_cofinancing loc[r,t]``, ``shortfall short[q,t]``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from optimizer.index import FloatArray, IndexSets, IntArray
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where each variable family sits among the columns, and what each shortfall column is."""
+
+    n_years: int
+    n_start: int
+    n_improved: int
+    n_regions: int
+    short_group: IntArray
+    """Group (region, category, area) of each shortfall column."""
+    short_year: IntArray
+    """Year position of each shortfall column."""
+
+    @property
+    def start0(self) -> int:
+        """First ``project_start`` column."""
+        return 0
+
+    @property
+    def provision0(self) -> int:
+        """First ``provision`` column (improved pair ``i``, year ``t`` at ``i*|T| + t``)."""
+        return self.n_start
+
+    @property
+    def transfer0(self) -> int:
+        """First ``region_transfer`` column (region ``r``, year ``t`` at ``r*|T| + t``)."""
+        return self.provision0 + self.n_improved * self.n_years
+
+    @property
+    def cofinancing0(self) -> int:
+        """First ``region_cofinancing`` column."""
+        return self.transfer0 + self.n_regions * self.n_years
+
+    @property
+    def shortfall0(self) -> int:
+        """First ``shortfall`` column."""
+        return self.cofinancing0 + self.n_regions * self.n_years
+
+    @property
+    def n_cols(self) -> int:
+        """Number of columns."""
+        return self.shortfall0 + len(self.short_group)
+
+    def provision(self, improved: IntArray, year: IntArray) -> IntArray:
+        """Columns of ``y[i,t]``."""
+        return self.provision0 + improved * self.n_years + year
+
+    def transfer(self, region: IntArray, year: IntArray) -> IntArray:
+        """Columns of ``tau[r,t]``."""
+        return self.transfer0 + region * self.n_years + year
+
+    def cofinancing(self, region: IntArray, year: IntArray) -> IntArray:
+        """Columns of ``loc[r,t]``."""
+        return self.cofinancing0 + region * self.n_years + year
+
+
+def make_layout(index: IndexSets) -> Layout:
+    """Shortfall columns exist for groups with persons and years with a target."""
+    area_target = index.target[index.group_area]  # (groups, years)
+    has = (index.group_den > 0)[:, None] & ~np.isnan(area_target)
+    group, year = np.nonzero(has)
+    return Layout(
+        n_years=index.n_years,
+        n_start=len(index.start_project),
+        n_improved=len(index.improved_pairs),
+        n_regions=index.n_regions,
+        short_group=group,
+        short_year=year,
+    )
+
+
+@dataclass(frozen=True)
+class Block:
+    """The rows of one constraint family: ``lower <= A_block @ v <= upper``, as COO triplets."""
+
+    name: str
+    row: IntArray
+    """Row within the block of each nonzero."""
+    col: IntArray
+    val: FloatArray
+    lower: FloatArray
+    upper: FloatArray
+
+    @property
+    def n_rows(self) -> int:
+        """Rows in the block."""
+        return len(self.lower)
+

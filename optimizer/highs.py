@@ -1,0 +1,160 @@
+"""Hand the array-built model to HiGHS in one call and map every model status explicitly."""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import sys
+import time
+from dataclasses import dataclass
+
+import highspy
+import numpy as np
+
+from models.result import SolveStatus
+from optimizer.formulation import Formulation
+
+log = logging.getLogger(__name__)
+
+_MS = highspy.HighsModelStatus
+_LIMITS = {_MS.kIterationLimit, _MS.kSolutionLimit, _MS.kInterrupt, _MS.kHighsInterrupt,
+           _MS.kObjectiveBound, _MS.kObjectiveTarget, _MS.kMemoryLimit}
+_ERRORS = {_MS.kNotset, _MS.kLoadError, _MS.kModelError, _MS.kPresolveError, _MS.kSolveError,
+           _MS.kPostsolveError, _MS.kUnknown}
+
+
+@dataclass(frozen=True)
+class HighsOptions:
+    """HiGHS settings of one solve."""
+
+    time_limit: float = 60.0
+    mip_rel_gap: float = 1e-3
+    threads: int | None = None
+    relax_integrality: bool = False
+    log_to_console: bool = False
+    random_seed: int = 0
+
+
+@dataclass(frozen=True)
+class HighsOutcome:
+    """What HiGHS returned, already mapped to srsopt's status."""
+
+    status: SolveStatus
+    model_status: str
+    values: np.ndarray | None
+    row_duals: np.ndarray | None
+    objective: float | None
+    bound: float | None
+    gap: float | None
+    seconds: float
+    nodes: int
+
+
+def to_highs_lp(form: Formulation, relax_integrality: bool = False) -> highspy.HighsLp:
+    """The whole model as a ``HighsLp`` (column-wise matrix), built without Python loops."""
+    lp = highspy.HighsLp()
+    n_rows, n_cols = form.shape
+    lp.num_col_, lp.num_row_ = n_cols, n_rows
+    cols = form.columns
+    lp.col_cost_, lp.col_lower_, lp.col_upper_ = cols.cost, cols.lower, cols.upper
+    lp.row_lower_, lp.row_upper_ = form.row_lower, form.row_upper
+    lp.offset_ = cols.offset
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = form.matrix.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = form.matrix.indices.astype(np.int32)
+    lp.a_matrix_.value_ = form.matrix.data
+    lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = n_cols, n_rows
+    if not relax_integrality and cols.integer.any():
+        kind = np.where(cols.integer, highspy.HighsVarType.kInteger,
+                        highspy.HighsVarType.kContinuous)
+        lp.integrality_ = list(kind)
+    return lp
+
+
+def new_highs() -> highspy.Highs:
+    """A silent HiGHS object; the licence banner HiGHS prints on first use goes to /dev/null.
+
+    The banner is written by C++ straight to file descriptor 1, so it would otherwise break
+    machine-readable output (``--json``) on stdout.
+    """
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 1)
+            h = highspy.Highs()
+            h.setOptionValue("output_flag", False)
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+    return h
+
+
+def make_highs(form: Formulation, options: HighsOptions) -> highspy.Highs:
+    """A HiGHS object holding the model, with srsopt's options set."""
+    h = new_highs()
+    h.setOptionValue("output_flag", options.log_to_console)
+    h.setOptionValue("time_limit", float(options.time_limit))
+    h.setOptionValue("mip_rel_gap", float(options.mip_rel_gap))
+    h.setOptionValue("random_seed", int(options.random_seed))
+    if options.threads is not None:
+        h.setOptionValue("threads", int(options.threads))
+    status = h.passModel(to_highs_lp(form, options.relax_integrality))
+    if status == highspy.HighsStatus.kError:
+        raise RuntimeError("HiGHS rejected the model (passModel returned an error)")
+    return h
+
+
+def map_status(model_status: highspy.HighsModelStatus, has_solution: bool) -> SolveStatus:
+    """Srsopt's status from HiGHS's model status: HiGHS's run() says ``ok`` even when infeasible."""
+    if model_status == _MS.kOptimal:
+        return SolveStatus.OPTIMAL
+    if model_status == _MS.kInfeasible:
+        return SolveStatus.INFEASIBLE
+    if model_status == _MS.kUnbounded:
+        return SolveStatus.UNBOUNDED
+    if model_status == _MS.kTimeLimit:
+        return SolveStatus.TIME_LIMIT if has_solution else SolveStatus.NO_SOLUTION
+    if model_status in _LIMITS:
+        return SolveStatus.LIMIT if has_solution else SolveStatus.NO_SOLUTION
+    if model_status == _MS.kModelEmpty:
+        return SolveStatus.OPTIMAL
+    if model_status in _ERRORS:
+        return SolveStatus.ERROR
+    raise ValueError(f"unmapped HiGHS model status {model_status}")  # kUnboundedOrInfeasible
+
+
+def run(h: highspy.Highs) -> HighsOutcome:
+    """Solve the model held by ``h`` and read status, values, duals, bound and gap."""
+    started = time.perf_counter()
+    h.run()
+    model_status = h.getModelStatus()
+    if model_status == _MS.kUnboundedOrInfeasible:
+        # presolve could not tell; without presolve HiGHS decides which
+        h.setOptionValue("presolve", "off")
+        h.run()
+        model_status = h.getModelStatus()
+    seconds = time.perf_counter() - started
+    info = h.getInfo()
+    has_solution = info.primal_solution_status == highspy.SolutionStatus.kSolutionStatusFeasible
+    status = map_status(model_status, has_solution)
+    is_mip = info.mip_node_count >= 0 and h.getLp().integrality_ != []
+    values = duals = None
+    objective = bound = gap = None
+    if has_solution and status in (SolveStatus.OPTIMAL, SolveStatus.TIME_LIMIT,
+                                   SolveStatus.LIMIT):
+        solution = h.getSolution()
+        values = np.asarray(solution.col_value)
+        if solution.dual_valid:
+            duals = np.asarray(solution.row_dual)
+        objective = info.objective_function_value
+        bound = info.mip_dual_bound if is_mip else objective
+        gap = info.mip_gap if is_mip else 0.0
+        if gap is not None and not math.isfinite(gap):
+            gap = None
+    log.info("HiGHS: %s in %.2f s (objective %s, gap %s)", h.modelStatusToString(model_status),
+             seconds, objective, gap)
+    return HighsOutcome(status=status, model_status=h.modelStatusToString(model_status),
+                        values=values, row_duals=duals, objective=objective, bound=bound,
+                        gap=gap, seconds=seconds, nodes=max(int(info.mip_node_count), 0))
