@@ -1,0 +1,176 @@
+"""``srsopt``: a thin command-line shell over the Python API (typer + rich)."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from models.errors import InstanceError, Issue
+from models.instance import Instance, load_instance
+from models.result import Result, SolveStatus
+from optimizer.results_io import national_at_targets, worst_regions, write_results
+from optimizer.solve import solve as solve_instance
+from optimizer.verify import VerificationError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Budget allocation for Kazakhstan's System of Regional Standards.")
+console = Console()
+errors = Console(stderr=True)
+
+
+class Exit:
+    """Exit codes a calling program can act on."""
+
+    OK = 0
+    INVALID_INPUT = 2
+    INFEASIBLE = 3
+    NO_PLAN = 4
+    VERIFICATION_FAILED = 5
+
+
+def _print_issues(issues: list[Issue], title: str, style: str, limit: int = 200) -> None:
+    errors.print(f"[{style}]{title}[/]")
+    for issue in issues[:limit]:
+        errors.print(f"  - {issue}", markup=False, highlight=False)
+    if len(issues) > limit:
+        errors.print(f"  ... and {len(issues) - limit} more")
+
+
+def _load(path: Path) -> Instance:
+    try:
+        instance = load_instance(path)
+    except InstanceError as exc:
+        _print_issues(exc.issues, f"{exc.source}: {len(exc.issues)} error(s)", "bold red")
+        if exc.warnings:
+            _print_issues(exc.warnings, f"{len(exc.warnings)} warning(s)", "yellow")
+        raise typer.Exit(Exit.INVALID_INPUT) from None
+    if instance.warnings:
+        _print_issues(list(instance.warnings), f"{len(instance.warnings)} warning(s)", "yellow",
+                      limit=10)
+    return instance
+
+
+@app.command()
+def validate(path: Annotated[Path, typer.Argument(help="Instance folder.")]) -> None:
+    """Check an instance and list every problem, each with its file, line, ID and field."""
+    instance = _load(path)
+    console.print(f"[green]valid[/]: {instance.settings.name} — {len(instance.regions)} regions, "
+                  f"{len(instance.settlements):,} settlements, {len(instance.projects):,} "
+                  f"projects, years {instance.years[0]}–{instance.years[-1]}")
+
+
+@app.command()
+def solve(
+    path: Annotated[Path, typer.Argument(help="Instance folder.")],
+    out: Annotated[Path, typer.Option(help="Folder for summary.json and CSV tables.")] = Path(
+        "results"),
+    time_limit: Annotated[float | None, typer.Option(help="Seconds (overrides instance).")] = None,
+    gap: Annotated[float | None, typer.Option(help="Relative MIP gap to stop at.")] = None,
+    threads: Annotated[int | None, typer.Option(help="HiGHS threads.")] = None,
+    log: Annotated[bool, typer.Option(help="Show the HiGHS log.")] = False,
+) -> None:
+    """Solve an instance, print a summary and write DIR/summary.json plus CSV tables."""
+    logging.basicConfig(level=logging.INFO if log else logging.WARNING,
+                        format="%(asctime)s %(name)s: %(message)s")
+    instance = _load(path)
+    try:
+        with console.status(f"solving {instance.settings.name} with HiGHS…"):
+            result = solve_instance(instance, time_limit=time_limit, mip_rel_gap=gap,
+                                    threads=threads, log_to_console=log)
+    except VerificationError as exc:
+        errors.print(f"[bold red]{exc}[/]")
+        raise typer.Exit(Exit.VERIFICATION_FAILED) from None
+    write_results(result, out)
+    print_summary(instance, result)
+    console.print(f"results written to [bold]{out}[/]")
+    if result.status == SolveStatus.INFEASIBLE:
+        raise typer.Exit(Exit.INFEASIBLE)
+    if not result.has_plan:
+        raise typer.Exit(Exit.NO_PLAN)
+
+
+@app.command()
+def generate(
+    out: Annotated[Path, typer.Argument(help="Folder to write the instance to.")],
+    settlements: Annotated[int, typer.Option(help="Number of settlements.")] = 200,
+    projects: Annotated[int, typer.Option(help="Number of candidate projects.")] = 400,
+    seed: Annotated[int, typer.Option(help="Random seed (same seed, same instance).")] = 0,
+) -> None:
+    """Write a synthetic instance (folder form) of any size; labelled synthetic."""
+    from models.folder import write_folder
+    from models.synthetic import generate_tables
+
+    settings, tables = generate_tables(settlements, projects, seed)
+    write_folder(settings, tables, out)
+    console.print(f"wrote synthetic instance to [bold]{out}[/]: {settlements:,} settlements, "
+                  f"{projects:,} projects, seed {seed}")
+
+
+def _pct(value: float | None) -> str:
+    return "–" if value is None or value != value else f"{100 * value:.1f}%"
+
+
+def print_summary(instance: Instance, result: Result) -> None:
+    """The at-a-glance summary: status, targets, money per year, worst regions."""
+    colour = {"optimal": "green", "time_limit": "yellow", "limit_reached": "yellow"}.get(
+        result.status.value, "red")
+    gap = "–" if result.mip_gap is None else f"{100 * result.mip_gap:.2f}%"
+    console.print(f"\n[bold]{instance.settings.name}[/]  status [{colour}]{result.status.value}"
+                  f"[/]  gap {gap}  build {result.build_seconds:.2f} s  solve "
+                  f"{result.solve_seconds:.2f} s")
+    console.print(f"  {result.message}", markup=False)
+    if not result.has_plan:
+        return
+    console.print(f"  objective {result.objective:,.2f} (bound {result.bound:,.2f})")
+
+    nat = Table(title="National provision, last year (share of residents served)")
+    for column in ("category", "area", "baseline", "plan", "target", "shortfall (persons)"):
+        nat.add_column(column, justify="left" if column in ("category", "area") else "right")
+    for row in national_at_targets(result).itertuples():
+        short = "–" if row.shortfall != row.shortfall else f"{row.shortfall:,.0f}"
+        nat.add_row(row.category, row.area, _pct(row.baseline), _pct(row.provision),
+                    _pct(row.target), short)
+    console.print(nat)
+
+    money = Table(title="Money per year (million KZT)")
+    for column in ("year", "envelope", "transfer", "used", "co-financing", "new opex",
+                   "LP value of 1 mn KZT"):
+        money.add_column(column, justify="right")
+    per_year = result.region_years.groupby("year")[["cofinancing", "new_opex"]].sum()
+    for row in result.envelope.itertuples():
+        marginal = getattr(row, "lp_marginal_value", float("nan"))
+        money.add_row(str(row.year), f"{row.envelope:,.0f}", f"{row.transfer:,.0f}",
+                      _pct(row.transfer / row.envelope if row.envelope else 0.0),
+                      f"{per_year.loc[row.year, 'cofinancing']:,.0f}",
+                      f"{per_year.loc[row.year, 'new_opex']:,.0f}",
+                      "–" if marginal != marginal else f"{-marginal:,.3f}")
+    console.print(money)
+
+    worst = worst_regions(result)
+    if not worst.empty:
+        table = Table(title="Largest remaining shortfall (last target year)")
+        for column in ("region", "shortfall (persons)", "baseline", "plan"):
+            table.add_column(column, justify="left" if column == "region" else "right")
+        for row in worst.itertuples():
+            table.add_row(row.region_id, f"{row.shortfall:,.0f}", _pct(row.baseline),
+                          _pct(row.provision))
+        console.print(table)
+    funded = result.projects[result.projects["funded"] > 1e-9]
+    console.print(f"  {len(funded):,} of {len(result.projects):,} projects funded, capex "
+                  f"{funded['funded_capex'].sum():,.0f} million KZT; republican transfers "
+                  f"{result.region_years['transfer'].sum():,.0f} million KZT")
+
+
+def main() -> None:  # pragma: no cover - console entry for `python -m optimizer.cli`
+    """Run the app."""
+    sys.exit(app())
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,111 @@
+"""A solve's results on disk: ``summary.json`` plus one CSV per result table."""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from models.result import Result
+
+UNITS = {
+    "money": "million KZT",
+    "population": "persons",
+    "provision": "share of residents served, 0..1",
+    "lp_marginal_value": "objective units per million KZT of envelope (LP relaxation estimate)",
+}
+
+
+def _clean(value: Any) -> Any:
+    """JSON-safe scalars: NaN and infinities become null."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    if hasattr(value, "item"):
+        return _clean(value.item())
+    return value
+
+
+def summary(result: Result) -> dict[str, Any]:
+    """What a person or a program reads first: status, quality, money, targets, worst regions."""
+    out: dict[str, Any] = {
+        "status": result.status.value,
+        "message": result.message,
+        "objective": result.objective,
+        "bound": result.bound,
+        "mip_gap": result.mip_gap,
+        "build_seconds": round(result.build_seconds, 4),
+        "solve_seconds": round(result.solve_seconds, 4),
+        "units": UNITS,
+        **{k: result.metadata.get(k) for k in ("srsopt_version", "highs_version", "input_hash",
+                                               "instance")},
+        "model": {k: result.metadata.get(k) for k in ("rows", "columns", "nonzeros",
+                                                      "integer_columns", "nodes",
+                                                      "highs_model_status")},
+        "settings": {k: result.metadata.get(k) for k in ("time_limit", "mip_rel_gap", "threads")},
+    }
+    if not result.has_plan:
+        return _clean(out)
+    money = result.region_years
+    projects = result.projects
+    out["total_transfer"] = float(money["transfer"].sum())
+    out["total_cofinancing"] = float(money["cofinancing"].sum())
+    out["funded_projects"] = int((projects["funded"] > 1e-9).sum())
+    out["funded_capex"] = float(projects["funded_capex"].sum())
+    out["per_year"] = (money.groupby("year", as_index=False)[
+        ["transfer", "cofinancing", "new_opex"]].sum()
+        .merge(result.envelope.drop(columns="transfer"), on="year", how="left")
+        .to_dict(orient="records"))
+    out["national"] = national_at_targets(result).to_dict(orient="records")
+    out["worst_regions"] = worst_regions(result).to_dict(orient="records")
+    return _clean(out)
+
+
+def national_at_targets(result: Result) -> pd.DataFrame:
+    """National provision per category and area in the last year: baseline, plan, target."""
+    nat = result.national
+    last = nat[nat["year"] == nat["year"].max()]
+    return last[["category", "area", "persons", "baseline", "provision", "target",
+                 "shortfall"]].reset_index(drop=True)
+
+
+def worst_regions(result: Result, count: int = 5) -> pd.DataFrame:
+    """Regions with the largest remaining shortfall (persons) in the last target year."""
+    prov = result.provision.dropna(subset=["shortfall"])
+    if prov.empty:
+        return pd.DataFrame(columns=["region_id", "shortfall", "baseline", "provision"])
+    last = prov[prov["year"] == prov["year"].max()]
+    per = last.groupby("region_id").agg(
+        shortfall=("shortfall", "sum"), persons=("persons", "sum"),
+        baseline_served=("baseline_served", "sum"), served=("served", "sum"))
+    per["baseline"] = per["baseline_served"] / per["persons"]
+    per["provision"] = per["served"] / per["persons"]
+    per = per.sort_values(["shortfall", "provision"], ascending=[False, True]).head(count)
+    return per[["shortfall", "baseline", "provision"]].reset_index()
+
+
+def write_results(result: Result, out: str | Path) -> Path:
+    """Write ``summary.json`` and the result tables as CSV into ``out``.
+
+    Written into a staging folder and moved in place, so a failed write leaves nothing partial.
+    """
+    folder = Path(out)
+    staging = folder.with_name(folder.name + ".tmp-writing")
+    if staging.exists():
+        shutil.rmtree(staging)
+    staging.mkdir(parents=True)
+    (staging / "summary.json").write_text(json.dumps(summary(result), indent=2) + "\n",
+                                          encoding="utf-8")
+    for name, table in result.tables().items():
+        table.to_csv(staging / f"{name}.csv", index=False)
+    if folder.exists():
+        shutil.rmtree(folder)
+    staging.rename(folder)
+    return folder
