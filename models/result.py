@@ -47,6 +47,8 @@ class Result(BaseModel):
     build_seconds: float = 0.0
     solve_seconds: float = 0.0
     projects: pd.DataFrame | None = None
+    starts: pd.DataFrame | None = None
+    """Every start year of a funded project with the share started (divisible may split)."""
     region_years: pd.DataFrame | None = None
     provision: pd.DataFrame | None = None
     national: pd.DataFrame | None = None
@@ -61,5 +63,5 @@ class Result(BaseModel):
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The result tables that exist, by name."""
-        names = ("projects", "region_years", "provision", "national", "envelope")
+        names = ("projects", "starts", "region_years", "provision", "national", "envelope")
         return {n: getattr(self, n) for n in names if getattr(self, n) is not None}

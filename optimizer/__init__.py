@@ -10,7 +10,7 @@ The Python API for budget-planning workflows::
 
 from models.instance import Instance, instance_from_tables, load_instance
 from models.result import Result, SolveStatus
-from optimizer.solve import solve
+from optimizer.pipeline import solve
 from optimizer.verify import VerificationError, verify
 
 

@@ -85,10 +85,13 @@ def project_table(instance: Instance, index: IndexSets, form: Formulation, plan:
     x = plan.values[: form.layout.n_start]
     funded = np.bincount(index.start_project, weights=x, minlength=len(index.project_ids))
     on = x > 1e-9
+    # starts are in year order within a project; fancy assignment keeps the last write, so
+    # writing in reverse order leaves the first start year and in order the last one
     first_on = np.full(len(index.project_ids), -1)
-    # starts are in year order within a project: the first nonzero start is the start year
-    order = np.flatnonzero(on)[::-1]
-    first_on[index.start_project[order]] = index.start_year[order]
+    last_on = np.full(len(index.project_ids), -1)
+    order = np.flatnonzero(on)
+    first_on[index.start_project[order[::-1]]] = index.start_year[order[::-1]]
+    last_on[index.start_project[order]] = index.start_year[order]
     projects = instance.projects
     settlements = instance.settlements.set_index("settlement_id")["region_id"]
     table = pd.DataFrame({
@@ -104,18 +107,31 @@ def project_table(instance: Instance, index: IndexSets, form: Formulation, plan:
     share[active] = funded[pos[active]]
     start = np.full(len(projects), -1)
     start[active] = first_on[pos[active]]
+    last = np.full(len(projects), -1)
+    last[active] = last_on[pos[active]]
     has = start >= 0
     year0 = int(index.years[0])
     table["funded"] = np.round(share, 9)
     table["start_year"] = pd.array(np.where(has, start + year0, 0), dtype="Int64")
     table.loc[~has, "start_year"] = pd.NA
-    completion = start + projects["duration"].to_numpy(np.int64) - 1 + year0
+    completion = last + projects["duration"].to_numpy(np.int64) - 1 + year0
     table["completion_year"] = pd.array(np.where(has, completion, 0), dtype="Int64")
     table.loc[~has, "completion_year"] = pd.NA
     table["capex"] = projects["capex"].to_numpy(float)
     table["funded_capex"] = table["capex"] * table["funded"]
     table["opex"] = projects["opex"].to_numpy(float)
     return table
+
+
+def start_table(index: IndexSets, form: Formulation, plan: Plan) -> pd.DataFrame:
+    """Every start with a positive share: project_id, start_year, share (1 unless divisible)."""
+    x = plan.values[: form.layout.n_start]
+    on = np.flatnonzero(x > 1e-9)
+    return pd.DataFrame({
+        "project_id": index.project_ids[index.start_project[on]],
+        "start_year": index.years[index.start_year[on]],
+        "share": x[on],
+    })
 
 
 def region_year_table(instance: Instance, index: IndexSets, form: Formulation, plan: Plan

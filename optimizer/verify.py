@@ -46,27 +46,34 @@ def _applicable(instance: Instance) -> pd.DataFrame:
                   "c0"]]
 
 
-def _project_years(instance: Instance, plan: pd.DataFrame) -> pd.DataFrame:
-    """One row per funded project and planning year with its spend, opex and done share."""
+def _project_years(instance: Instance, starts: pd.DataFrame) -> pd.DataFrame:
+    """One row per start and planning year with its spend, opex and done share.
+
+    ``starts`` has one row per (project_id, start_year) with the ``share`` started that year;
+    costs and durations come from the raw projects table, regions from settlements.
+    """
     years = pd.DataFrame({"year": instance.years})
-    p = plan.merge(instance.projects[["project_id", "duration"]], on="project_id")
-    p = p[p["funded"] > 0].merge(years, how="cross")
+    raw = instance.projects[["project_id", "settlement_id", "capex", "opex", "duration"]]
+    p = starts.merge(raw, on="project_id").merge(
+        instance.settlements[["settlement_id", "region_id"]], on="settlement_id")
+    p = p[p["share"] > 0].merge(years, how="cross")
     start = p["start_year"].astype(float)
-    end = start + p["duration"] - 1
+    end = start + p["duration"].astype(float) - 1
     building = (p["year"] >= start) & (p["year"] <= end)
-    p["spend"] = np.where(building, p["capex"] / p["duration"], 0.0) * p["funded"]
-    p["opex_paid"] = np.where(p["year"] > end, p["opex"], 0.0) * p["funded"]
-    p["done"] = np.where(p["year"] >= end, p["funded"], 0.0)
+    p["spend"] = np.where(building, p["capex"] / p["duration"].astype(float), 0.0) * p["share"]
+    p["opex_paid"] = np.where(p["year"] > end, p["opex"], 0.0) * p["share"]
+    p["done"] = np.where(p["year"] >= end, p["share"], 0.0)
     return p
 
 
-def recompute_provision(instance: Instance, plan: pd.DataFrame) -> pd.DataFrame:
+def recompute_provision(instance: Instance, starts: pd.DataFrame) -> pd.DataFrame:
     """Provision of every applicable pair at the end of each year under the plan."""
     pairs = _applicable(instance)
     effects = instance.project_effects.merge(
         pairs[["settlement_id", "standard_id", "c0"]], on=["settlement_id", "standard_id"])
     effects["gain"] = (effects["level"] - effects["c0"]).clip(lower=0.0)
-    done = _project_years(instance, plan)[["project_id", "year", "done"]]
+    done = (_project_years(instance, starts).groupby(["project_id", "year"], as_index=False)
+            ["done"].sum())
     gains = effects.merge(done, on="project_id")
     gains["gain"] *= gains["done"]
     gained = gains.groupby(["settlement_id", "standard_id", "year"], as_index=False)["gain"].sum()
@@ -76,11 +83,12 @@ def recompute_provision(instance: Instance, plan: pd.DataFrame) -> pd.DataFrame:
     return out.drop(columns="gain")
 
 
-def recompute_objective(instance: Instance, plan: pd.DataFrame, transfer_total: float) -> float:
+def recompute_objective(instance: Instance, starts: pd.DataFrame, transfer_total: float
+                        ) -> float:
     """The ``weighted`` objective from raw tables: shortfall - access + cost, constants included."""
     s = instance.settings
     weights = s.objective.category_weights
-    prov = recompute_provision(instance, plan)
+    prov = recompute_provision(instance, starts)
     prov["w"] = prov["category"].map(lambda g: weights.get(g, 1.0))
     access = float((prov["w"] * prov["population"] * prov["provision"]).sum()) / len(s.years)
     prov["served"] = prov["population"] * prov["provision"]
@@ -95,28 +103,44 @@ def recompute_objective(instance: Instance, plan: pd.DataFrame, transfer_total: 
             + s.objective.cost_weight * transfer_total)
 
 
+def _check_starts(instance: Instance, starts: pd.DataFrame, first: int, last: int
+                  ) -> list[str]:
+    """Start shares in [0, 1], whole for indivisible projects, inside windows, one in total."""
+    raw = instance.projects[["project_id", "earliest_start", "latest_start", "status",
+                             "divisible"]]
+    p = starts.merge(raw, on="project_id", how="left")
+    out: list[str] = []
+    if p["status"].isna().any():
+        out.append("a start names a project that does not exist")
+    if ((p["share"] < -FEAS_TOL) | (p["share"] > 1 + FEAS_TOL)).any():
+        out.append("a start share is outside [0, 1]")
+    whole = (p["share"] - p["share"].round()).abs() <= FEAS_TOL
+    out += [f"indivisible project {r} is started in part" for r in
+            p.loc[~p["divisible"].astype(bool) & ~whole, "project_id"]]
+    lo = p["earliest_start"].fillna(first).clip(lower=first)
+    hi = p["latest_start"].fillna(last).clip(upper=last)
+    year = p["start_year"].astype(float)
+    out += [f"project {r} starts outside its window" for r in
+            p.loc[(year < lo) | (year > hi), "project_id"]]
+    total = p.groupby("project_id")["share"].sum().reindex(raw["project_id"], fill_value=0.0)
+    status = raw.set_index("project_id")["status"]
+    out += [f"project {r} is started more than once" for r in total.index[total > 1 + FEAS_TOL]]
+    out += [f"committed project {r} is funded {total[r]:.3f}" for r in
+            total.index[(status == "committed") & (total < 1 - FEAS_TOL)]]
+    out += [f"excluded project {r} is funded" for r in
+            total.index[(status == "excluded") & (total > FEAS_TOL)]]
+    return out
+
+
 def check_plan(instance: Instance, result: Result) -> list[str]:
     """Every violated rule of the plan in ``result``, in words (empty when the plan is valid)."""
     violations: list[str] = []
-    plan = result.projects
+    starts = result.starts
     money = result.region_years[["region_id", "year", "transfer", "cofinancing", "new_opex"]]
     s = instance.settings
     first, last = s.years[0], s.years[-1]
-    p = plan.merge(instance.projects[["project_id", "earliest_start", "latest_start"]],
-                   on="project_id")
-    funded = p["funded"] > FEAS_TOL
-    if ((p["funded"] < -FEAS_TOL) | (p["funded"] > 1 + FEAS_TOL)).any():
-        violations.append("a project's funded share is outside [0, 1]")
-    lo = p["earliest_start"].fillna(first).clip(lower=first)
-    hi = p["latest_start"].fillna(last).clip(upper=last)
-    outside = funded & ((p["start_year"].astype(float) < lo) | (p["start_year"].astype(float) > hi))
-    violations += [f"project {r} starts outside its window" for r in p.loc[outside, "project_id"]]
-    for status, bad in (("committed", (p["status"] == "committed") & ~(p["funded"] > 1 - FEAS_TOL)),
-                        ("excluded", (p["status"] == "excluded") & funded)):
-        violations += [f"{status} project {r} is funded {f:.3f}"
-                       for r, f in zip(p.loc[bad, "project_id"], p.loc[bad, "funded"], strict=True)]
-
-    spend = _project_years(instance, plan).groupby(["region_id", "year"], as_index=False)[
+    violations += _check_starts(instance, starts, first, last)
+    spend = _project_years(instance, starts).groupby(["region_id", "year"], as_index=False)[
         ["spend", "opex_paid"]].sum()
     m = money.merge(spend, on=["region_id", "year"], how="left").fillna(
         {"spend": 0.0, "opex_paid": 0.0})
@@ -147,7 +171,7 @@ def check_plan(instance: Instance, result: Result) -> list[str]:
     violations += [f"envelope exceeded in {y}" for y in per_year.index[over]]
 
     if result.objective is not None:
-        expected = recompute_objective(instance, plan, float(money["transfer"].sum()))
+        expected = recompute_objective(instance, starts, float(money["transfer"].sum()))
         if abs(expected - result.objective) > OBJ_RTOL * max(1.0, abs(expected)):
             violations.append(f"objective {result.objective:.6f} differs from the recomputed "
                               f"{expected:.6f}")

@@ -15,7 +15,13 @@ from models.result import PLAN_STATUSES, Result, SolveStatus
 from optimizer.formulation import Formulation, build_formulation
 from optimizer.highs import HighsOptions, make_highs, run
 from optimizer.index import IndexSets, build_index
-from optimizer.solution import polish, project_table, provision_tables, region_year_table
+from optimizer.solution import (
+    polish,
+    project_table,
+    provision_tables,
+    region_year_table,
+    start_table,
+)
 from optimizer.verify import verify
 
 log = logging.getLogger(__name__)
@@ -134,7 +140,7 @@ def solve(
     result = Result(
         status=outcome.status, message=message, objective=plan.objective, bound=bound,
         mip_gap=gap, build_seconds=build_seconds, solve_seconds=solve_seconds,
-        projects=projects, region_years=region_years, provision=provision, national=national,
+        projects=projects, starts=start_table(index, form, plan), region_years=region_years, provision=provision, national=national,
         envelope=envelope, metadata=metadata | {"highs_objective": outcome.objective},
     )
     verify(instance, result)
