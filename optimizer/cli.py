@@ -14,8 +14,8 @@ from rich.table import Table
 from models.errors import InstanceError, Issue
 from models.instance import Instance, load_instance
 from models.result import Result, SolveStatus
-from optimizer.results_io import national_at_targets, worst_regions, write_results
 from optimizer.pipeline import solve as solve_instance
+from optimizer.results_io import national_at_targets, worst_regions, write_results
 from optimizer.verify import VerificationError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,

@@ -140,7 +140,8 @@ def solve(
     result = Result(
         status=outcome.status, message=message, objective=plan.objective, bound=bound,
         mip_gap=gap, build_seconds=build_seconds, solve_seconds=solve_seconds,
-        projects=projects, starts=start_table(index, form, plan), region_years=region_years, provision=provision, national=national,
+        projects=projects, starts=start_table(index, form, plan), region_years=region_years,
+        provision=provision, national=national,
         envelope=envelope, metadata=metadata | {"highs_objective": outcome.objective},
     )
     verify(instance, result)

@@ -8,6 +8,7 @@ import numpy as np
 
 from models.settings import ObjectiveSettings
 from optimizer.formulation.layout import Layout
+from optimizer.formulation.provision import PERSONS_SCALE
 from optimizer.index import FloatArray, IndexSets
 
 
@@ -51,7 +52,7 @@ def columns(index: IndexSets, layout: Layout, objective: ObjectiveSettings) -> C
         np.repeat(-aw * pair_value[index.improved_pairs] / n_t, n_t),
         np.full(n_money, objective.cost_weight),
         np.zeros(n_money),
-        index.category_weight[index.group_category[layout.short_group]],
+        index.category_weight[index.group_category[layout.short_group]] * PERSONS_SCALE,
     ])
     integer = np.zeros(layout.n_cols, dtype=bool)
     integer[: layout.n_start] = ~index.divisible[index.start_project]

@@ -8,6 +8,9 @@ from optimizer.formulation.layout import Block, Layout
 from optimizer.formulation.projects import completion_year
 from optimizer.index import IndexSets, expand_years
 
+PERSONS_SCALE = 1000.0
+"""Persons per unit of the ``shortfall`` column and rows (numerics only)."""
+
 
 def provision(index: IndexSets, layout: Layout) -> Block:
     """``y[s,k,t] - sum_p max(0, e[p,s,k] - c0[s,k]) * done[p,t] <= c0[s,k]``.
@@ -45,7 +48,9 @@ def shortfall(index: IndexSets, layout: Layout) -> Block:
 
     Where: ``NUM_y = sum pop_s * y[s,k,t]`` over improved pairs of the group and
     ``NUM_0 = sum pop_s * c0[s,k]`` over its other applicable pairs (a constant); rows exist
-    for groups with ``DEN > 0`` and years with a target.
+    for groups with ``DEN > 0`` and years with a target. The rows and the ``short`` column are
+    held in thousands of persons (``PERSONS_SCALE``) to keep the matrix well scaled; its
+    objective weight is scaled back, so the objective and every report stay in persons.
     """
     n_t = index.n_years
     n_short = len(layout.short_group)
@@ -69,7 +74,7 @@ def shortfall(index: IndexSets, layout: Layout) -> Block:
         row=np.concatenate([np.arange(n_short), rows[keep]]),
         col=np.concatenate([layout.shortfall0 + np.arange(n_short),
                             layout.provision(i_pair[keep], year[keep])]),
-        val=np.concatenate([np.ones(n_short), pop[pair][keep]]),
-        lower=rhs,
+        val=np.concatenate([np.ones(n_short), pop[pair][keep] / PERSONS_SCALE]),
+        lower=rhs / PERSONS_SCALE,
         upper=np.full(n_short, np.inf),
     )
