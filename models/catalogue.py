@@ -21,7 +21,7 @@ _THRESHOLD = "type list and population threshold assumed (annex not retrieved)"
 URBAN_TYPES = "city_republican;city_regional;town_district"
 RURAL_TYPES = "district_center;rural_okrug_center;rural_support;rural_satellite;rural_other"
 
-_ROWS: list[tuple[str, str, str, str, float]] = [
+_ROWS: list[tuple[str, str, str, str, int]] = [
     # standard_id, name, category, applies_to, min_population (persons)
     ("school", "General secondary school within reach", "education", "all", 200),
     ("kindergarten", "Pre-school organisation (kindergarten or mini-centre)", "education",
@@ -51,7 +51,7 @@ STANDARDS: pd.DataFrame = pd.DataFrame(
         "source": [f"{_RESOLUTION}; {_ORDER}; {_THRESHOLD}" for _ in _ROWS],
         "category": [r[2] for r in _ROWS],
         "applies_to": [r[3] for r in _ROWS],
-        "min_population": [float(r[4]) for r in _ROWS],
+        "min_population": [r[4] for r in _ROWS],
     }
 )
 """The reference catalogue: 13 standards over the 7 categories of the reference instance."""
