@@ -1,12 +1,15 @@
 """Whole-instance checks, one ``check_<rule>`` per rule of the Validation section.
 
-Each takes the typed tables and settings and returns the Issues it finds; ``run_checks`` runs
-them all so that an analyst sees every problem of a load at once.
+Each check reads a ``CheckContext`` and returns the Issues it finds. Checks see the tables with
+the rows that already failed a cell check (and repeated keys) removed, so that one mistake is
+reported once, not again by every rule that reads the broken row; references are judged against
+every ID present in the file, so a row that exists but is broken is not also called unknown.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -19,87 +22,126 @@ from models.tables import issues_where
 Tables = dict[str, pd.DataFrame]
 
 
+@dataclass(frozen=True)
+class CheckContext:
+    """What the checks read: clean typed tables, all IDs present, and settings if valid."""
+
+    tables: Tables
+    """Typed tables without rows that failed a cell check and without repeated keys."""
+    ids: dict[str, set[str]]
+    """Every ID present in each table's first key column, broken rows included."""
+    broken: dict[str, set[str]]
+    """First key column values of the rows that failed a cell check, per table."""
+    settings: InstanceSettings | None
+    """``None`` when instance.yaml itself is invalid; checks needing it are skipped."""
+
+
+def applies_tokens(spec: str) -> set[str]:
+    """Settlement types named by an ``applies_to`` cell (``all`` stays a token)."""
+    return {t.strip() for t in str(spec).split(";") if t.strip()}
+
+
 def applicable_mask(settlements: pd.DataFrame, standards: pd.DataFrame) -> np.ndarray:
     """Boolean matrix (settlement x standard): type in ``applies_to`` and population large enough.
 
     Built as (settlement x type one-hot) @ (type x standard), never a loop over settlements.
     """
-    types = pd.Categorical(settlements["type"], categories=SETTLEMENT_TYPES)
-    one_hot = np.zeros((len(settlements), len(SETTLEMENT_TYPES)), dtype=bool)
-    known = types.codes >= 0
-    one_hot[np.flatnonzero(known), types.codes[known]] = True
-    allows = np.zeros((len(SETTLEMENT_TYPES), len(standards)), dtype=bool)
-    for j, spec in enumerate(standards["applies_to"].astype(str)):
-        tokens = _tokens(spec)
-        allows[:, j] = [t in tokens or "all" in tokens for t in SETTLEMENT_TYPES]
-    by_type = (one_hot.astype(np.int32) @ allows.astype(np.int32)) > 0
+    codes = pd.Index(SETTLEMENT_TYPES).get_indexer(settlements["type"])
+    one_hot = np.zeros((len(settlements), len(SETTLEMENT_TYPES)), dtype=np.int32)
+    known = codes >= 0
+    one_hot[np.flatnonzero(known), codes[known]] = 1
+    allows = np.zeros((len(SETTLEMENT_TYPES), len(standards)), dtype=np.int32)
+    for j, spec in enumerate(standards["applies_to"]):
+        tokens = applies_tokens(spec)
+        allows[:, j] = ["all" in tokens or t in tokens for t in SETTLEMENT_TYPES]
     big_enough = (settlements["population"].to_numpy(float)[:, None]
                   >= standards["min_population"].to_numpy(float)[None, :])
-    return by_type & big_enough
+    return ((one_hot @ allows) > 0) & big_enough
 
 
-def _tokens(spec: str) -> set[str]:
-    return {t.strip() for t in spec.split(";") if t.strip()}
-
-
-def _unknown(
-    tables: Tables, name: str, column: str, target: str, target_column: str
-) -> list[Issue]:
+def _unknown(ctx: CheckContext, name: str, column: str, target: str) -> list[Issue]:
     """Rows of ``name`` whose ``column`` names no row of ``target``."""
-    frame = tables[name]
-    bad = ~frame[column].isin(tables[target][target_column])
+    frame = ctx.tables[name]
+    bad = ~frame[column].isin(ctx.ids[target])
     return issues_where(TABLES[name], frame, bad, column,
-                       f"does not exist in {TABLES[target].file}")
+                        f"does not exist in {TABLES[target].file}")
 
 
-def check_references(tables: Tables, settings: InstanceSettings) -> list[Issue]:
+def check_references(ctx: CheckContext) -> list[Issue]:
     """Every foreign key names an existing row."""
     return (
-        _unknown(tables, "region_years", "region_id", "regions", "region_id")
-        + _unknown(tables, "settlements", "region_id", "regions", "region_id")
-        + _unknown(tables, "coverage", "settlement_id", "settlements", "settlement_id")
-        + _unknown(tables, "coverage", "standard_id", "standards", "standard_id")
-        + _unknown(tables, "projects", "settlement_id", "settlements", "settlement_id")
-        + _unknown(tables, "project_effects", "project_id", "projects", "project_id")
-        + _unknown(tables, "project_effects", "settlement_id", "settlements", "settlement_id")
-        + _unknown(tables, "project_effects", "standard_id", "standards", "standard_id")
+        _unknown(ctx, "region_years", "region_id", "regions")
+        + _unknown(ctx, "settlements", "region_id", "regions")
+        + _unknown(ctx, "coverage", "settlement_id", "settlements")
+        + _unknown(ctx, "coverage", "standard_id", "standards")
+        + _unknown(ctx, "projects", "settlement_id", "settlements")
+        + _unknown(ctx, "project_effects", "project_id", "projects")
+        + _unknown(ctx, "project_effects", "settlement_id", "settlements")
+        + _unknown(ctx, "project_effects", "standard_id", "standards")
     )
 
 
-def check_applies_to(tables: Tables, settings: InstanceSettings) -> list[Issue]:
-    """``applies_to`` lists known settlement types (or ``all``)."""
-    standards = tables["standards"]
+def _applies_ok(standards: pd.DataFrame) -> pd.Series:
     allowed = {*SETTLEMENT_TYPES, "all"}
-    bad = standards["applies_to"].astype(str).map(
-        lambda spec: not _tokens(spec) or not _tokens(spec) <= allowed)
-    return issues_where(TABLES["standards"], standards, bad, "applies_to",
-                       "names an unknown settlement type; expected `all` or `;`-separated "
-                       f"types from: {', '.join(SETTLEMENT_TYPES)}")
+    return standards["applies_to"].map(
+        lambda spec: bool(applies_tokens(spec)) and applies_tokens(spec) <= allowed)
 
 
-def check_effects_apply(tables: Tables, settings: InstanceSettings) -> list[Issue]:
+def check_applies_to(ctx: CheckContext) -> list[Issue]:
+    """``applies_to`` lists known settlement types (or ``all``)."""
+    standards = ctx.tables["standards"]
+    return issues_where(TABLES["standards"], standards, ~_applies_ok(standards), "applies_to",
+                        "names an unknown settlement type; expected `all` or `;`-separated "
+                        f"types from: {', '.join(SETTLEMENT_TYPES)}")
+
+
+def _pair_positions(ctx: CheckContext, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray,
+                                                                    np.ndarray]:
+    """Positions of each row's settlement and standard in the clean tables, and which exist."""
+    settlements, standards = ctx.tables["settlements"], ctx.tables["standards"]
+    standards_ok = standards[_applies_ok(standards)]
+    s_pos = pd.Index(settlements["settlement_id"]).get_indexer(frame["settlement_id"])
+    k_pos = pd.Index(standards["standard_id"]).get_indexer(frame["standard_id"])
+    known = (s_pos >= 0) & (k_pos >= 0) & frame["standard_id"].isin(
+        standards_ok["standard_id"]).to_numpy()
+    return s_pos, k_pos, known
+
+
+def check_effects_apply(ctx: CheckContext) -> list[Issue]:
     """A project effect must be on a pair where the standard applies (type and population)."""
-    effects, settlements, standards = (tables[n] for n in ("project_effects", "settlements",
-                                                           "standards"))
-    s_pos = pd.Index(settlements["settlement_id"]).get_indexer(effects["settlement_id"])
-    k_pos = pd.Index(standards["standard_id"]).get_indexer(effects["standard_id"])
-    known = (s_pos >= 0) & (k_pos >= 0)
+    effects = ctx.tables["project_effects"]
+    settlements, standards = ctx.tables["settlements"], ctx.tables["standards"]
+    s_pos, k_pos, known = _pair_positions(ctx, effects)
     applies = applicable_mask(settlements, standards)
-    ok = np.ones(len(effects), dtype=bool)
-    ok[known] = applies[s_pos[known], k_pos[known]]
-    return issues_where(TABLES["project_effects"], effects, pd.Series(~ok, index=effects.index),
-                       "standard_id", "does not apply to this settlement "
-                       "(its type is not in applies_to, or its population is below min_population)")
+    bad = np.zeros(len(effects), dtype=bool)
+    bad[known] = ~applies[s_pos[known], k_pos[known]]
+    if not bad.any():
+        return []
+    s_row, k_row = settlements.iloc[s_pos[bad]], standards.iloc[k_pos[bad]]
+    by_type = [t in applies_tokens(a) or "all" in applies_tokens(a)
+               for t, a in zip(s_row["type"], k_row["applies_to"], strict=True)]
+    reasons = [
+        (f"does not apply to {sid}: population {pop:,.0f} is below {kid}'s min_population "
+         f"{minimum:,.0f}") if ok_type else
+        (f"does not apply to {sid}: it is {stype}, and {kid} applies to {applies}")
+        for sid, stype, pop, kid, applies, minimum, ok_type in zip(
+            s_row["settlement_id"], s_row["type"], s_row["population"], k_row["standard_id"],
+            k_row["applies_to"], k_row["min_population"], by_type, strict=True)
+    ]
+    messages = pd.Series(reasons, index=effects.index[bad]).reindex(effects.index)
+    return issues_where(TABLES["project_effects"], effects, bad, "standard_id", messages)
 
 
-def check_region_years(tables: Tables, settings: InstanceSettings) -> list[Issue]:
+def check_region_years(ctx: CheckContext) -> list[Issue]:
     """One ``region_years`` row per region and planning year; no year outside the horizon."""
-    frame = tables["region_years"]
-    years = settings.years
+    frame, years = ctx.tables["region_years"], ctx.settings.years
     issues = issues_where(TABLES["region_years"], frame, ~frame["year"].isin(years), "year",
-                         f"is outside the horizon {years[0]}..{years[-1]}")
-    have = set(zip(frame["region_id"], frame["year"].astype("Int64"), strict=True))
-    for region in tables["regions"]["region_id"]:
+                          f"is outside the horizon {years[0]}..{years[-1]}")
+    have = set(zip(frame["region_id"], frame["year"].astype(int), strict=True))
+    # a region with a broken row was reported there; its "missing" year is that row
+    for region in ctx.tables["regions"]["region_id"]:
+        if region in ctx.broken["region_years"]:
+            continue
         missing = [y for y in years if (region, y) not in have]
         if missing:
             issues.append(Issue(TABLES["region_years"].file, "year",
@@ -109,92 +151,90 @@ def check_region_years(tables: Tables, settings: InstanceSettings) -> list[Issue
     return issues
 
 
-def check_project_years(tables: Tables, settings: InstanceSettings) -> list[Issue]:
+def check_project_years(ctx: CheckContext) -> list[Issue]:
     """Start windows lie in the horizon, are not empty, and committed projects can start."""
-    projects = tables["projects"]
-    first, last = settings.years[0], settings.years[-1]
+    projects = ctx.tables["projects"]
+    first, last = ctx.settings.years[0], ctx.settings.years[-1]
     spec = TABLES["projects"]
+    issues: list[Issue] = []
+    outside = pd.Series(False, index=projects.index)
+    for column in ("earliest_start", "latest_start"):
+        values = projects[column]
+        wrong = (values.notna() & ((values < first) | (values > last))).fillna(False)
+        issues += issues_where(spec, projects, wrong, column,
+                               f"is outside the horizon {first}..{last}")
+        outside |= wrong
     earliest = projects["earliest_start"].fillna(first)
     latest = projects["latest_start"].fillna(last)
-    issues = issues_where(spec, projects, projects["earliest_start"].notna()
-                         & ((earliest < first) | (earliest > last)), "earliest_start",
-                         f"is outside the horizon {first}..{last}")
-    issues += issues_where(spec, projects, projects["latest_start"].notna()
-                          & ((latest < first) | (latest > last)), "latest_start",
-                          f"is outside the horizon {first}..{last}")
-    inverted = (earliest > latest).fillna(False)
-    committed = projects["status"] == "committed"
-    issues += issues_where(spec, projects, inverted & committed, "latest_start",
-                          "is before earliest_start: this committed project cannot start "
-                          "in the horizon")
-    issues += issues_where(spec, projects, inverted & ~committed, "latest_start",
-                          "is before earliest_start; expected latest_start >= earliest_start")
-    return issues
+    inverted = ((earliest > latest).fillna(False) & ~outside).to_numpy()
+    committed = (projects["status"] == "committed").to_numpy()
+    message = ("is before earliest_start " + earliest.astype("string").fillna("?")
+               + np.where(committed, ": this committed project cannot start in the horizon",
+                          "; expected latest_start >= earliest_start"))
+    return issues + issues_where(spec, projects, inverted, "latest_start", message)
 
 
-def check_budget(tables: Tables, settings: InstanceSettings) -> list[Issue]:
+def check_budget(ctx: CheckContext) -> list[Issue]:
     """The envelope covers every planning year; envelope and target years lie in the horizon."""
-    years = set(settings.years)
+    s = ctx.settings
+    years = set(s.years)
+    horizon = f"{s.years[0]}..{s.years[-1]}"
     issues = [
         Issue("instance.yaml", "budget.envelope", f"has no value for year {y}; expected one "
               "envelope (million KZT) per planning year")
-        for y in settings.years if y not in settings.budget.envelope
+        for y in s.years if y not in s.budget.envelope
     ]
     issues += [
-        Issue("instance.yaml", "budget.envelope", f"year {y} is outside the horizon", value=y)
-        for y in settings.budget.envelope if y not in years
+        Issue("instance.yaml", "budget.envelope", f"is outside the horizon {horizon}", value=y)
+        for y in s.budget.envelope if y not in years
     ]
     issues += [
-        Issue("instance.yaml", f"targets.{area}", f"year {y} is outside the horizon", value=y)
-        for area, by_year in settings.targets.items() for y in by_year if y not in years
+        Issue("instance.yaml", f"targets.{area}", f"is outside the horizon {horizon}", value=y)
+        for area, by_year in s.targets.items() for y in by_year if y not in years
     ]
     return issues
 
 
-def check_category_weights(tables: Tables, settings: InstanceSettings) -> list[Issue]:
+def check_category_weights(ctx: CheckContext) -> list[Issue]:
     """``objective.category_weights`` may only name categories that exist in standards."""
-    known = set(tables["standards"]["category"])
+    known = set(ctx.tables["standards"]["category"])
     return [
         Issue("instance.yaml", "objective.category_weights",
-              f"names category {name!r}, which no standard has; expected one of: "
+              f"is not the category of any standard; expected one of: "
               f"{', '.join(sorted(known))}", value=name)
-        for name in settings.objective.category_weights if name not in known
+        for name in ctx.settings.objective.category_weights if name not in known
     ]
 
 
-def check_coverage_applies(tables: Tables, settings: InstanceSettings) -> list[Issue]:
-    """Warning: coverage rows on pairs the standard does not apply to are ignored."""
-    coverage, settlements, standards = (tables[n] for n in ("coverage", "settlements",
-                                                            "standards"))
-    s_pos = pd.Index(settlements["settlement_id"]).get_indexer(coverage["settlement_id"])
-    k_pos = pd.Index(standards["standard_id"]).get_indexer(coverage["standard_id"])
-    known = (s_pos >= 0) & (k_pos >= 0)
-    if not known.any():
-        return []
-    applies = applicable_mask(settlements, standards)
+def check_coverage_applies(ctx: CheckContext) -> list[Issue]:
+    """Warning: coverage rows on pairs where the standard does not apply are ignored."""
+    coverage = ctx.tables["coverage"]
+    s_pos, k_pos, known = _pair_positions(ctx, coverage)
+    applies = applicable_mask(ctx.tables["settlements"], ctx.tables["standards"])
     idle = np.zeros(len(coverage), dtype=bool)
     idle[known] = ~applies[s_pos[known], k_pos[known]]
-    count = int(idle.sum())
-    if not count:
+    if not idle.any():
         return []
+    lines = ", ".join(str(i + 2) for i in coverage.index[idle][:10])
+    more = "" if idle.sum() <= 10 else ", ..."
     return [Issue(TABLES["coverage"].file, "standard_id",
-                  f"{count} row(s) are on pairs where the standard does not apply; they are "
-                  "ignored", severity="warning")]
+                  f"does not apply to the settlement on {int(idle.sum())} row(s) (lines "
+                  f"{lines}{more}); those rows are ignored", severity="warning")]
 
 
-def check_idle_projects(tables: Tables, settings: InstanceSettings) -> list[Issue]:
+def check_idle_projects(ctx: CheckContext) -> list[Issue]:
     """Warning: a project with no effect row cannot improve provision."""
-    projects = tables["projects"]
-    idle = ~projects["project_id"].isin(tables["project_effects"]["project_id"])
+    projects = ctx.tables["projects"]
+    idle = ~projects["project_id"].isin(ctx.ids["project_effects"])
     found = issues_where(TABLES["projects"], projects, idle, "project_id",
-                        "has no row in project_effects: it cannot improve provision")
+                         "has no row in project_effects: it cannot improve provision")
     return [Issue(i.table, i.field, i.message, i.line, i.row_id, i.value, "warning")
             for i in found]
 
 
-def check_fiscal_space(tables: Tables, settings: InstanceSettings) -> list[Issue]:
+def check_fiscal_space(ctx: CheckContext) -> list[Issue]:
     """Warning: a region with no fiscal space in any year can co-finance nothing."""
-    frame = tables["region_years"]
+    frame = ctx.tables["region_years"]
     total = frame.groupby("region_id")["fiscal_space"].sum()
     return [
         Issue(TABLES["region_years"].file, "fiscal_space", "is 0 in every year: the region can "
@@ -203,20 +243,30 @@ def check_fiscal_space(tables: Tables, settings: InstanceSettings) -> list[Issue
     ]
 
 
-CHECKS: tuple[Callable[[Tables, InstanceSettings], list[Issue]], ...] = (
+Check = Callable[[CheckContext], list[Issue]]
+
+TABLE_CHECKS: tuple[Check, ...] = (
     check_references,
     check_applies_to,
     check_effects_apply,
-    check_region_years,
-    check_project_years,
-    check_budget,
-    check_category_weights,
     check_coverage_applies,
     check_idle_projects,
     check_fiscal_space,
 )
+"""Checks that read the tables only."""
+
+SETTINGS_CHECKS: tuple[Check, ...] = (
+    check_region_years,
+    check_project_years,
+    check_budget,
+    check_category_weights,
+)
+"""Checks that also need a valid instance.yaml."""
+
+CHECKS: tuple[Check, ...] = TABLE_CHECKS + SETTINGS_CHECKS
 
 
-def run_checks(tables: Tables, settings: InstanceSettings) -> list[Issue]:
-    """Every whole-instance check, errors and warnings together."""
-    return [issue for check in CHECKS for issue in check(tables, settings)]
+def run_checks(ctx: CheckContext) -> list[Issue]:
+    """Every check that can run, errors and warnings together."""
+    checks = CHECKS if ctx.settings is not None else TABLE_CHECKS
+    return [issue for check in checks for issue in check(ctx)]

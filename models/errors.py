@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 Severity = Literal["error", "warning"]
+WHOLE_FILE = "-"
+"""``Issue.field`` of a problem with a whole file rather than one column."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,13 +29,16 @@ class Issue:
     severity: Severity = "error"
 
     def __str__(self) -> str:
+        """E.g. ``projects.csv line 14 (P-0132): settlement_id 'akm-017' does not exist ...``."""
         where = self.table
         if self.line is not None:
             where += f" line {self.line}"
         if self.row_id:
             where += f" ({self.row_id})"
-        found = "" if self.value is None else f" {_show(self.value)}:"
-        return f"{where}: {self.field}{found} {self.message}"
+        what = "" if self.field == WHOLE_FILE else f"{self.field} "
+        if self.value is not None:
+            what += f"{_show(self.value)} "
+        return f"{where}: {what}{self.message}"
 
 
 def _show(value: object) -> str:

@@ -9,52 +9,54 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from models.errors import InstanceError, Issue
+from models.errors import WHOLE_FILE, InstanceError, Issue
 from models.schema import TABLES
 
 SETTINGS_FILE = "instance.yaml"
 
 
-def read_folder(path: str | Path) -> tuple[dict[str, Any], dict[str, pd.DataFrame]]:
+def read_folder(
+    path: str | Path,
+) -> tuple[dict[str, Any], dict[str, pd.DataFrame], tuple[Issue, ...]]:
     """Read the raw settings mapping and the raw tables (all cells as text) of a folder.
 
+    Files that are missing or unreadable come back as Issues, so the rest is still checked.
+
     Raises:
-        InstanceError: the folder, the settings file or a table file is missing or unreadable.
+        InstanceError: the path is not a folder.
     """
     folder = Path(path)
     if not folder.is_dir():
-        raise InstanceError([Issue(str(folder), "-", "is not a folder holding an instance")],
+        raise InstanceError([Issue(str(folder), WHOLE_FILE, "is not a folder holding an instance")],
                             source=str(folder))
     issues: list[Issue] = []
     settings: dict[str, Any] = {}
     settings_path = folder / SETTINGS_FILE
     if not settings_path.is_file():
-        issues.append(Issue(SETTINGS_FILE, "-", "file is missing"))
+        issues.append(Issue(SETTINGS_FILE, WHOLE_FILE, "file is missing"))
     else:
         try:
             loaded = yaml.safe_load(settings_path.read_text(encoding="utf-8"))
         except yaml.YAMLError as exc:
-            issues.append(Issue(SETTINGS_FILE, "-", f"is not valid YAML: {exc}"))
+            issues.append(Issue(SETTINGS_FILE, WHOLE_FILE, f"is not valid YAML: {exc}"))
         else:
             if isinstance(loaded, dict):
                 settings = loaded
             else:
-                issues.append(Issue(SETTINGS_FILE, "-", "must be a mapping of settings"))
+                issues.append(Issue(SETTINGS_FILE, WHOLE_FILE, "must be a mapping of settings"))
     tables: dict[str, pd.DataFrame] = {}
     for table in TABLES.values():
         file = folder / table.file
         if not file.is_file():
-            issues.append(Issue(table.file, "-", "file is missing"))
+            issues.append(Issue(table.file, WHOLE_FILE, "file is missing"))
             continue
         try:
             tables[table.name] = pd.read_csv(
                 file, dtype=str, keep_default_na=False, skipinitialspace=True, encoding="utf-8"
             )
         except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-            issues.append(Issue(table.file, "-", f"cannot be read as CSV: {exc}"))
-    if issues:
-        raise InstanceError(issues, source=str(folder))
-    return settings, tables
+            issues.append(Issue(table.file, WHOLE_FILE, f"cannot be read as CSV: {exc}"))
+    return settings, tables, tuple(issues)
 
 
 def write_folder(

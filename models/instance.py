@@ -13,12 +13,12 @@ from typing import Any
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from models.checks import run_checks
-from models.errors import InstanceError, Issue
+from models.checks import CheckContext, run_checks
+from models.errors import WHOLE_FILE, InstanceError, Issue
 from models.folder import SETTINGS_FILE, read_folder
 from models.schema import TABLES
 from models.settings import InstanceSettings
-from models.tables import parse_table
+from models.tables import bad_rows, parse_table
 
 
 class Instance(BaseModel):
@@ -61,26 +61,41 @@ class Instance(BaseModel):
         return self.settings.model_dump(mode="python")
 
 
+def _settings_message(err: dict[str, Any]) -> str:
+    """Pydantic's message in the analyst's words."""
+    if err["type"] == "extra_forbidden":
+        return "is not a known setting; see docs/instance-format.md for the keys"
+    if err["type"] == "missing":
+        return "is missing (required)"
+    message = str(err["msg"]).removeprefix("Value error, ")
+    return message[0].lower() + message[1:] if message else message
+
+
 def settings_issues(error: ValidationError) -> list[Issue]:
-    """Pydantic's errors on ``instance.yaml`` as located Issues."""
-    return [
-        Issue(SETTINGS_FILE, ".".join(str(p) for p in err["loc"]) or "-", err["msg"],
-              value=err.get("input") if not isinstance(err.get("input"), dict) else None)
-        for err in error.errors()
-    ]
+    """Pydantic's errors on ``instance.yaml`` as located Issues (``targets.urban.2030``)."""
+    issues = []
+    for err in error.errors():
+        loc = [str(p) for p in err["loc"] if p != "[key]"]
+        value = err.get("input")
+        if isinstance(value, dict | list):
+            value = None
+        issues.append(Issue(SETTINGS_FILE, ".".join(loc) or WHOLE_FILE,
+                            _settings_message(err), value=value))
+    return issues
 
 
 def instance_from_tables(
     settings: Mapping[str, Any] | InstanceSettings,
     tables: Mapping[str, pd.DataFrame],
     source: str = "instance",
+    prior_issues: tuple[Issue, ...] = (),
 ) -> Instance:
     """Validate settings and raw or typed tables together and build an Instance.
 
     Raises:
         InstanceError: with every error found (settings, cells, cross-table rules).
     """
-    issues: list[Issue] = []
+    issues: list[Issue] = list(prior_issues)
     parsed: InstanceSettings | None = None
     try:
         parsed = (settings if isinstance(settings, InstanceSettings)
@@ -88,17 +103,28 @@ def instance_from_tables(
     except ValidationError as exc:
         issues += settings_issues(exc)
     typed: dict[str, pd.DataFrame] = {}
+    clean: dict[str, pd.DataFrame] = {}
+    broken: dict[str, set[str]] = {}
+    missing_files = {i.table for i in issues if i.field == WHOLE_FILE}
     complete = True
     for name, table in TABLES.items():
         if name not in tables:
-            issues.append(Issue(table.file, "-", "table is missing"))
+            if table.file not in missing_files:
+                issues.append(Issue(table.file, WHOLE_FILE, "table is missing"))
             complete = False
             continue
         typed[name], found = parse_table(table, tables[name])
         issues += found
-        complete &= not any(i.field in table.column_names and i.line is None for i in found)
-    if parsed is not None and complete:
-        issues += run_checks(typed, parsed)
+        if any(i.line is None for i in found):  # a required column is missing
+            complete = False
+            continue
+        frame, bad = typed[name], bad_rows(typed[name], found)
+        clean[name] = frame[~bad].drop_duplicates(list(table.key))
+        broken[name] = set(frame.loc[bad, table.key[0]])
+    if complete:
+        ids = {name: set(typed[name][TABLES[name].key[0]]) for name in TABLES}
+        issues += run_checks(CheckContext(tables=clean, ids=ids, broken=broken,
+                                          settings=parsed))
     errors = [i for i in issues if i.severity == "error"]
     if errors or parsed is None:
         raise InstanceError(issues, source=source)
@@ -106,6 +132,10 @@ def instance_from_tables(
 
 
 def load_instance(path: str | Path) -> Instance:
-    """Read and validate an instance folder (``instance.yaml`` + CSV tables)."""
-    settings, tables = read_folder(path)
-    return instance_from_tables(settings, tables, source=str(path))
+    """Read and validate an instance folder (``instance.yaml`` + CSV tables).
+
+    Raises:
+        InstanceError: with every error of the load, including unreadable or missing files.
+    """
+    settings, tables, problems = read_folder(path)
+    return instance_from_tables(settings, tables, source=str(path), prior_issues=problems)

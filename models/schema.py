@@ -42,6 +42,8 @@ class Column:
     """Value used for an optional column that is absent or empty."""
     minimum: float | None = None
     """Smallest allowed value of a numeric column (``share`` is [0, 1] by kind)."""
+    ascii: bool = False
+    """The values must be short ASCII ids (letters, digits, ``_ - .``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +72,7 @@ TABLES: dict[str, Table] = {
             "regions",
             ("region_id",),
             (
-                Column("region_id", "id"),
+                Column("region_id", "id", ascii=True),
                 Column("name", "str"),
                 Column("kind", "enum", choices=REGION_KINDS),
                 Column("cofinancing_rate", "share", unit="share of capex"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, PositiveFloat, PositiveInt, model_validator
+from pydantic import Field, PositiveFloat, PositiveInt, field_validator
 
 from models.base import NonNegative, Share, StrictModel, Year
 
@@ -49,7 +49,9 @@ class InstanceSettings(StrictModel):
     """Everything in ``instance.yaml``: horizon, targets, budget, objective, solver."""
 
     name: str
+    """Short name of the instance, shown in reports."""
     description: str = ""
+    """Free text: what the instance is, its sources, what is synthetic."""
     years: list[Year] = Field(min_length=1)
     """``T``: consecutive planning years."""
     targets: dict[Area, dict[Year, Share]] = Field(default_factory=dict)
@@ -58,9 +60,9 @@ class InstanceSettings(StrictModel):
     objective: ObjectiveSettings = Field(default_factory=ObjectiveSettings)
     solver: SolverSettings = Field(default_factory=SolverSettings)
 
-    @model_validator(mode="after")
-    def _years_consecutive(self) -> InstanceSettings:
-        expected = list(range(self.years[0], self.years[0] + len(self.years)))
-        if self.years != expected:
-            raise ValueError(f"years must be consecutive and increasing, got {self.years}")
-        return self
+    @field_validator("years")
+    @classmethod
+    def _years_consecutive(cls, years: list[int]) -> list[int]:
+        if years != list(range(years[0], years[0] + len(years))):
+            raise ValueError(f"must be consecutive and increasing, got {years}")
+        return years

@@ -50,8 +50,9 @@ def _top_k(weight: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
     return chosen
 
 
-def _costs(std: np.ndarray, served: np.ndarray, urban: np.ndarray, base_factor: np.ndarray
-           ) -> np.ndarray:
+def _costs(
+    std: np.ndarray, served: np.ndarray, urban: np.ndarray, base_factor: np.ndarray
+) -> np.ndarray:
     """Capex per effect row (million KZT, before noise): base share + per-person rate."""
     uc = UNIT_COSTS.loc[STANDARDS["standard_id"]]
     rate = np.where(urban, uc["per_person_urban"].to_numpy()[std],
@@ -95,8 +96,9 @@ def make_projects(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Candidate projects (without status and windows) and their effect rows.
 
-    Returns ``projects`` (project_id, name, settlement_id, capex, opex, duration, kind) and
-    ``project_effects``; ``kind`` is ``single``, ``alternative`` or ``network``.
+    Returns ``projects`` (project_id, name, settlement_id, capex, opex, duration, plus the
+    helper columns ``kind`` (``single``, ``alternative`` or ``network``) and the host
+    ``standard_id``) and ``project_effects``.
     """
     pop = settlements["population"].to_numpy(float)
     urban_s = (settlements["area"] == "urban").to_numpy()
@@ -144,6 +146,8 @@ def make_projects(
             cand_n = np.flatnonzero((k == kid) & ~urban_s[s])
         if len(cand_n) == 0:
             cand_n = np.flatnonzero(k == kid)
+        if len(cand_n) == 0:  # e.g. no villages at all: any pair hosts it
+            cand_n = np.arange(len(k))
         wn = np.sqrt(pop[s[cand_n]]) * np.where(hub[s[cand_n]], 3.0, 1.0)
         hosts[need] = cand_n[_top_k(wn, int(need.sum()), rng)]
     size = rng.integers(2, 6, n_net)

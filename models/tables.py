@@ -16,6 +16,7 @@ from models.schema import Column, Table
 _TRUE = {"true", "1", "yes", "y", "t"}
 _FALSE = {"false", "0", "no", "n", "f"}
 _LABEL = re.compile(r"^[a-z][a-z0-9_]*$")
+_ASCII_ID = re.compile(r"[A-Za-z0-9_.\-]+")
 
 
 def csv_line(index: pd.Index) -> np.ndarray:
@@ -28,23 +29,36 @@ def row_ids(table: Table, frame: pd.DataFrame) -> pd.Series:
     present = [c for c in table.key if c in frame.columns]
     if not present:
         return pd.Series([""] * len(frame), index=frame.index)
-    text = frame[present].astype(str)
+    text = frame[present].astype("string").fillna("?")
     return text.iloc[:, 0] if len(present) == 1 else text.agg("/".join, axis=1)
 
 
 def issues_where(
-    table: Table, frame: pd.DataFrame, mask: pd.Series, column: str, message: str
+    table: Table,
+    frame: pd.DataFrame,
+    mask: pd.Series | np.ndarray,
+    column: str,
+    message: str | pd.Series,
 ) -> list[Issue]:
-    """One Issue per row where ``mask`` holds."""
+    """One Issue per row where ``mask`` holds; ``message`` may differ per row (a Series)."""
+    mask = np.asarray(mask, dtype=bool)
     if not mask.any():
         return []
-    rows = frame.index[mask.to_numpy()]
+    rows = frame.index[mask]
     ids = row_ids(table, frame.loc[rows])
     values = frame.loc[rows, column] if column in frame.columns else pd.Series(None, index=rows)
+    texts = (message.loc[rows] if isinstance(message, pd.Series)
+             else pd.Series(message, index=rows))
     return [
-        Issue(table.file, column, message, line=int(line), row_id=str(rid), value=value)
-        for line, rid, value in zip(csv_line(rows), ids, values, strict=True)
+        Issue(table.file, column, text, line=int(line), row_id=str(rid), value=value)
+        for line, rid, value, text in zip(csv_line(rows), ids, values, texts, strict=True)
     ]
+
+
+def bad_rows(frame: pd.DataFrame, issues: list[Issue]) -> np.ndarray:
+    """Rows of ``frame`` (read in file order) that some issue points at."""
+    lines = {i.line for i in issues if i.line is not None and i.severity == "error"}
+    return np.isin(csv_line(frame.index), list(lines))
 
 
 def _blank(series: pd.Series) -> pd.Series:
@@ -63,6 +77,10 @@ def _parse_column(
     if col.kind in ("id", "str", "enum", "label"):
         text = raw.where(filled, "" if col.default is None else str(col.default))
         text = text.astype(str).str.strip()
+        if col.ascii:
+            bad = filled & ~text.str.fullmatch(_ASCII_ID)
+            issues += issues_where(table, frame, bad, col.name,
+                                   "is not a short ASCII id; expected letters, digits, _ or -")
         if col.kind == "enum":
             bad = filled & ~text.isin(col.choices)
             issues += issues_where(table, frame, bad, col.name,
@@ -133,7 +151,12 @@ def parse_table(table: Table, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[I
             frame = frame.assign(**{col.name: typed[col.name]})
         typed[col.name], found = _parse_column(table, frame, col)
         issues += found
-    duplicated = typed.duplicated(list(table.key), keep="first")
-    issues += issues_where(table, typed, duplicated, table.key[-1],
-                          f"duplicates an earlier row: {'/'.join(table.key)} must be unique")
+    key = list(table.key)
+    duplicated = typed.duplicated(key, keep="first")
+    if duplicated.any():
+        first = pd.Series(typed.index, index=typed.index).groupby(
+            [typed[k] for k in key], dropna=False).transform("min")
+        message = ("repeats the row on line " + (first + 2).astype(str)
+                   + f"; {'/'.join(key)} must be unique")
+        issues += issues_where(table, typed, duplicated, table.key[-1], message)
     return typed, issues

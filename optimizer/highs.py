@@ -91,6 +91,23 @@ def new_highs() -> highspy.Highs:
     return h
 
 
+_scheduler_threads: list[int | None] = [None]
+"""Thread count the process-wide HiGHS scheduler was started with (None: not yet started)."""
+
+
+def _use_threads(h: highspy.Highs, threads: int | None) -> None:
+    """Set ``threads``; HiGHS's scheduler is global, so restart it when the count changes.
+
+    Without the restart, a solve asking for another thread count than the first solve of the
+    process fails with a model status of ``kNotset``.
+    """
+    wanted = threads if threads is not None else 0
+    if _scheduler_threads[0] is not None and _scheduler_threads[0] != wanted:
+        highspy.Highs.resetGlobalScheduler(True)
+    _scheduler_threads[0] = wanted
+    h.setOptionValue("threads", int(wanted))
+
+
 def make_highs(form: Formulation, options: HighsOptions) -> highspy.Highs:
     """A HiGHS object holding the model, with srsopt's options set."""
     h = new_highs()
@@ -98,8 +115,7 @@ def make_highs(form: Formulation, options: HighsOptions) -> highspy.Highs:
     h.setOptionValue("time_limit", float(options.time_limit))
     h.setOptionValue("mip_rel_gap", float(options.mip_rel_gap))
     h.setOptionValue("random_seed", int(options.random_seed))
-    if options.threads is not None:
-        h.setOptionValue("threads", int(options.threads))
+    _use_threads(h, options.threads)
     status = h.passModel(to_highs_lp(form, options.relax_integrality))
     if status == highspy.HighsStatus.kError:
         raise RuntimeError("HiGHS rejected the model (passModel returned an error)")
@@ -122,7 +138,9 @@ def map_status(model_status: highspy.HighsModelStatus, has_solution: bool) -> So
         return SolveStatus.OPTIMAL
     if model_status in _ERRORS:
         return SolveStatus.ERROR
-    raise ValueError(f"unmapped HiGHS model status {model_status}")  # kUnboundedOrInfeasible
+    # kUnboundedOrInfeasible after a solve without presolve: the v1 objective is bounded
+    # (every column is bounded or has a non-negative cost), so no plan exists
+    return SolveStatus.INFEASIBLE
 
 
 def run(h: highspy.Highs) -> HighsOutcome:

@@ -78,7 +78,8 @@ class IndexSets:
     start_project: IntArray
     """Start variables ``x[p,t]``: project position of each."""
     start_year: IntArray
-    """Year position (0..|T|-1) of each start variable."""
+    """Year position (0..|T|-1) of each start variable; candidates only get start years whose
+    completion falls inside the horizon."""
 
     improved_pairs: IntArray
     """Pairs some project improves (they get ``y`` variables), as pair positions."""
@@ -165,6 +166,11 @@ def build_index(instance: Instance) -> IndexSets:
     last_start = active["latest_start"].fillna(years[-1]).to_numpy(np.int64)
     lo = np.maximum(first_start, years[0]) - years[0]
     hi = np.minimum(last_start, years[-1]) - years[0]
+    # a candidate completed after the horizon only costs money and fiscal space inside it;
+    # dropping such starts keeps every optimum, so only committed projects keep them
+    committed = (active["status"] == "committed").to_numpy(bool)
+    duration = active["duration"].to_numpy(np.int64)
+    hi = np.where(committed, hi, np.minimum(hi, len(years) - duration))
     start_project, start_year = expand_years(lo, hi, len(years))
     count = np.bincount(start_project, minlength=len(active)).astype(np.int64)
     first = (np.cumsum(count) - count).astype(np.int64)
@@ -208,9 +214,9 @@ def build_index(instance: Instance) -> IndexSets:
         project_region=s_region[_codes(active["settlement_id"], settlement_ids)],
         capex=active["capex"].to_numpy(float),
         opex=active["opex"].to_numpy(float),
-        duration=active["duration"].to_numpy(np.int64),
+        duration=duration,
         divisible=active["divisible"].to_numpy(bool),
-        committed=(active["status"] == "committed").to_numpy(bool),
+        committed=committed,
         project_first_start=first,
         project_start_count=count,
         start_project=start_project,

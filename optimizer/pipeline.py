@@ -72,6 +72,9 @@ def envelope_prices(form: Formulation, index: IndexSets, options: HighsOptions
     rows = form.rows["envelope"]
     duals = (outcome.row_duals[rows] if outcome.row_duals is not None
              else np.full(index.n_years, np.nan))
+    if index.carryover:
+        # B_t enters every cumulative row t' >= t: its value is the sum of those rows' duals
+        duals = np.cumsum(duals[::-1])[::-1]
     return pd.DataFrame({"year": index.years, "lp_marginal_value": duals,
                          "lp_status": outcome.status.value})
 
@@ -100,7 +103,10 @@ def solve(
     started = time.perf_counter()
     index = build_index(instance)
     form = build_formulation(index, instance.settings.objective)
-    budget = options.time_limit * (1 - LP_SHARE_OF_TIME) if price_envelope else options.time_limit
+    build_seconds = time.perf_counter() - started
+    budget = max(options.time_limit - build_seconds, 0.0)
+    if price_envelope:
+        budget *= 1 - LP_SHARE_OF_TIME
     h = make_highs(form, replace(options, time_limit=budget))
     build_seconds = time.perf_counter() - started
     log.info("built %d rows x %d columns (%d nonzeros) in %.3f s", *form.shape,
@@ -129,8 +135,7 @@ def solve(
                              "transfer": region_years.groupby("year")["transfer"].sum().to_numpy()})
     solve_seconds = outcome.seconds
     if price_envelope:
-        remaining = max(options.time_limit - build_seconds - outcome.seconds,
-                        options.time_limit * LP_SHARE_OF_TIME)
+        remaining = max(options.time_limit - build_seconds - outcome.seconds, 1.0)
         lp_started = time.perf_counter()
         prices = envelope_prices(form, index, replace(options, time_limit=remaining))
         solve_seconds += time.perf_counter() - lp_started

@@ -105,11 +105,7 @@ def test_solve_broken_instance_exits_2(tmp_path: Path) -> None:
     assert not (tmp_path / "out").exists()
 
 
-@pytest.mark.xfail(strict=True, reason="HiGHS's thread scheduler is global: once a solve has "
-                   "started it, a solve with another `threads` returns kError (status 'error', "
-                   "'HiGHS failed to solve the model'); needs Highs.resetThreadScheduler()")
 def test_second_solve_with_another_thread_count(valid_folder: Path) -> None:
     instance = optimizer.load(str(valid_folder))
-    highspy.Highs.resetThreadScheduler(True)
     assert optimizer.solve(instance, threads=1, price_envelope=False).status == "optimal"
     assert optimizer.solve(instance, threads=2, price_envelope=False).status == "optimal"

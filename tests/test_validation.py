@@ -23,16 +23,13 @@ Tables = dict[str, pd.DataFrame]
 Where = tuple[str, int | None, str | None, str, object]
 """(file, line, row ID, field, value found) of an Issue."""
 
-
 def load(tmp_path: Path, settings: Settings, tables: Tables) -> Instance:
     return load_instance(write_instance(tmp_path, settings, tables))
-
 
 def errors(tmp_path: Path, settings: Settings, tables: Tables) -> InstanceError:
     with pytest.raises(InstanceError) as info:
         load(tmp_path, settings, tables)
     return info.value
-
 
 def error_on(err: InstanceError, file: str, field: str) -> Issue:
     """The one error reported on ``file`` / ``field``."""
@@ -40,10 +37,8 @@ def error_on(err: InstanceError, file: str, field: str) -> Issue:
     assert len(found) == 1, f"expected one error on {file} {field}, got:\n{err}"
     return found[0]
 
-
 def where(issue: Issue) -> Where:
     return issue.table, issue.line, issue.row_id, issue.field, issue.value
-
 
 def cell_error(tmp_path: Path, table: str, row: int, column: str, value: object) -> Issue:
     """Break one cell of a valid instance and return the error on it."""
@@ -51,13 +46,11 @@ def cell_error(tmp_path: Path, table: str, row: int, column: str, value: object)
     set_cell(tables, table, row, column, value)
     return error_on(errors(tmp_path, settings, tables), f"{table}.csv", column)
 
-
 def test_valid_instance_loads_without_issues(tmp_path: Path) -> None:
     """Also: a negative general_transfer (budget withdrawal) is legal; the builder has one."""
     instance = load(tmp_path, *valid_tables())
     assert instance.warnings == ()
     assert (instance.region_years["general_transfer"] < 0).any()
-
 
 def test_missing_file(tmp_path: Path) -> None:
     folder = write_instance(tmp_path, *valid_tables())
@@ -67,26 +60,21 @@ def test_missing_file(tmp_path: Path) -> None:
     issue = error_on(info.value, "projects.csv", "-")
     assert "missing" in issue.message
 
-
 def test_missing_required_column(tmp_path: Path) -> None:
     settings, tables = valid_tables()
     tables["projects"] = tables["projects"].drop(columns="capex")
     issue = error_on(errors(tmp_path, settings, tables), "projects.csv", "capex")
     assert "missing" in issue.message
 
-
 def test_empty_required_cell(tmp_path: Path) -> None:
     issue = cell_error(tmp_path, "settlements", 3, "population", "")
     assert where(issue) == ("settlements.csv", 5, "shym", "population", "")
     assert "empty" in issue.message
 
-
 @pytest.mark.parametrize(
     ("table", "row", "column", "row_id"),
     [("projects", 2, "capex", "P3"),
-     pytest.param("region_years", 1, "year", "akmola/150 mln", marks=pytest.mark.xfail(
-         strict=True, raises=TypeError, reason="a key cell that does not parse (NA) crashes "
-         "row_ids() in check_region_years: '/'.join meets a float")),
+     pytest.param("region_years", 1, "year", "akmola/150 mln"),
      ],
 )
 def test_not_a_number(tmp_path: Path, table: str, row: int, column: str, row_id: str) -> None:
@@ -94,13 +82,11 @@ def test_not_a_number(tmp_path: Path, table: str, row: int, column: str, row_id:
     assert where(issue) == (f"{table}.csv", row + 2, row_id, column, "150 mln")
     assert "not a number" in issue.message
 
-
 @pytest.mark.parametrize("value", ["1.5", "-0.1"])
 def test_share_outside_0_1(tmp_path: Path, value: str) -> None:
     issue = cell_error(tmp_path, "coverage", 2, "level", value)
     assert where(issue) == ("coverage.csv", 4, "zhaksy/school", "level", value)
     assert "[0, 1]" in issue.message
-
 
 @pytest.mark.parametrize(
     ("table", "row", "column", "line", "row_id"),
@@ -114,25 +100,21 @@ def test_negative_money(
     assert where(issue) == (f"{table}.csv", line, row_id, column, "-5")
     assert "below 0" in issue.message
 
-
 @pytest.mark.parametrize(("value", "hint"), [("1.5", "whole number"), ("0", "below 1")])
 def test_bad_duration(tmp_path: Path, value: str, hint: str) -> None:
     issue = cell_error(tmp_path, "projects", 3, "duration", value)
     assert where(issue) == ("projects.csv", 5, "P4", "duration", value)
     assert hint in issue.message
 
-
 def test_unknown_settlement_type(tmp_path: Path) -> None:
     issue = cell_error(tmp_path, "settlements", 2, "type", "village")
     assert where(issue) == ("settlements.csv", 4, "sat", "type", "village")
     assert all(kind in issue.message for kind in SETTLEMENT_TYPES)
 
-
 def test_unknown_area(tmp_path: Path) -> None:
     issue = cell_error(tmp_path, "settlements", 1, "area", "suburban")
     assert where(issue) == ("settlements.csv", 3, "zhaksy", "area", "suburban")
     assert "urban, rural" in issue.message
-
 
 @pytest.mark.parametrize(
     ("table", "row", "column", "line", "row_id"),
@@ -145,26 +127,18 @@ def test_bad_bool(
     assert where(issue) == (f"{table}.csv", line, row_id, column, "perhaps")
     assert "true or false" in issue.message
 
-
 def _append_copy(tables: Tables, table: str, row: int) -> int:
     """Append a copy of one row; return the CSV line of the copy."""
     frame = tables[table]
     tables[table] = pd.concat([frame, frame.iloc[[row]]], ignore_index=True)
     return len(tables[table]) + 1
 
-
-_CRASHES_ON_DUPLICATE = pytest.mark.xfail(
-    strict=True, raises=pd.errors.InvalidIndexError, reason="check_effects_apply and "
-    "check_coverage_applies call pd.Index(ids).get_indexer, which raises on duplicate IDs")
-
-
 @pytest.mark.parametrize(
     ("table", "row", "field", "row_id", "value"),
     [("regions", 1, "region_id", "shymkent", "shymkent"),
-     pytest.param("settlements", 2, "settlement_id", "sat", "sat", marks=_CRASHES_ON_DUPLICATE),
+     pytest.param("settlements", 2, "settlement_id", "sat", "sat"),
      ("projects", 3, "project_id", "P4", "P4"),
-     pytest.param("standards", 0, "standard_id", "school", "school",
-                  marks=_CRASHES_ON_DUPLICATE)],
+     pytest.param("standards", 0, "standard_id", "school", "school")],
 )
 def test_duplicate_id(
     tmp_path: Path, table: str, row: int, field: str, row_id: str, value: object
@@ -174,7 +148,6 @@ def test_duplicate_id(
     issue = error_on(errors(tmp_path, settings, tables), f"{table}.csv", field)
     assert where(issue) == (f"{table}.csv", line, row_id, field, value)
     assert "unique" in issue.message
-
 
 @pytest.mark.parametrize(
     ("table", "row", "field", "row_id", "value"),
@@ -190,7 +163,6 @@ def test_duplicate_composite_key(
     issue = error_on(errors(tmp_path, settings, tables), f"{table}.csv", field)
     assert where(issue) == (f"{table}.csv", line, row_id, field, value)
     assert "unique" in issue.message
-
 
 @pytest.mark.parametrize(
     ("table", "row", "column", "value", "row_id", "target"),
@@ -209,7 +181,6 @@ def test_unknown_reference(
     assert where(issue) == (f"{table}.csv", row + 2, row_id, column, value)
     assert f"does not exist in {target}" in issue.message
 
-
 @pytest.mark.parametrize(
     ("row", "column", "value", "row_id"),
     [(1, "settlement_id", "sat", "P2/sat/clinic"),  # rural_satellite not in applies_to
@@ -225,13 +196,11 @@ def test_effect_on_standard_that_does_not_apply(
     assert where(issue) == ("project_effects.csv", row + 2, row_id, "standard_id", "clinic")
     assert "does not apply" in issue.message
 
-
 def test_applies_to_unknown_type(tmp_path: Path) -> None:
     value = "city_republican;city_regional;district_center;rural_support;village"
     issue = cell_error(tmp_path, "standards", 1, "applies_to", value)
     assert where(issue) == ("standards.csv", 3, "clinic", "applies_to", value)
     assert "rural_other" in issue.message
-
 
 def test_region_year_outside_horizon(tmp_path: Path) -> None:
     settings, tables = valid_tables()
@@ -241,14 +210,12 @@ def test_region_year_outside_horizon(tmp_path: Path) -> None:
     assert where(issue) == ("region_years.csv", 8, "akmola/2029", "year", 2029)
     assert "2026..2028" in issue.message
 
-
 @pytest.mark.parametrize(("column", "value"), [("earliest_start", 2025),
                                                ("latest_start", 2029)])
 def test_start_year_outside_horizon(tmp_path: Path, column: str, value: int) -> None:
     issue = cell_error(tmp_path, "projects", 0, column, value)
     assert where(issue) == ("projects.csv", 2, "P1", column, value)
     assert "horizon" in issue.message
-
 
 @pytest.mark.parametrize("field", ["budget.envelope", "targets.urban"])
 def test_settings_year_outside_horizon(tmp_path: Path, field: str) -> None:
@@ -259,14 +226,12 @@ def test_settings_year_outside_horizon(tmp_path: Path, field: str) -> None:
     assert where(issue) == ("instance.yaml", None, None, field, 2029)
     assert "horizon" in issue.message
 
-
 def test_latest_start_before_earliest_start(tmp_path: Path) -> None:
     settings, tables = valid_tables()
     set_cell(tables, "projects", 1, "earliest_start", 2028)
     issue = error_on(errors(tmp_path, settings, tables), "projects.csv", "latest_start")
     assert where(issue) == ("projects.csv", 3, "P2", "latest_start", 2027)
     assert "earliest_start" in issue.message
-
 
 def test_committed_project_cannot_start(tmp_path: Path) -> None:
     settings, tables = valid_tables()
@@ -276,13 +241,11 @@ def test_committed_project_cannot_start(tmp_path: Path) -> None:
     assert where(issue) == ("projects.csv", 6, "P5", "latest_start", 2027)
     assert "committed project cannot start" in issue.message
 
-
 def test_envelope_year_missing(tmp_path: Path) -> None:
     settings, tables = valid_tables()
     del settings["budget"]["envelope"][2027]
     issue = error_on(errors(tmp_path, settings, tables), "instance.yaml", "budget.envelope")
     assert "2027" in issue.message
-
 
 def test_missing_region_year(tmp_path: Path) -> None:
     settings, tables = valid_tables()
@@ -291,7 +254,6 @@ def test_missing_region_year(tmp_path: Path) -> None:
     assert (issue.table, issue.row_id, issue.field) == ("region_years.csv", "shymkent", "year")
     assert "2027" in issue.message
 
-
 def test_category_weight_on_unknown_category(tmp_path: Path) -> None:
     settings, tables = valid_tables()
     settings["objective"]["category_weights"]["sport"] = 1.0
@@ -299,7 +261,6 @@ def test_category_weight_on_unknown_category(tmp_path: Path) -> None:
     issue = error_on(errors(tmp_path, settings, tables), "instance.yaml", field)
     assert where(issue) == ("instance.yaml", None, None, field, "sport")
     assert "education, health" in issue.message
-
 
 @pytest.mark.parametrize(
     ("section", "key", "value", "field"),
@@ -317,16 +278,12 @@ def test_settings_error_located_by_key_path(
     issue = error_on(errors(tmp_path, settings, tables), "instance.yaml", field)
     assert issue.value == (value[2028] if isinstance(value, dict) else value)
 
-
-@pytest.mark.xfail(strict=True, reason="the years validator is a model_validator: its error "
-                   "has an empty loc, so the field reads '-' instead of 'years'")
 def test_non_consecutive_years_located_on_years(tmp_path: Path) -> None:
     settings, tables = valid_tables()
     settings["years"] = [2026, 2028, 2029]
     settings["budget"]["envelope"] = dict.fromkeys(settings["years"], 100.0)
     issue = error_on(errors(tmp_path, settings, tables), "instance.yaml", "years")
     assert "consecutive" in issue.message
-
 
 def test_all_errors_of_a_load_reported_together(tmp_path: Path) -> None:
     settings, tables = valid_tables()
@@ -338,9 +295,6 @@ def test_all_errors_of_a_load_reported_together(tmp_path: Path) -> None:
         ("projects.csv", 2, "capex"), ("settlements.csv", 4, "type"),
         ("project_effects.csv", 5, "standard_id")}
 
-
-@pytest.mark.xfail(strict=True, reason="an instance.yaml error skips every cross-table check, "
-                   "so an unknown settlement is only reported on the next load")
 def test_settings_error_does_not_hide_table_errors(tmp_path: Path) -> None:
     settings, tables = valid_tables()
     settings["solver"]["time_limit"] = -1
@@ -349,25 +303,12 @@ def test_settings_error_does_not_hide_table_errors(tmp_path: Path) -> None:
     assert {(i.table, i.field) for i in err.issues} == {
         ("instance.yaml", "solver.time_limit"), ("projects.csv", "settlement_id")}
 
-
 @pytest.mark.parametrize(
     ("table", "row", "column", "value"),
-    [pytest.param("settlements", 3, "population", "", id="empty-population",
-                  marks=pytest.mark.xfail(strict=True, reason="population NaN makes every "
-                                          "standard inapplicable: P3's effect is also "
-                                          "reported as 'does not apply'")),
-     pytest.param("projects", 4, "earliest_start", 2029, id="committed-after-horizon",
-                  marks=pytest.mark.xfail(strict=True, reason="also reported: latest_start "
-                                          "(left empty, shown as <NA>) 'is before "
-                                          "earliest_start'")),
-     pytest.param("settlements", 0, "type", "city", id="unknown-type-with-effects",
-                  marks=pytest.mark.xfail(strict=True, reason="an unknown type makes every "
-                                          "standard inapplicable: P1's and P2's effects on kok "
-                                          "are also reported as 'does not apply'")),
-     pytest.param("standards", 1, "applies_to", "city;village", id="applies-to-all-unknown",
-                  marks=pytest.mark.xfail(strict=True, reason="a standard whose applies_to "
-                                          "names no known type applies nowhere: its 2 effects "
-                                          "are also reported as 'does not apply'")),
+    [pytest.param("settlements", 3, "population", "", id="empty-population"),
+     pytest.param("projects", 4, "earliest_start", 2029, id="committed-after-horizon"),
+     pytest.param("settlements", 0, "type", "city", id="unknown-type-with-effects"),
+     pytest.param("standards", 1, "applies_to", "city;village", id="applies-to-all-unknown"),
      pytest.param("projects", 2, "capex", "abc", id="capex-not-a-number")],
 )
 def test_one_mistake_gives_one_error(
@@ -378,16 +319,12 @@ def test_one_mistake_gives_one_error(
     err = errors(tmp_path, settings, tables)
     assert len(err.issues) == 1, str(err)
 
-
-@pytest.mark.xfail(strict=True, reason="instance.md: region_id is a 'short ASCII id'; "
-                   "no check enforces it")
 def test_region_id_must_be_ascii(tmp_path: Path) -> None:
     settings, tables = valid_tables()
     for name in ("regions", "region_years", "settlements"):
         tables[name]["region_id"] = tables[name]["region_id"].replace("akmola", "ақмола")
     issue = error_on(errors(tmp_path, settings, tables), "regions.csv", "region_id")
     assert where(issue) == ("regions.csv", 2, "ақмола", "region_id", "ақмола")
-
 
 def test_warning_for_project_without_effect(tmp_path: Path) -> None:
     settings, tables = valid_tables()
@@ -397,7 +334,6 @@ def test_warning_for_project_without_effect(tmp_path: Path) -> None:
     assert where(issue) == ("projects.csv", 5, "P4", "project_id", "P4")
     assert issue.severity == "warning"
 
-
 def test_warning_for_region_without_fiscal_space(tmp_path: Path) -> None:
     settings, tables = valid_tables()
     ry = tables["region_years"]
@@ -406,7 +342,6 @@ def test_warning_for_region_without_fiscal_space(tmp_path: Path) -> None:
     assert (issue.table, issue.row_id, issue.field) == ("region_years.csv", "shymkent",
                                                        "fiscal_space")
     assert issue.severity == "warning"
-
 
 def test_extra_columns_are_kept_and_ignored(tmp_path: Path) -> None:
     settings, tables = valid_tables()
