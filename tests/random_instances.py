@@ -1,11 +1,17 @@
 """Small seeded random instances for cross-checking the engine against brute force.
 
 Each seed gives 2 regions, 6 settlements, 2 or 3 standards, at most 7 binary projects and 2 or
-3 years. Money is scaled to the projects' cost so that budgets bind. The seed also switches
-features on and off so that 15 seeds cover them all: carryover (odd seeds), a positive cost
-weight (multiples of 3), a committed project that cannot be co-financed (seeds 3, 8, 13),
-committed and excluded projects, start windows, concentration caps below 1, effects in two
-settlements, and effect levels below the baseline.
+3 years. The seed switches features on so that seeds 0-14 cover them all:
+
+- carryover (odd seeds), with a large first-year envelope and half the projects held back a year;
+- two rival projects that compete for the second year's envelope (odd seeds and multiples of 4);
+- a positive cost weight (multiples of 3);
+- a committed project that cannot be co-financed (seeds 3, 8, 13), so no plan is feasible.
+
+Random draws add committed and excluded projects, start windows, concentration caps below 1,
+effects in two settlements or on one pair from two projects, and effect levels below baseline.
+Mutating ``reference_bruteforce`` (dropping the envelope, carryover, co-financing, opex, the
+clip at baseline, the cap at 1, ...) changes the optimum of at least one of these instances.
 """
 
 from __future__ import annotations
@@ -31,7 +37,12 @@ SETTLEMENTS = (
     ("village", "rural_other", "rural", (500, 1000, 1500)),
 )
 LEVELS = (0.0, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8)
-LATER = 0.5
+ENVELOPES = (40, 60, 80, 100)
+FISCAL_SPACES = (10, 20, 30)
+COFINANCING_RATES = (0.0, 0.1, 0.2, 0.3)
+WINDOW = 0.3
+CLIPPED = 0.2
+STATUSES = ("candidate",) * 6 + ("committed", "excluded", "excluded")
 
 
 def _applies(settlement: Row, standard: tuple[str, str, str, int | None]) -> bool:
@@ -41,31 +52,71 @@ def _applies(settlement: Row, standard: tuple[str, str, str, int | None]) -> boo
 
 
 def _projects(rng: random.Random, years: list[int], pairs: list[tuple[Row, tuple]],
-              coverage: dict[tuple[str, str], float], count: int) -> tuple[list[Row], list[Row]]:
-    """``count`` projects, alternating between the regions, and their effects."""
+              coverage: dict[tuple[str, str], float], count: int, late: float
+              ) -> tuple[list[Row], list[Row]]:
+    """``count`` projects, alternating between the regions, and their effects.
+
+    A share ``late`` of them cannot start in the first year.
+    """
     projects, effects = [], []
     for i in range(count):
         pid, region = f"p{i + 1}", REGIONS[i % 2]
         local = [(s, k) for s, k in pairs if s["region_id"] == region]
         chosen = rng.sample(local, rng.choice((1, 1, 2)))
-        earliest = rng.choice([None, None, *years])
-        latest = rng.choice([None, None, *[t for t in years if t >= (earliest or years[0])]])
+        earliest = years[1] if rng.random() < late else None
+        if rng.random() < WINDOW:
+            earliest = rng.choice(years)
+        latest = rng.choice([t for t in years if t >= (earliest or years[0])])
+        latest = latest if rng.random() < WINDOW else None
         projects.append({
             "project_id": pid, "name": "", "settlement_id": chosen[0][0]["settlement_id"],
             "capex": rng.choice((10, 20, 30, 40, 60, 80)), "opex": rng.choice((0, 1, 2, 4)),
             "duration": rng.choice((1, 1, 2)) if len(years) > 1 else 1,
             "earliest_start": earliest, "latest_start": latest,
-            "status": rng.choice(("candidate",) * 8 + ("committed", "excluded")),
+            "status": rng.choice(STATUSES),
             "divisible": False,
         })
         for s, k in chosen:
             c0 = coverage.get((s["settlement_id"], k[0]), 0.0)
             level = rng.choice([v for v in (0.6, 0.8, 0.9, 1.0) if v > c0])
-            if rng.random() < 0.1:
+            if rng.random() < CLIPPED:
                 level = round(max(0.0, c0 - 0.1), 2)
             effects.append({"project_id": pid, "settlement_id": s["settlement_id"],
                             "standard_id": k[0], "level": level})
     return projects, effects
+
+
+def _plant_rivals(years: list[int], projects: list[Row], effects: list[Row],
+                  region_years: list[Row]) -> None:
+    """One project per region that can only start in the second year and needs a transfer of
+    35 there, so that the regions compete for that year's envelope."""
+    for r in REGIONS:
+        projects.append({
+            "project_id": f"rival_{r}", "name": "rival for the second year's envelope",
+            "settlement_id": f"{r}_town", "capex": 50, "opex": 0, "duration": 1,
+            "earliest_start": years[1], "latest_start": years[1], "status": "candidate",
+            "divisible": False})
+        effects.append({"project_id": f"rival_{r}", "settlement_id": f"{r}_town",
+                        "standard_id": "school", "level": 1.0})
+    for row in region_years:
+        if row["year"] == years[1]:
+            row["fiscal_space"] = 15
+
+
+def _plant_unfundable(regions: list[Row], region_years: list[Row], projects: list[Row],
+                      effects: list[Row]) -> None:
+    """A committed project in the west that needs 30 of co-financing; the west has <= 25."""
+    regions[1]["cofinancing_rate"] = 0.3
+    for row in region_years:
+        if row["region_id"] == "west":
+            row["fiscal_space"] = min(row["fiscal_space"], 25)
+    projects.append({
+        "project_id": "big", "name": "committed, too dear to co-finance",
+        "settlement_id": "west_town", "capex": 100, "opex": 0, "duration": 1,
+        "earliest_start": None, "latest_start": None, "status": "committed",
+        "divisible": False})
+    effects.append({"project_id": "big", "settlement_id": "west_town",
+                    "standard_id": "school", "level": 1.0})
 
 
 def build(seed: int) -> tuple[dict[str, Any], dict[str, pd.DataFrame]]:
@@ -73,8 +124,9 @@ def build(seed: int) -> tuple[dict[str, Any], dict[str, pd.DataFrame]]:
     rng = random.Random(seed)
     years = list(range(2026, 2026 + rng.choice((2, 3))))
     standards = STANDARDS[: rng.choice((2, 3))]
-    unfundable = seed % 5 == 3
     carryover = seed % 2 == 1
+    rivals = carryover or seed % 4 == 0
+    unfundable = seed % 5 == 3
     settlements = [
         {"settlement_id": f"{r}_{suffix}", "region_id": r, "name": f"{r} {suffix}", "type": kind,
          "area": area, "population": rng.choice(pops)}
@@ -83,33 +135,23 @@ def build(seed: int) -> tuple[dict[str, Any], dict[str, pd.DataFrame]]:
     pairs = [(s, k) for s in settlements for k in standards if _applies(s, k)]
     coverage = {(s["settlement_id"], k[0]): rng.choice(LEVELS) for s, k in pairs
                 if rng.random() < 0.8}
-    projects, effects = _projects(rng, years, pairs, coverage, rng.randint(4, 7))
-    demand = {r: sum(p["capex"] for p in projects if p["settlement_id"].startswith(r)
-                     and p["status"] != "excluded") for r in REGIONS}
+    # With carryover, half the projects wait a year, so that first-year money can be saved.
+    planted = 2 * rivals + unfundable
+    projects, effects = _projects(rng, years, pairs, coverage, rng.randint(3, 7 - planted),
+                                  0.5 if carryover else 0.0)
     regions = [{"region_id": r, "name": r.title(), "kind": "oblast",
-                "cofinancing_rate": rng.choice((0.0, 0.1, 0.2, 0.3)),
-                "max_envelope_share": rng.choice((1.0, 1.0, 0.6, 0.8))} for r in REGIONS]
-    region_years = [
-        {"region_id": r, "year": t,
-         "fiscal_space": max(5, 5 * round(demand[r] * rng.choice((0.2, 0.3, 0.5)) / len(years) / 5))}
-        for r in REGIONS for t in years]
-    shares = [rng.choice((0.3, 0.5, 0.7)) for _ in years]
-    if carryover:  # most of the money comes first, so that saving it for later can pay
-        shares = [max(shares), *(share * LATER for share in shares[1:])]
-    envelope = [max(10, 10 * round(sum(demand.values()) * share / len(years) / 10))
-                 for share in shares]
+                "cofinancing_rate": rng.choice(COFINANCING_RATES),
+                "max_envelope_share": 1.0 if carryover else rng.choice((1.0, 0.6, 0.8))}
+               for r in REGIONS]
+    region_years = [{"region_id": r, "year": t, "fiscal_space": rng.choice(FISCAL_SPACES)}
+                    for r in REGIONS for t in years]
+    envelope = [rng.choice(ENVELOPES) for _ in years]
+    if carryover:  # plenty of money first, then years where both regions compete for it
+        envelope = [max(ENVELOPES)] + [min(ENVELOPES)] * (len(years) - 1)
+    if rivals:
+        _plant_rivals(years, projects, effects, region_years)
     if unfundable:
-        # West must co-finance 30% of a committed 100 in one year but has at most 25 a year.
-        regions[1]["cofinancing_rate"] = 0.3
-        for row in region_years[len(years):]:
-            row["fiscal_space"] = min(row["fiscal_space"], 25)
-        projects.append({
-            "project_id": "big", "name": "committed, too dear to co-finance",
-            "settlement_id": "west_town", "capex": 100, "opex": 0, "duration": 1,
-            "earliest_start": None, "latest_start": None, "status": "committed",
-            "divisible": False})
-        effects.append({"project_id": "big", "settlement_id": "west_town",
-                        "standard_id": "school", "level": 1.0})
+        _plant_unfundable(regions, region_years, projects, effects)
     settings = {
         "name": f"random-{seed}",
         "years": years,

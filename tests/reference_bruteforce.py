@@ -92,7 +92,8 @@ def load(folder: str | Path) -> Data:
     alpha = {r.region_id: float(r.cofinancing_rate) for r in regions.itertuples()}
     sigma = {r.region_id: _num(getattr(r, "max_envelope_share", ""), 1.0)
              for r in regions.itertuples()}
-    fiscal = {(r.region_id, int(r.year)): float(r.fiscal_space) for r in region_years.itertuples()}
+    fiscal = {(r.region_id, int(float(r.year))): float(r.fiscal_space)
+              for r in region_years.itertuples()}
     base = {(c.settlement_id, c.standard_id): float(c.level) for c in coverage.itertuples()}
     pairs: dict[tuple[str, str], tuple[float, float, float]] = {}
     group_of: dict[tuple[str, str], tuple[str, str, str]] = {}
@@ -100,11 +101,11 @@ def load(folder: str | Path) -> Data:
         pop = float(s.population)
         for k in standards.itertuples():
             types = {t.strip() for t in str(k.applies_to).split(";")}
-            if ("all" in types or s.type in types) and pop >= _num(k.min_population, 0.0):
-                w = weights.get(k.category, 1.0)
-                pairs[(s.settlement_id, k.standard_id)] = (pop, base.get((s.settlement_id,
-                                                                          k.standard_id), 0.0), w)
-                group_of[(s.settlement_id, k.standard_id)] = (s.region_id, k.category, s.area)
+            min_pop = _num(getattr(k, "min_population", ""), 0.0)
+            if ("all" in types or s.type in types) and pop >= min_pop:
+                pair = (s.settlement_id, k.standard_id)
+                pairs[pair] = (pop, base.get(pair, 0.0), weights.get(k.category, 1.0))
+                group_of[pair] = (s.region_id, k.category, s.area)
     region_of = dict(zip(settlements.settlement_id, settlements.region_id, strict=True))
     projects: dict[str, Project] = {}
     for p in table("projects").itertuples():
@@ -113,7 +114,7 @@ def load(folder: str | Path) -> Data:
         status = getattr(p, "status", "") or "candidate"
         projects[p.project_id] = Project(
             p.project_id, region_of[p.settlement_id], float(p.capex), float(p.opex),
-            int(p.duration), first, last, status, _flag(getattr(p, "divisible", "")))
+            int(float(p.duration)), first, last, status, _flag(getattr(p, "divisible", "")))
     for e in table("project_effects").itertuples():
         projects[e.project_id].effects.append((e.settlement_id, e.standard_id, float(e.level)))
     targets = {(str(a), int(t)): float(v)
