@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -173,7 +174,7 @@ def provision_table(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     return (sums["num"] / sums["population"]).rename("provision")
 
 
-def readme(settings: dict, tables: dict[str, pd.DataFrame], regions: pd.DataFrame) -> str:
+def readme(settings: dict[str, Any], tables: dict[str, pd.DataFrame], regions: pd.DataFrame) -> str:
     """The instance folder's README: what it is, what is real and what is synthetic."""
     prov = provision_table(tables)
     nat = national_provision(tables["settlements"], tables["coverage"])
@@ -221,7 +222,7 @@ def readme(settings: dict, tables: dict[str, pd.DataFrame], regions: pd.DataFram
     return "\n".join(lines) + "\n"
 
 
-def build(output: Path = OUTPUT) -> tuple[dict, dict[str, pd.DataFrame]]:
+def build(output: Path = OUTPUT) -> tuple[dict[str, Any], dict[str, pd.DataFrame]]:
     """Build and write the instance folder and its README."""
     src = pd.read_csv(SOURCES)
     regions = settlement_counts(load_regions(SOURCES), src)

@@ -6,6 +6,7 @@ import logging
 import math
 import os
 import sys
+import threading
 import time
 from dataclasses import dataclass
 
@@ -143,10 +144,40 @@ def map_status(model_status: highspy.HighsModelStatus, has_solution: bool) -> So
     return SolveStatus.INFEASIBLE
 
 
-def run(h: highspy.Highs) -> HighsOutcome:
-    """Solve the model held by ``h`` and read status, values, duals, bound and gap."""
+def _stop(event: highspy.HighsCallbackEvent) -> None:
+    event.interrupt()
+
+
+def _interrupt_at(h: highspy.Highs, seconds: float) -> threading.Timer:
+    """At the deadline, switch on HiGHS's interrupt callbacks so that the solve stops there.
+
+    HiGHS checks ``time_limit`` only between phases: a cut-separation round on the national
+    model overran it by 10 s. A callback subscribed from the start costs ~40% of the solve
+    (it runs in Python at every check), so it is only subscribed when the deadline passes;
+    the interrupted solve keeps its incumbent and bound.
+    """
+
+    def subscribe() -> None:
+        h.cbMipInterrupt += _stop
+        h.cbSimplexInterrupt += _stop
+        h.cbIpmInterrupt += _stop
+
+    timer = threading.Timer(seconds, subscribe)
+    timer.daemon = True
+    timer.start()
+    return timer
+
+
+def run(h: highspy.Highs, deadline: float | None = None) -> HighsOutcome:
+    """Solve the model held by ``h``; read status, values, duals, bound and gap.
+
+    ``deadline`` (seconds from now) interrupts a solve that overruns HiGHS's own time limit.
+    """
     started = time.perf_counter()
+    timer = _interrupt_at(h, deadline) if deadline is not None else None
     h.run()
+    if timer is not None:
+        timer.cancel()
     model_status = h.getModelStatus()
     if model_status == _MS.kUnboundedOrInfeasible:
         # presolve could not tell; without presolve HiGHS decides which
@@ -157,6 +188,9 @@ def run(h: highspy.Highs) -> HighsOutcome:
     info = h.getInfo()
     has_solution = info.primal_solution_status == highspy.SolutionStatus.kSolutionStatusFeasible
     status = map_status(model_status, has_solution)
+    if timer is not None and status == SolveStatus.LIMIT and time.perf_counter() - started >= (
+            deadline or 0):
+        status = SolveStatus.TIME_LIMIT
     is_mip = info.mip_node_count >= 0 and h.getLp().integrality_ != []
     values = duals = None
     objective = bound = gap = None

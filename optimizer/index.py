@@ -81,14 +81,17 @@ class IndexSets:
     """Year position (0..|T|-1) of each start variable; candidates only get start years whose
     completion falls inside the horizon."""
 
-    improved_pairs: IntArray
-    """Pairs some project improves (they get ``y`` variables), as pair positions."""
     effect_project: IntArray
     """Effects with a positive gain: project position."""
-    effect_improved: IntArray
-    """Position into ``improved_pairs``."""
+    effect_pair: IntArray
+    """Effects with a positive gain: pair position."""
     effect_gain: FloatArray
     """``max(0, e[p,s,k] - c0[s,k])``."""
+    capped_pairs: IntArray
+    """Pairs whose gains can add up past 1: only they need a ``y`` column capped at 1."""
+    effect_capped: IntArray
+    """Position of each effect's pair in ``capped_pairs``; -1 where the pair is linear, i.e.
+    ``c0 + sum of its gains <= 1``, so that ``y = c0 + sum gain * done`` is substituted."""
 
     @property
     def n_years(self) -> int:
@@ -183,7 +186,13 @@ def build_index(instance: Instance) -> IndexSets:
     e_pair = np.searchsorted(pair_key, e_key)
     e_gain = effects["level"].to_numpy(float) - c0[np.minimum(e_pair, len(c0) - 1)]
     keep = (e_project >= 0) & (e_gain > 0)
-    improved_pairs, effect_improved = np.unique(e_pair[keep], return_inverse=True)
+    e_project, e_pair, e_gain = e_project[keep], e_pair[keep], e_gain[keep]
+    reach = c0 + np.bincount(e_pair, weights=e_gain, minlength=len(c0))
+    capped = np.zeros(len(c0), dtype=bool)
+    capped[e_pair] = reach[e_pair] > 1.0 + 1e-12
+    capped_pairs = np.flatnonzero(capped)
+    position = np.full(len(c0), -1, dtype=np.int64)
+    position[capped_pairs] = np.arange(len(capped_pairs))
 
     return IndexSets(
         years=years,
@@ -221,8 +230,9 @@ def build_index(instance: Instance) -> IndexSets:
         project_start_count=count,
         start_project=start_project,
         start_year=start_year,
-        improved_pairs=improved_pairs,
-        effect_project=e_project[keep],
-        effect_improved=effect_improved,
-        effect_gain=e_gain[keep],
+        effect_project=e_project,
+        effect_pair=e_pair,
+        effect_gain=e_gain,
+        capped_pairs=capped_pairs,
+        effect_capped=position[e_pair],
     )

@@ -26,8 +26,13 @@ from optimizer.verify import verify
 
 log = logging.getLogger(__name__)
 
-LP_SHARE_OF_TIME = 0.1
-"""Share of the time limit kept for the LP relaxation that prices the envelope."""
+LP_SHARE_OF_TIME = 0.3
+"""At most this share of the time limit goes to the LP relaxation that prices the envelope."""
+MIP_RESERVE = 0.05
+"""Share of the remaining time not given to HiGHS's own time limit; past it, a deadline
+interrupt stops the cut round HiGHS would otherwise finish (see ``optimizer.highs.run``)."""
+POLISH_RESERVE = 1.0
+"""Seconds kept after the MIP to polish and verify the plan within the caller's time limit."""
 
 _MEANING = {
     SolveStatus.OPTIMAL: "optimal within the requested MIP gap",
@@ -67,8 +72,7 @@ def envelope_prices(form: Formulation, index: IndexSets, options: HighsOptions
     An LP estimate: with the integer decisions fixed the envelope's dual says nothing, so the
     relaxation is what prices money; the what-if sweep gives the MIP's true marginal value.
     """
-    h = make_highs(form, replace(options, relax_integrality=True))
-    outcome = run(h)
+    outcome = run(make_highs(form, replace(options, relax_integrality=True)))
     rows = form.rows["envelope"]
     duals = (outcome.row_duals[rows] if outcome.row_duals is not None
              else np.full(index.n_years, np.nan))
@@ -103,15 +107,22 @@ def solve(
     started = time.perf_counter()
     index = build_index(instance)
     form = build_formulation(index, instance.settings.objective)
-    build_seconds = time.perf_counter() - started
-    budget = max(options.time_limit - build_seconds, 0.0)
-    if price_envelope:
-        budget *= 1 - LP_SHARE_OF_TIME
-    h = make_highs(form, replace(options, time_limit=budget))
+    h = make_highs(form, options)
     build_seconds = time.perf_counter() - started
     log.info("built %d rows x %d columns (%d nonzeros) in %.3f s", *form.shape,
              form.matrix.nnz, build_seconds)
-    outcome = run(h)
+
+    def left() -> float:
+        return max(options.time_limit - (time.perf_counter() - started), 0.5)
+
+    solve_started = time.perf_counter()
+    prices = None
+    if price_envelope:
+        prices = envelope_prices(
+            form, index, replace(options, time_limit=LP_SHARE_OF_TIME * left()))
+    h.setOptionValue("time_limit", float((1 - MIP_RESERVE) * left()))
+    outcome = run(h, deadline=left() - POLISH_RESERVE)
+    solve_seconds = time.perf_counter() - solve_started
     metadata = {
         "srsopt_version": _version("srsopt"),
         "highs_version": _version("highspy"),
@@ -123,22 +134,17 @@ def solve(
         "threads": options.threads, "highs_model_status": outcome.model_status,
         "nodes": outcome.nodes,
     }
-    message = f"{outcome.model_status}: {_MEANING[outcome.status]}"
+    message = f"{_MEANING[outcome.status]} (HiGHS: {outcome.model_status})"
     if outcome.status not in PLAN_STATUSES or outcome.values is None:
         return Result(status=outcome.status, message=message, build_seconds=build_seconds,
-                      solve_seconds=outcome.seconds, metadata=metadata)
+                      solve_seconds=solve_seconds, metadata=metadata)
     plan = polish(index, form, outcome.values)
     projects = project_table(instance, index, form, plan)
     region_years = region_year_table(instance, index, form, plan)
     provision, national = provision_tables(index, plan)
     envelope = pd.DataFrame({"year": index.years, "envelope": index.envelope,
                              "transfer": region_years.groupby("year")["transfer"].sum().to_numpy()})
-    solve_seconds = outcome.seconds
-    if price_envelope:
-        remaining = max(options.time_limit - build_seconds - outcome.seconds, 1.0)
-        lp_started = time.perf_counter()
-        prices = envelope_prices(form, index, replace(options, time_limit=remaining))
-        solve_seconds += time.perf_counter() - lp_started
+    if prices is not None:
         envelope = envelope.merge(prices, on="year")
     bound = outcome.bound
     gap = _gap(plan.objective, bound)

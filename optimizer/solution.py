@@ -63,13 +63,11 @@ def polish(index: IndexSets, form: Formulation, values: FloatArray) -> Plan:
     start_done = np.cumsum(start_done, axis=1)
     project_done = np.zeros((len(index.project_ids), n_t))
     np.add.at(project_done, index.start_project, start_done)
-    gain = np.zeros((layout.n_improved, n_t))
-    np.add.at(gain, index.effect_improved,
+    gain = np.zeros((len(index.pair_c0), n_t))
+    np.add.at(gain, index.effect_pair,
               index.effect_gain[:, None] * project_done[index.effect_project])
-    pair_provision = np.repeat(index.pair_c0[:, None], n_t, axis=1)
-    pair_provision[index.improved_pairs] = np.minimum(
-        1.0, index.pair_c0[index.improved_pairs, None] + gain)
-    v[layout.provision0: layout.transfer0] = pair_provision[index.improved_pairs].reshape(-1)
+    pair_provision = np.minimum(1.0, index.pair_c0[:, None] + gain)
+    v[layout.provision0: layout.transfer0] = pair_provision[index.capped_pairs].reshape(-1)
 
     rows = form.rows["shortfall"]
     sf = form.matrix[rows][:, : layout.shortfall0] @ v[: layout.shortfall0]

@@ -1,6 +1,6 @@
 """Column layout of the v1 model and the row block every constraint family returns.
 
-Columns, in order: ``project_start x[p,t]``, ``provision y[i,t]`` (improved pairs only),
+Columns, in order: ``project_start x[p,t]``, ``provision y[i,t]`` (capped pairs only),
 ``region_transfer tau[r,t]``, ``region_cofinancing loc[r,t]``, ``shortfall short[q,t]``.
 """
 
@@ -19,7 +19,7 @@ class Layout:
 
     n_years: int
     n_start: int
-    n_improved: int
+    n_capped: int
     n_regions: int
     short_group: IntArray
     """Group (region, category, area) of each shortfall column."""
@@ -33,13 +33,13 @@ class Layout:
 
     @property
     def provision0(self) -> int:
-        """First ``provision`` column (improved pair ``i``, year ``t`` at ``i*|T| + t``)."""
+        """First ``provision`` column (capped pair ``i``, year ``t`` at ``i*|T| + t``)."""
         return self.n_start
 
     @property
     def transfer0(self) -> int:
         """First ``region_transfer`` column (region ``r``, year ``t`` at ``r*|T| + t``)."""
-        return self.provision0 + self.n_improved * self.n_years
+        return self.provision0 + self.n_capped * self.n_years
 
     @property
     def cofinancing0(self) -> int:
@@ -56,9 +56,9 @@ class Layout:
         """Number of columns."""
         return self.shortfall0 + len(self.short_group)
 
-    def provision(self, improved: IntArray, year: IntArray) -> IntArray:
+    def provision(self, capped: IntArray, year: IntArray) -> IntArray:
         """Columns of ``y[i,t]``."""
-        return self.provision0 + improved * self.n_years + year
+        return self.provision0 + capped * self.n_years + year
 
     def transfer(self, region: IntArray, year: IntArray) -> IntArray:
         """Columns of ``tau[r,t]``."""
@@ -77,7 +77,7 @@ def make_layout(index: IndexSets) -> Layout:
     return Layout(
         n_years=index.n_years,
         n_start=len(index.start_project),
-        n_improved=len(index.improved_pairs),
+        n_capped=len(index.capped_pairs),
         n_regions=index.n_regions,
         short_group=group,
         short_year=year,

@@ -36,6 +36,23 @@ def completion_year(index: IndexSets) -> IntArray:
     return index.start_year + index.duration[index.start_project] - 1
 
 
+def effect_done_terms(index: IndexSets, effects: IntArray) -> tuple[IntArray, IntArray,
+                                                                  IntArray]:
+    """(effect, start column, year) for every year at or after each start's completion.
+
+    The expansion behind ``gain * done[p,t]``: every start column of the effect's project, then
+    every year from its completion to the end of the horizon.
+    """
+    per_effect = index.project_start_count[index.effect_project[effects]]
+    effect, k = expand_years(np.zeros(len(effects), np.int64), per_effect - 1,
+                             int(per_effect.max(initial=0)) + 1)
+    effect = effects[effect]
+    start = index.project_first_start[index.effect_project[effect]] + k
+    which, year = expand_years(completion_year(index)[start],
+                               np.full(len(start), index.n_years), index.n_years)
+    return effect[which], start[which], year
+
+
 def one_start(index: IndexSets, layout: Layout) -> Block:
     """``sum_t x[p,t] <= 1``, and ``= 1`` for committed projects   for p in P (not excluded).
 
