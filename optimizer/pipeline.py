@@ -13,7 +13,8 @@ import pandas as pd
 from models.instance import Instance
 from models.result import PLAN_STATUSES, Result, SolveStatus
 from optimizer.formulation import Formulation, build_formulation
-from optimizer.highs import HighsOptions, make_highs, run
+from optimizer.heuristic import incumbent
+from optimizer.highs import HighsOptions, HighsOutcome, make_highs, run
 from optimizer.index import IndexSets, build_index
 from optimizer.solution import (
     polish,
@@ -28,11 +29,15 @@ log = logging.getLogger(__name__)
 
 LP_SHARE_OF_TIME = 0.3
 """At most this share of the time limit goes to the LP relaxation that prices the envelope."""
+HEURISTIC_SHARE = 0.25
+"""At most this share of the time left goes to the RENS heuristic that seeds the MIP."""
 MIP_RESERVE = 0.05
 """Share of the remaining time not given to HiGHS's own time limit; past it, a deadline
 interrupt stops the cut round HiGHS would otherwise finish (see ``optimizer.highs.run``)."""
 POLISH_RESERVE = 1.0
-"""Seconds kept after the MIP to polish and verify the plan within the caller's time limit."""
+POLISH_SHARE = 0.05
+"""Time kept after the MIP (at least ``POLISH_RESERVE`` s, or this share of the limit) for
+HiGHS to react to the interrupt and for the plan to be polished and verified."""
 
 _MEANING = {
     SolveStatus.OPTIMAL: "optimal within the requested MIP gap",
@@ -65,14 +70,18 @@ def solve_options(instance: Instance, time_limit: float | None, mip_rel_gap: flo
     )
 
 
-def envelope_prices(form: Formulation, index: IndexSets, options: HighsOptions
+def solve_relaxation(form: Formulation, options: HighsOptions) -> HighsOutcome:
+    """The LP relaxation: its duals price the envelope, its bound and solution seed the MIP."""
+    return run(make_highs(form, replace(options, relax_integrality=True)))
+
+
+def envelope_prices(form: Formulation, index: IndexSets, outcome: HighsOutcome
                     ) -> pd.DataFrame:
     """Dual of each year's envelope row in the LP relaxation (objective units per million KZT).
 
     An LP estimate: with the integer decisions fixed the envelope's dual says nothing, so the
     relaxation is what prices money; the what-if sweep gives the MIP's true marginal value.
     """
-    outcome = run(make_highs(form, replace(options, relax_integrality=True)))
     rows = form.rows["envelope"]
     duals = (outcome.row_duals[rows] if outcome.row_duals is not None
              else np.full(index.n_years, np.nan))
@@ -90,19 +99,23 @@ def solve(
     mip_rel_gap: float | None = None,
     threads: int | None = None,
     price_envelope: bool = True,
+    heuristic: bool = True,
     log_to_console: bool = False,
 ) -> Result:
     """Build the v1 model, solve it with HiGHS, and return verified result tables.
 
-    Arguments left ``None`` take the instance's ``solver`` settings.
+    Arguments left ``None`` take the instance's ``solver`` settings. The LP relaxation is
+    solved first (it prices the envelope and bounds the objective); with ``heuristic`` a RENS
+    plan built from it is handed to HiGHS as the incumbent of the MIP.
 
     Raises:
         VerificationError: the solver's plan breaks a rule when recomputed from the raw tables.
     """
     if instance.settings.objective.mode != "weighted":
-        raise NotImplementedError(
-            f"objective mode {instance.settings.objective.mode!r} is not available yet; "
-            "set objective.mode: weighted")
+        from optimizer.modes import solve_mode  # staged solves; they reuse assemble_result
+
+        return solve_mode(instance, time_limit=time_limit, mip_rel_gap=mip_rel_gap,
+                          threads=threads, log_to_console=log_to_console)
     options = solve_options(instance, time_limit, mip_rel_gap, threads, log_to_console)
     started = time.perf_counter()
     index = build_index(instance)
@@ -116,13 +129,42 @@ def solve(
         return max(options.time_limit - (time.perf_counter() - started), 0.5)
 
     solve_started = time.perf_counter()
-    prices = None
-    if price_envelope:
-        prices = envelope_prices(
-            form, index, replace(options, time_limit=LP_SHARE_OF_TIME * left()))
+    lp = solve_relaxation(form, replace(options, time_limit=LP_SHARE_OF_TIME * left()))
+    prices = envelope_prices(form, index, lp) if price_envelope else None
+    start = None
+    if heuristic and lp.values is not None and form.columns.integer.any():
+        start = incumbent(index, form, replace(options, time_limit=HEURISTIC_SHARE * left()),
+                          lp.values)
+    if start is not None:
+        h.setSolution(len(start), np.arange(len(start), dtype=np.int32), start)
     h.setOptionValue("time_limit", float((1 - MIP_RESERVE) * left()))
-    outcome = run(h, deadline=left() - POLISH_RESERVE)
+    reserve = max(POLISH_RESERVE, POLISH_SHARE * options.time_limit)
+    outcome = with_bound(run(h, deadline=left() - reserve), lp)
     solve_seconds = time.perf_counter() - solve_started
+    return assemble_result(instance, index, form, outcome, options, build_seconds=build_seconds,
+                           solve_seconds=solve_seconds, prices=prices)
+
+
+def with_bound(outcome: HighsOutcome, lp: HighsOutcome) -> HighsOutcome:
+    """The MIP outcome with the LP relaxation's bound when that is the stronger proven bound.
+
+    HiGHS's dual bound starts from its own root LP; an interrupted MIP may stop before it, so
+    the separately solved relaxation (a valid lower bound when optimal) is kept.
+    """
+    if lp.status != SolveStatus.OPTIMAL or lp.objective is None or outcome.objective is None:
+        return outcome
+    bound = lp.objective if outcome.bound is None else max(outcome.bound, lp.objective)
+    return replace(outcome, bound=bound)
+
+
+def assemble_result(instance: Instance, index: IndexSets, form: Formulation,
+                    outcome: HighsOutcome, options: HighsOptions, *, build_seconds: float,
+                    solve_seconds: float, prices: pd.DataFrame | None = None) -> Result:
+    """Polish HiGHS's vector into verified result tables; every solve path ends here.
+
+    Raises:
+        VerificationError: the plan breaks a rule when recomputed from the raw tables.
+    """
     metadata = {
         "srsopt_version": _version("srsopt"),
         "highs_version": _version("highspy"),

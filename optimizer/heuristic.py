@@ -1,0 +1,132 @@
+"""A primal heuristic: round the LP relaxation into a feasible plan, then fill greedily.
+
+HiGHS's own heuristics reach a first plan on the national model only after its root LP and a
+cut round (tens of seconds, ~4% gap). The LP relaxation is solved anyway to price the envelope;
+rounding it under the money rules gives a plan within about a percent of the LP bound in well
+under a second, which HiGHS then receives as its incumbent (``setSolution``).
+
+Money feasibility of a plan is checked in closed form per region and year: with capex spend
+``S`` and new opex ``O``, the least transfer is ``tau = max(0, S - (F - O))``, which needs
+``alpha * S <= F - O`` (co-financing within fiscal space), ``tau <= sigma * B`` and the yearly
+(or, with carryover, cumulative) sum of ``tau`` within the envelope.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from optimizer.formulation import Formulation
+from optimizer.formulation.projects import operation_terms, spend_terms
+from optimizer.highs import HighsOptions, make_highs, run
+from optimizer.index import FloatArray, IndexSets
+
+TOL = 1e-7
+
+
+class MoneyState:
+    """Capex spend and opex per region and year of a growing plan, and its least transfers."""
+
+    def __init__(self, index: IndexSets) -> None:
+        self.index = index
+        n_r, n_t = index.n_regions, index.n_years
+        self.spend = np.zeros((n_r, n_t))
+        self.opex = np.zeros((n_r, n_t))
+        self.tau = np.zeros((n_r, n_t))
+        self.cap = index.sigma[:, None] * index.envelope[None, :]
+        self.budget = np.cumsum(index.envelope) if index.carryover else index.envelope
+
+    def least_transfer(self, r: int, spend: FloatArray, opex: FloatArray) -> FloatArray | None:
+        """Least transfer of region ``r`` for this spend and opex, or None if it cannot pay."""
+        local = self.index.fiscal_space[r] - opex
+        if np.any(self.index.alpha[r] * spend > local + TOL):
+            return None
+        tau = np.maximum(0.0, spend - local)
+        if np.any(tau > self.cap[r] + TOL):
+            return None
+        return tau
+
+    def try_add(self, r: int, spend: FloatArray, opex: FloatArray) -> bool:
+        """Add a start's money to region ``r`` if every rule still holds."""
+        new_spend, new_opex = self.spend[r] + spend, self.opex[r] + opex
+        tau = self.least_transfer(r, new_spend, new_opex)
+        if tau is None:
+            return False
+        used = self.tau.sum(axis=0) - self.tau[r] + tau
+        if self.index.carryover:
+            used = np.cumsum(used)
+        if np.any(used > self.budget + TOL):
+            return False
+        self.spend[r], self.opex[r], self.tau[r] = new_spend, new_opex, tau
+        return True
+
+
+def _per_start(index: IndexSets, terms: tuple, n_start: int) -> FloatArray:
+    j, t, coef = terms
+    out = np.zeros((n_start, index.n_years))
+    np.add.at(out, (j, t), coef)
+    return out
+
+
+def round_lp(index: IndexSets, form: Formulation, lp_values: FloatArray) -> FloatArray | None:
+    """A feasible column vector from the LP solution, or None when commitments cannot be met.
+
+    Committed projects first, then candidates in order of their LP share (ties: LP order), each
+    at its start year of largest LP value, else the earliest year that fits; then every
+    remaining candidate that still fits, by LP share and reduced benefit. Only ``x``, ``tau`` and
+    ``loc`` are set; ``optimizer.solution.polish`` derives provision and shortfall.
+    """
+    layout = form.layout
+    n_start = layout.n_start
+    x_lp = np.clip(lp_values[:n_start], 0.0, 1.0)
+    spend = _per_start(index, spend_terms(index), n_start)
+    opex = _per_start(index, operation_terms(index), n_start)
+    share = np.bincount(index.start_project, weights=x_lp, minlength=len(index.project_ids))
+    # benefit the LP sees per start column (negative cost = access gain; shortfall via rows)
+    value = -form.columns.cost[:n_start]
+    order = np.lexsort((-value[index.project_first_start], -share, ~index.committed))
+    if form.columns.cost[layout.transfer0: layout.cofinancing0].max(initial=0.0) > 0:
+        order = order[(share[order] > TOL) | index.committed[order]]
+    state = MoneyState(index)
+    x = np.zeros(n_start)
+    for p in order:
+        first, count = index.project_first_start[p], index.project_start_count[p]
+        if count == 0:
+            continue
+        starts = first + np.argsort(-x_lp[first: first + count], kind="stable")
+        r = index.project_region[p]
+        for j in starts:
+            if state.try_add(r, spend[j], opex[j]):
+                x[j] = 1.0
+                break
+        else:
+            if index.committed[p]:
+                return None
+    values = np.zeros(layout.n_cols)
+    values[:n_start] = x
+    values[layout.transfer0: layout.cofinancing0] = state.tau.reshape(-1)
+    values[layout.cofinancing0: layout.shortfall0] = (state.spend - state.tau).reshape(-1)
+    return values
+
+
+def rens(form: Formulation, options: HighsOptions, lp_values: FloatArray) -> FloatArray | None:
+    """Solve the sub-MIP with every integral LP start fixed (RENS); its plan or None.
+
+    On the national model the LP leaves ~800 of 58,000 start columns fractional, so the
+    sub-MIP is small; it lands about 1.5% above the LP bound where rounding lands 3.4% above.
+    """
+    n_start = form.layout.n_start
+    x = lp_values[:n_start]
+    integral = (np.abs(x - np.round(x)) <= 1e-6) & form.columns.integer[:n_start]
+    h = make_highs(form, options)
+    fixed = np.flatnonzero(integral).astype(np.int32)
+    values = np.round(x[integral])
+    h.changeColsBounds(len(fixed), fixed, values, values)
+    outcome = run(h, deadline=options.time_limit)
+    return outcome.values
+
+
+def incumbent(index: IndexSets, form: Formulation, options: HighsOptions,
+              lp_values: FloatArray) -> FloatArray | None:
+    """A start plan from the LP solution: RENS, else rounding under the money rules."""
+    found = rens(form, options, lp_values)
+    return found if found is not None else round_lp(index, form, lp_values)
