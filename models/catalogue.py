@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from models.schema import SETTLEMENT_TYPES
+from models.checks import applicable_mask
 
 _RESOLUTION = "Government resolution No. 710 of 02.09.2025 (SRS for settlements)"
 _ORDER = "joint order MNE No. 29 of 20.04.2019, reg. No. 18592 (rev. 2023)"
@@ -129,14 +129,8 @@ def applicable_matrix(
 ) -> np.ndarray:
     """Boolean matrix (settlements × standards) of the applicable pairs ``A``.
 
-    A pair applies when the settlement's type is in ``applies_to`` (or it is ``all``) and its
-    population is at least ``min_population``.
+    The validator's rule (``models.checks.applicable_mask``) applied to bare arrays.
     """
-    type_index = {t: i for i, t in enumerate(SETTLEMENT_TYPES)}
-    allowed = np.zeros((len(SETTLEMENT_TYPES), len(standards)), dtype=bool)
-    for j, spec in enumerate(standards["applies_to"]):
-        names = SETTLEMENT_TYPES if spec.strip() == "all" else spec.split(";")
-        allowed[[type_index[n.strip()] for n in names], j] = True
-    codes = pd.Categorical(types, categories=list(SETTLEMENT_TYPES)).codes
-    minimum = standards["min_population"].fillna(0.0).to_numpy(dtype=float)
-    return allowed[codes] & (np.asarray(population, dtype=float)[:, None] >= minimum[None, :])
+    settlements = pd.DataFrame({"type": types, "population": np.asarray(population, float)})
+    return applicable_mask(settlements, standards.assign(
+        min_population=standards["min_population"].fillna(0.0)))
