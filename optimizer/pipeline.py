@@ -6,6 +6,7 @@ import logging
 import time
 from dataclasses import replace
 from importlib.metadata import PackageNotFoundError, version
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -35,7 +36,7 @@ MIP_RESERVE = 0.05
 """Share of the remaining time not given to HiGHS's own time limit; past it, a deadline
 interrupt stops the cut round HiGHS would otherwise finish (see ``optimizer.highs.run``)."""
 POLISH_RESERVE = 1.0
-POLISH_SHARE = 0.05
+POLISH_SHARE = 0.08
 """Time kept after the MIP (at least ``POLISH_RESERVE`` s, or this share of the limit) for
 HiGHS to react to the interrupt and for the plan to be polished and verified."""
 
@@ -101,16 +102,24 @@ def solve(
     price_envelope: bool = True,
     heuristic: bool = True,
     log_to_console: bool = False,
+    backend: Literal["highs", "pyomo"] = "highs",
 ) -> Result:
     """Build the v1 model, solve it with HiGHS, and return verified result tables.
 
     Arguments left ``None`` take the instance's ``solver`` settings. The LP relaxation is
     solved first (it prices the envelope and bounds the objective); with ``heuristic`` a RENS
-    plan built from it is handed to HiGHS as the incumbent of the MIP.
+    plan built from it is handed to HiGHS as the incumbent of the MIP. ``backend="pyomo"``
+    solves the Pyomo reference formulation instead (``optimizer.pyomo_ref``), slower but
+    written for reading; its plan goes through the same polishing, tables and verifier.
 
     Raises:
         VerificationError: the solver's plan breaks a rule when recomputed from the raw tables.
     """
+    if backend == "pyomo":
+        from optimizer.pyomo_ref import solve_reference  # Pyomo is slow to import
+
+        return solve_reference(instance, solve_options(
+            instance, time_limit, mip_rel_gap, threads, log_to_console), price_envelope)
     if instance.settings.objective.mode != "weighted":
         from optimizer.modes import solve_mode  # staged solves; they reuse assemble_result
 
