@@ -96,7 +96,7 @@ _scheduler_threads: list[int | None] = [None]
 """Thread count the process-wide HiGHS scheduler was started with (None: not yet started)."""
 
 
-def _use_threads(h: highspy.Highs, threads: int | None) -> None:
+def use_threads(h: highspy.Highs, threads: int | None) -> None:
     """Set ``threads``; HiGHS's scheduler is global, so restart it when the count changes.
 
     Without the restart, a solve asking for another thread count than the first solve of the
@@ -116,7 +116,7 @@ def make_highs(form: Formulation, options: HighsOptions) -> highspy.Highs:
     h.setOptionValue("time_limit", float(options.time_limit))
     h.setOptionValue("mip_rel_gap", float(options.mip_rel_gap))
     h.setOptionValue("random_seed", int(options.random_seed))
-    _use_threads(h, options.threads)
+    use_threads(h, options.threads)
     status = h.passModel(to_highs_lp(form, options.relax_integrality))
     if status == highspy.HighsStatus.kError:
         raise RuntimeError("HiGHS rejected the model (passModel returned an error)")
@@ -205,6 +205,9 @@ def run(h: highspy.Highs, deadline: float | None = None) -> HighsOutcome:
         gap = info.mip_gap if is_mip else 0.0
         if gap is not None and not math.isfinite(gap):
             gap = None
+    elif is_mip and status in (SolveStatus.NO_SOLUTION, SolveStatus.TIME_LIMIT,
+                               SolveStatus.LIMIT) and math.isfinite(info.mip_dual_bound):
+        bound = info.mip_dual_bound  # a proven bound even before any plan is found
     log.info("HiGHS: %s in %.2f s (objective %s, gap %s)", h.modelStatusToString(model_status),
              seconds, objective, gap)
     return HighsOutcome(status=status, model_status=h.modelStatusToString(model_status),

@@ -50,6 +50,7 @@ def summary(result: Result) -> dict[str, Any]:
                                                       "integer_columns", "nodes",
                                                       "highs_model_status")},
         "settings": {k: result.metadata.get(k) for k in ("time_limit", "mip_rel_gap", "threads")},
+        "steps": result.metadata.get("steps", {}),
     }
     if not result.has_plan:
         return _clean(out)
@@ -105,6 +106,9 @@ def write_results(result: Result, out: str | Path) -> Path:
                                           encoding="utf-8")
     for name, table in result.tables().items():
         table.to_csv(staging / f"{name}.csv", index=False)
+    if "scenario" in result.metadata:  # the what-if changes this plan was solved under
+        (staging / "scenario.json").write_text(
+            json.dumps(_clean(result.metadata["scenario"]), indent=2) + "\n", encoding="utf-8")
     if folder.exists():
         shutil.rmtree(folder)
     staging.rename(folder)

@@ -1,0 +1,155 @@
+"""How the MIP is attacked: the plain HiGHS solve, or the engineered sequence.
+
+Engineered (the default), each step within its share of the time left:
+
+1. the LP relaxation: envelope prices, a proven bound, and a fractional plan;
+2. RENS: the sub-MIP with every integral LP start fixed gives a plan ~1.5% above the LP bound;
+3. the Lagrangian decomposition by region, priced with the LP's envelope duals: a proven bound
+   that adds the regions' integrality gaps (on the national instance it closes about two thirds
+   of the gap the LP bound leaves);
+4. if the plan is not yet within ``mip_rel_gap`` of the best bound, HiGHS's MIP with the plan as
+   its incumbent for the rest of the time.
+
+Plain: the LP relaxation (prices only), then HiGHS's MIP alone. Kept for benchmarks.
+The reported gap is always against a proven bound (LP, Lagrangian or HiGHS's), never against a
+heuristic's own estimate.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, replace
+from typing import Literal
+
+import numpy as np
+
+from models.result import SolveStatus
+from optimizer.decompose import lagrangian
+from optimizer.formulation import Formulation
+from optimizer.heuristic import incumbent
+from optimizer.highs import HighsOptions, HighsOutcome, make_highs, run
+from optimizer.index import IndexSets
+
+log = logging.getLogger(__name__)
+
+Strategy = Literal["engineered", "plain"]
+
+LP_SHARE = 0.3
+"""At most this share of the time left goes to the LP relaxation."""
+HEURISTIC_SHARE = 0.3
+"""... to the RENS plan."""
+DECOMPOSITION_SHARE = 0.9
+"""... to the Lagrangian decomposition (of what is left after LP and RENS, less the reserve)."""
+PARALLEL_WORKERS = 2
+PARALLEL_COLUMNS = 20_000
+"""Models with at least this many columns solve their regions in ``PARALLEL_WORKERS``
+processes; below it, starting the processes (~1.5 s) costs more than it saves."""
+MIP_SECONDS_PER_COLUMN = 20.0 / 70_000
+"""HiGHS's MIP is only started after the heuristics with at least this much time left per
+column: before its root LP it honours neither its time limit nor an interrupt (probing on the
+national model, 70,000 columns, took 15-20 s), so a late start would overrun the limit."""
+MIP_RESERVE = 0.05
+"""Share of the time left not given to HiGHS's own time limit; the deadline interrupt covers
+the cut round it would otherwise finish past it (``optimizer.highs.run``)."""
+POLISH_RESERVE = 1.0
+POLISH_SHARE = 0.08
+"""Time kept at the end (at least ``POLISH_RESERVE`` s, or this share of the limit) for HiGHS
+to react to the interrupt and for the plan to be polished and verified."""
+
+
+@dataclass(frozen=True)
+class Attack:
+    """What the strategy produced: the MIP outcome with the best bound, and the LP."""
+
+    outcome: HighsOutcome
+    lp: HighsOutcome
+    steps: dict[str, float]
+    """Seconds and bounds of each step, for the summary and benchmarks."""
+
+
+def gap(objective: float | None, bound: float | None) -> float | None:
+    """``|objective - bound| / |objective|`` (0 when equal), HiGHS's definition."""
+    if objective is None or bound is None or not np.isfinite(bound):
+        return None
+    return 0.0 if objective == bound else max(0.0, objective - bound) / max(abs(objective), 1e-9)
+
+
+def _with_bound(outcome: HighsOutcome, bound: float | None, mip_rel_gap: float
+                ) -> HighsOutcome:
+    """The outcome with the stronger of its own and ``bound``; optimal if that proves the gap."""
+    if bound is None or outcome.objective is None:
+        return outcome
+    best = bound if outcome.bound is None else max(outcome.bound, bound)
+    status = outcome.status
+    proven = gap(outcome.objective, best)
+    if status in (SolveStatus.TIME_LIMIT, SolveStatus.LIMIT) and proven is not None and (
+            proven <= mip_rel_gap):
+        status = SolveStatus.OPTIMAL
+    return replace(outcome, bound=best, gap=proven, status=status)
+
+
+def attack(index: IndexSets, form: Formulation, options: HighsOptions, started: float,
+           strategy: Strategy = "engineered", lp: HighsOutcome | None = None) -> Attack:
+    """Run the strategy within ``options.time_limit`` counted from ``started``.
+
+    ``lp``: the LP relaxation already solved (a live model re-solved from its basis,
+    ``optimizer.resolve``); step 1 is then skipped.
+    """
+
+    def left() -> float:
+        return max(options.time_limit - (time.perf_counter() - started), 0.5)
+
+    steps: dict[str, float] = {}
+    clock = time.perf_counter()
+    if lp is None:
+        lp = run(make_highs(form, replace(options, relax_integrality=True,
+                                          time_limit=LP_SHARE * left())))
+    steps["lp_seconds"], clock = time.perf_counter() - clock, time.perf_counter()
+    bound = lp.objective if lp.status == SolveStatus.OPTIMAL else None
+    steps["lp_bound"] = bound
+    start = None
+    is_mip = bool(form.columns.integer.any())
+    if strategy == "engineered" and is_mip and lp.values is not None:
+        start = incumbent(index, form, replace(options, time_limit=HEURISTIC_SHARE * left()),
+                          lp.values)
+        steps["heuristic_seconds"], clock = time.perf_counter() - clock, time.perf_counter()
+        plan_objective = None if start is None else float(
+            form.columns.cost @ start + form.columns.offset)
+        steps["heuristic_objective"] = plan_objective
+        if bound is not None and lp.row_duals is not None and (
+                gap(plan_objective, bound) or 0.0) > options.mip_rel_gap:
+            mu = np.maximum(0.0, -lp.row_duals[form.rows["envelope"]])
+            reserve = max(POLISH_RESERVE, POLISH_SHARE * options.time_limit)
+            workers = PARALLEL_WORKERS if form.shape[1] >= PARALLEL_COLUMNS else 1
+            split = lagrangian(index, form, options, mu,
+                               DECOMPOSITION_SHARE * max(left() - reserve, 0.0), workers)
+            if split is not None:
+                steps["lagrangian_bound"] = split.bound
+                bound = max(bound, split.bound)
+            steps["lagrangian_seconds"], clock = time.perf_counter() - clock, time.perf_counter()
+    proven = gap(steps.get("heuristic_objective"), bound)
+    within = proven is not None and proven <= options.mip_rel_gap
+    too_late = left() < MIP_SECONDS_PER_COLUMN * form.shape[1]
+    if start is not None and (within or too_late):
+        outcome = HighsOutcome(
+            status=SolveStatus.OPTIMAL if within else SolveStatus.TIME_LIMIT,
+            model_status="MIP not run: " + ("the plan is within the gap of the proven bound"
+                                            if within else "too little time left"),
+            values=start, row_duals=None, objective=steps["heuristic_objective"], bound=bound,
+            gap=proven, seconds=0.0, nodes=0)
+        return _done(Attack(outcome=outcome, lp=lp, steps=steps), strategy)
+    h = make_highs(form, options)
+    if start is not None:
+        h.setSolution(len(start), np.arange(len(start), dtype=np.int32), start)
+    reserve = max(POLISH_RESERVE, POLISH_SHARE * options.time_limit)
+    h.setOptionValue("time_limit", float(max((1 - MIP_RESERVE) * left() - reserve, 0.1)))
+    outcome = _with_bound(run(h, deadline=max(left() - reserve, 0.1)), bound,
+                          options.mip_rel_gap)
+    steps["mip_seconds"] = time.perf_counter() - clock
+    return _done(Attack(outcome=outcome, lp=lp, steps=steps), strategy)
+
+
+def _done(result: Attack, strategy: Strategy) -> Attack:
+    log.info("strategy %s: %s", strategy, result.steps)
+    return result
