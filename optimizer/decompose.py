@@ -27,9 +27,6 @@ from optimizer.formulation import Formulation
 from optimizer.highs import HighsOptions, new_highs, run, use_threads
 from optimizer.index import FloatArray, IndexSets, IntArray
 
-SPAWN_SECONDS = 1.5
-"""A spawned worker's start-up (Python, numpy, highspy imports), kept out of its budget."""
-
 
 @dataclass(frozen=True)
 class Decomposition:
@@ -125,18 +122,20 @@ def region_models(index: IndexSets, form: Formulation, mu: FloatArray
     return models
 
 
-def solve_regions(models: list[RegionModel], options: HighsOptions, seconds: float
+def solve_regions(models: list[RegionModel], options: HighsOptions, deadline: float
                   ) -> list[tuple[int, float, FloatArray, bool]]:
-    """Solve blocks one after another, small first, each within its share of ``seconds``.
+    """Solve blocks one after another, small first, each within its share of the time left.
 
-    Returns (region, bound, plan, optimal) per block. Runs in a worker process too.
+    ``deadline`` is wall-clock (``time.time()``), the same in every worker process whatever
+    its start-up took. Returns (region, bound, plan, optimal) per block.
     """
-    started = time.perf_counter()
     sizes = np.asarray([len(m.cols) for m in models], dtype=float)
     size_left = sizes.sum()
     out = []
     for k in np.argsort(sizes, kind="stable"):  # time the small leave goes to the big
-        share = (seconds - (time.perf_counter() - started)) * sizes[k] / max(size_left, 1.0)
+        remaining = deadline - time.time()
+        share = remaining if options.node_limit is not None else (
+            remaining * sizes[k] / max(size_left, 1.0))
         size_left -= sizes[k]
         model = models[k]
         out.append((model.region, *_solve_region(model, options, share)))
@@ -151,6 +150,8 @@ def _solve_region(model: RegionModel, options: HighsOptions, seconds: float
     h.setOptionValue("mip_rel_gap", float(options.mip_rel_gap))
     h.setOptionValue("random_seed", int(options.random_seed))
     use_threads(h, options.threads)
+    if options.node_limit is not None:
+        h.setOptionValue("mip_max_nodes", int(options.node_limit))
     h.passModel(model.to_highs_lp())
     relaxed = run(h)
     if relaxed.objective is None:
@@ -193,16 +194,15 @@ def lagrangian(index: IndexSets, form: Formulation, options: HighsOptions, mu: F
     if models is None:
         return None
     groups = _balanced(models, max(1, workers))
-    budget = seconds - (time.perf_counter() - started)
+    deadline = time.time() + seconds - (time.perf_counter() - started)
     if workers > 1:
         context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            spawn = time.perf_counter() - started  # a worker's imports come out of its budget
             parts = list(pool.map(solve_regions, groups, [replace(options, threads=1)] * workers,
-                                  [max(budget - spawn - SPAWN_SECONDS, 0.5)] * workers))
+                                  [deadline] * workers))
         solved = [row for part in parts for row in part]
     else:
-        solved = solve_regions(models, options, budget)
+        solved = solve_regions(models, options, deadline)
     values = np.zeros(form.layout.n_cols)
     total = form.columns.offset - float(mu @ index.envelope)
     for r, bound, plan, _ in solved:

@@ -35,6 +35,8 @@ class HighsOptions:
     relax_integrality: bool = False
     log_to_console: bool = False
     random_seed: int = 0
+    node_limit: int | None = None
+    """Branch-and-bound nodes per MIP (reproducible mode); ``None``: stop on time only."""
 
 
 @dataclass(frozen=True)
@@ -117,6 +119,8 @@ def make_highs(form: Formulation, options: HighsOptions) -> highspy.Highs:
     h.setOptionValue("mip_rel_gap", float(options.mip_rel_gap))
     h.setOptionValue("random_seed", int(options.random_seed))
     use_threads(h, options.threads)
+    if options.node_limit is not None:
+        h.setOptionValue("mip_max_nodes", int(options.node_limit))
     status = h.passModel(to_highs_lp(form, options.relax_integrality))
     if status == highspy.HighsStatus.kError:
         raise RuntimeError("HiGHS rejected the model (passModel returned an error)")

@@ -100,18 +100,22 @@ def attack(index: IndexSets, form: Formulation, options: HighsOptions, started: 
     def left() -> float:
         return max(options.time_limit - (time.perf_counter() - started), 0.5)
 
+    def share(fraction: float) -> float:
+        """A stage's time; in reproducible mode nodes stop it and time is only a safety net."""
+        return left() if options.node_limit is not None else fraction * left()
+
     steps: dict[str, float] = {}
     clock = time.perf_counter()
     if lp is None:
         lp = run(make_highs(form, replace(options, relax_integrality=True,
-                                          time_limit=LP_SHARE * left())))
+                                          time_limit=share(LP_SHARE))))
     steps["lp_seconds"], clock = time.perf_counter() - clock, time.perf_counter()
     bound = lp.objective if lp.status == SolveStatus.OPTIMAL else None
     steps["lp_bound"] = bound
     start = None
     is_mip = bool(form.columns.integer.any())
     if strategy == "engineered" and is_mip and lp.values is not None:
-        start = incumbent(index, form, replace(options, time_limit=HEURISTIC_SHARE * left()),
+        start = incumbent(index, form, replace(options, time_limit=share(HEURISTIC_SHARE)),
                           lp.values)
         steps["heuristic_seconds"], clock = time.perf_counter() - clock, time.perf_counter()
         plan_objective = None if start is None else float(
@@ -123,14 +127,14 @@ def attack(index: IndexSets, form: Formulation, options: HighsOptions, started: 
             reserve = max(POLISH_RESERVE, POLISH_SHARE * options.time_limit)
             workers = PARALLEL_WORKERS if form.shape[1] >= PARALLEL_COLUMNS else 1
             split = lagrangian(index, form, options, mu,
-                               DECOMPOSITION_SHARE * max(left() - reserve, 0.0), workers)
+                               max(share(DECOMPOSITION_SHARE) - reserve, 0.0), workers)
             if split is not None:
                 steps["lagrangian_bound"] = split.bound
                 bound = max(bound, split.bound)
             steps["lagrangian_seconds"], clock = time.perf_counter() - clock, time.perf_counter()
     proven = gap(steps.get("heuristic_objective"), bound)
     within = proven is not None and proven <= options.mip_rel_gap
-    too_late = left() < MIP_SECONDS_PER_COLUMN * form.shape[1]
+    too_late = options.node_limit is None and left() < MIP_SECONDS_PER_COLUMN * form.shape[1]
     if start is not None and (within or too_late):
         outcome = HighsOutcome(
             status=SolveStatus.OPTIMAL if within else SolveStatus.TIME_LIMIT,

@@ -60,3 +60,13 @@ def test_same_input_same_plan() -> None:
     second = solve(instance, time_limit=20, mip_rel_gap=1e-2, price_envelope=False)
     pd.testing.assert_frame_equal(first.starts, second.starts)
     assert first.objective == second.objective
+
+
+def test_node_limited_mode_is_reproducible() -> None:
+    """``node_limit`` stops every MIP stage by nodes, so plans repeat exactly."""
+    instance = _instance(4, settlements=60, projects=120)
+    runs = [solve(instance, time_limit=60, mip_rel_gap=1e-6, node_limit=50,
+                  price_envelope=False) for _ in range(2)]
+    pd.testing.assert_frame_equal(runs[0].starts, runs[1].starts)
+    assert runs[0].objective == runs[1].objective
+    assert runs[0].status in ("optimal", "limit_reached")
