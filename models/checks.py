@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from models.errors import Issue
+from models.fiscal import check_fiscal_rules
 from models.schema import SETTLEMENT_TYPES, TABLES
 from models.settings import InstanceSettings
 from models.tables import issues_where
@@ -84,7 +85,8 @@ def check_references(ctx: CheckContext) -> list[Issue]:
 def _applies_ok(standards: pd.DataFrame) -> pd.Series:
     allowed = {*SETTLEMENT_TYPES, "all"}
     return standards["applies_to"].map(
-        lambda spec: bool(applies_tokens(spec)) and applies_tokens(spec) <= allowed)
+        lambda spec: bool(applies_tokens(spec)) and applies_tokens(spec) <= allowed
+    ).astype(bool)  # an empty table maps to an object Series
 
 
 def check_applies_to(ctx: CheckContext) -> list[Issue]:
@@ -260,6 +262,7 @@ SETTINGS_CHECKS: tuple[Check, ...] = (
     check_project_years,
     check_budget,
     check_category_weights,
+    check_fiscal_rules,
 )
 """Checks that also need a valid instance.yaml."""
 

@@ -6,7 +6,7 @@ An ``Instance`` only exists once every check has passed; nothing downstream re-v
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +16,11 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from models.checks import CheckContext, run_checks
 from models.errors import WHOLE_FILE, InstanceError, Issue
 from models.folder import SETTINGS_FILE, read_folder
+from models.jsonform import Locator, RawInstance, place_in_json, read_json
 from models.schema import TABLES
 from models.settings import InstanceSettings
 from models.tables import bad_rows, parse_table
+from models.workbook import place_in_workbook, read_workbook
 
 
 class Instance(BaseModel):
@@ -131,11 +133,32 @@ def instance_from_tables(
     return Instance(settings=parsed, warnings=tuple(issues), source=source, **typed)
 
 
+_FORMS: dict[str, tuple[Callable[[str | Path], RawInstance], Locator]] = {
+    ".xlsx": (read_workbook, place_in_workbook),
+    ".json": (read_json, place_in_json),
+}
+"""Reader and issue locator of each one-file form, by suffix; any other path is a folder."""
+
+
+def read_raw(path: str | Path) -> RawInstance:
+    """Raw settings, text tables and read problems of a folder, workbook or JSON document."""
+    form = _FORMS.get(Path(path).suffix.lower())
+    return form[0](path) if form else read_folder(path)
+
+
 def load_instance(path: str | Path) -> Instance:
-    """Read and validate an instance folder (``instance.yaml`` + CSV tables).
+    """Read and validate an instance: a folder, an ``.xlsx`` workbook or a ``.json`` document.
 
     Raises:
-        InstanceError: with every error of the load, including unreadable or missing files.
+        InstanceError: with every error of the load, including unreadable or missing files,
+            located in the form read (a workbook's issues name the sheet and the Excel row).
     """
-    settings, tables, problems = read_folder(path)
-    return instance_from_tables(settings, tables, source=str(path), prior_issues=problems)
+    settings, tables, problems = read_raw(path)
+    form = _FORMS.get(Path(path).suffix.lower())
+    place = form[1](path, tables) if form else lambda issue: issue
+    try:
+        instance = instance_from_tables(settings, tables, source=str(path), prior_issues=problems)
+    except InstanceError as exc:
+        raise InstanceError([place(i) for i in exc.issues + exc.warnings],
+                            source=str(path)) from None
+    return instance.model_copy(update={"warnings": tuple(map(place, instance.warnings))})

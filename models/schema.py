@@ -78,6 +78,7 @@ TABLES: dict[str, Table] = {
                 Column("cofinancing_rate", "share", unit="share of capex"),
                 Column("max_envelope_share", "share", required=False, default=1.0,
                        unit="share of envelope"),
+                Column("dependency_cap", "share", required=False, unit="share of revenue"),
             ),
         ),
         Table(

@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import Field, PositiveFloat, PositiveInt, field_validator
 
 from models.base import NonNegative, Share, StrictModel, Year
+from models.fiscal import FiscalRules
 
 Area = Literal["urban", "rural"]
 ObjectiveMode = Literal["weighted", "lexicographic", "equity"]
@@ -25,13 +26,18 @@ class ObjectiveSettings(StrictModel):
     """What the plan is scored on."""
 
     mode: ObjectiveMode = "weighted"
-    """``weighted`` (v1); ``lexicographic`` and ``equity`` come with the what-if work."""
+    """``weighted``; ``lexicographic`` (shortfall, then access, then money) or ``equity`` (the
+    worst region's relative shortfall first, then ``weighted``): see docs/whatif.md."""
     category_weights: dict[str, NonNegative] = Field(default_factory=dict)
     """``W_g`` per SRS category; a category not named here has weight 1."""
     access_weight: NonNegative = 0.01
     """Weight of the access term (person-years of provision, averaged over the horizon)."""
     cost_weight: NonNegative = 0.0
     """Weight of republican money (per million KZT of targeted transfer)."""
+    lexicographic_tolerance: NonNegative = 1e-4
+    """Relative slack a later stage of ``lexicographic`` or ``equity`` may give up on an earlier
+    stage's value (1e-4 = 0.01%): an exact bound would leave later stages at the mercy of
+    solver tolerances and the MIP gap of the earlier stage."""
 
 
 class SolverSettings(StrictModel):
@@ -43,6 +49,10 @@ class SolverSettings(StrictModel):
     """Relative MIP gap at which HiGHS stops."""
     threads: PositiveInt | None = None
     """Solver threads; ``None`` lets HiGHS decide."""
+    node_limit: PositiveInt | None = None
+    """Reproducible mode: every MIP stage stops after this many branch-and-bound nodes instead
+    of at a share of the time limit, so the same input gives the same plan on any machine (as
+    long as ``time_limit``, kept as a safety net, is not reached)."""
 
 
 class InstanceSettings(StrictModel):
@@ -59,6 +69,8 @@ class InstanceSettings(StrictModel):
     budget: BudgetSettings
     objective: ObjectiveSettings = Field(default_factory=ObjectiveSettings)
     solver: SolverSettings = Field(default_factory=SolverSettings)
+    fiscal_rules: FiscalRules = Field(default_factory=FiscalRules)
+    """Phase-2 rules (equalization, dependency cap, floors, stability, baseline); all off."""
 
     @field_validator("years")
     @classmethod

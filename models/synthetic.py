@@ -261,7 +261,8 @@ def generate_tables(
         "standards": STANDARDS.copy(), "coverage": coverage, "projects": projects,
         "project_effects": effects,
     }
-    tables = {t: tables[t][list(TABLES[t].column_names)].reset_index(drop=True) for t in TABLES}
+    tables = {t: tables[t][[c for c in TABLES[t].column_names if c in tables[t]]]
+              .reset_index(drop=True) for t in TABLES}  # optional columns may be left out
     categories = sorted(STANDARDS["category"].unique())
     settings: dict[str, Any] = {
         "name": name,

@@ -14,9 +14,13 @@ from rich.table import Table
 from models.errors import InstanceError, Issue
 from models.instance import Instance, load_instance
 from models.result import Result, SolveStatus
+from optimizer import cli_explain, cli_files, cli_whatif
+from optimizer.cli_export import export
+from optimizer.names import Backend
 from optimizer.pipeline import solve as solve_instance
-from optimizer.results_io import national_at_targets, worst_regions, write_results
+from optimizer.results_io import national_at_targets, worst_regions
 from optimizer.verify import VerificationError
+from optimizer.whatif import with_scenario
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Budget allocation for Kazakhstan's System of Regional Standards.")
@@ -57,7 +61,9 @@ def _load(path: Path) -> Instance:
 
 
 @app.command()
-def validate(path: Annotated[Path, typer.Argument(help="Instance folder.")]) -> None:
+def validate(
+    path: Annotated[Path, typer.Argument(help="Instance: folder, .xlsx or .json.")],
+) -> None:
     """Check an instance and list every problem, each with its file, line, ID and field."""
     instance = _load(path)
     console.print(f"[green]valid[/]: {instance.settings.name} — {len(instance.regions)} regions, "
@@ -67,32 +73,56 @@ def validate(path: Annotated[Path, typer.Argument(help="Instance folder.")]) -> 
 
 @app.command()
 def solve(
-    path: Annotated[Path, typer.Argument(help="Instance folder.")],
-    out: Annotated[Path, typer.Option(help="Folder for summary.json and CSV tables.")] = Path(
-        "results"),
+    path: Annotated[Path, typer.Argument(help="Instance: folder, .xlsx or .json.")],
+    out: Annotated[Path, typer.Option(help="Folder for summary.json and CSV tables; a .xlsx path "
+                                      "writes only the results workbook.")] = Path("results"),
     time_limit: Annotated[float | None, typer.Option(help="Seconds (overrides instance).")] = None,
     gap: Annotated[float | None, typer.Option(help="Relative MIP gap to stop at.")] = None,
     threads: Annotated[int | None, typer.Option(help="HiGHS threads.")] = None,
     log: Annotated[bool, typer.Option(help="Show the HiGHS log.")] = False,
+    backend: Annotated[Backend, typer.Option(
+        help="highs: the array build; pyomo: the Pyomo reference (slower, same plan).")] = "highs",
+    excel: Annotated[bool, typer.Option(help="Also write OUT/results.xlsx.")] = False,
+    report: Annotated[bool, typer.Option(help="Also write OUT/report.html with charts.")] = False,
+    scenario: cli_whatif.ScenarioOption = None,
+    baseline_plan: Annotated[Path | None, typer.Option(
+        help="Results folder of an approved plan: moving or dropping its starts is penalised."
+    )] = None,
+    baseline_penalty: Annotated[float | None, typer.Option(
+        help="Objective units per changed approved start (default: instance, else 1000).")] = None,
 ) -> None:
     """Solve an instance, print a summary and write DIR/summary.json plus CSV tables."""
     logging.basicConfig(level=logging.INFO if log else logging.WARNING,
                         format="%(asctime)s %(name)s: %(message)s")
-    instance = _load(path)
+    instance, record = cli_whatif.load_with_scenario(path, scenario)
+    instance = cli_explain.apply_baseline(instance, baseline_plan, baseline_penalty)
+    cli_explain.warn_before_solve(instance)
     try:
         with console.status(f"solving {instance.settings.name} with HiGHS…"):
             result = solve_instance(instance, time_limit=time_limit, mip_rel_gap=gap,
-                                    threads=threads, log_to_console=log)
+                                    threads=threads, log_to_console=log, backend=backend)
     except VerificationError as exc:
         errors.print(f"[bold red]{exc}[/]")
         raise typer.Exit(Exit.VERIFICATION_FAILED) from None
-    write_results(result, out)
+    result = with_scenario(result, record)  # scenario.json goes with the results
+    written = cli_files.write_solve_outputs(result, instance, out, excel=excel, report=report)
     print_summary(instance, result)
-    console.print(f"results written to [bold]{out}[/]")
+    console.print(f"results written to [bold]{', '.join(map(str, written))}[/]")
     if result.status == SolveStatus.INFEASIBLE:
+        cli_explain.explain_infeasible(instance, time_limit)
         raise typer.Exit(Exit.INFEASIBLE)
     if not result.has_plan:
         raise typer.Exit(Exit.NO_PLAN)
+
+
+app.command()(export)
+app.command()(cli_explain.explain)
+app.command()(cli_files.convert)
+app.command()(cli_files.template)
+app.command()(cli_files.report)
+app.command()(cli_whatif.whatif)
+app.command()(cli_whatif.sweep)
+app.command()(cli_whatif.alternatives)
 
 
 @app.command()
@@ -127,7 +157,8 @@ def print_summary(instance: Instance, result: Result) -> None:
     console.print(f"  {result.message}", markup=False)
     if not result.has_plan:
         return
-    console.print(f"  objective {result.objective:,.2f} (bound {result.bound:,.2f})")
+    bound = "–" if result.bound is None else f"{result.bound:,.2f}"  # staged modes: none
+    console.print(f"  objective {result.objective:,.2f} (bound {bound})")
 
     nat = Table(title="National provision, last year (share of residents served)")
     for column in ("category", "area", "baseline", "plan", "target", "shortfall (persons)"):

@@ -67,23 +67,27 @@ def _per_start(index: IndexSets, terms: tuple, n_start: int) -> FloatArray:
     return out
 
 
-def round_lp(index: IndexSets, form: Formulation, lp_values: FloatArray) -> FloatArray | None:
+def round_lp(index: IndexSets, form: Formulation, lp_values: FloatArray | None
+             ) -> FloatArray | None:
     """A feasible column vector from the LP solution, or None when commitments cannot be met.
 
-    Committed projects first, then candidates in order of their LP share (ties: LP order), each
-    at its start year of largest LP value, else the earliest year that fits; then every
-    remaining candidate that still fits, by LP share and reduced benefit. Only ``x``, ``tau`` and
-    ``loc`` are set; ``optimizer.solution.polish`` derives provision and shortfall.
+    Committed projects first, then candidates in order of their LP share, each at its start
+    year of largest LP value, else the earliest year that fits; ties (and every project when
+    the LP did not finish: ``lp_values`` None) by access value per million KZT of capex. Only
+    ``x``, ``tau`` and ``loc`` are set; ``optimizer.solution.polish`` derives the rest.
     """
+    if index.fiscal.has_rows:  # rounding knows only the v1 money rules, not the fiscal ones
+        return None
     layout = form.layout
     n_start = layout.n_start
-    x_lp = np.clip(lp_values[:n_start], 0.0, 1.0)
+    x_lp = (np.zeros(n_start) if lp_values is None
+            else np.clip(lp_values[:n_start], 0.0, 1.0))
     spend = _per_start(index, spend_terms(index), n_start)
     opex = _per_start(index, operation_terms(index), n_start)
     share = np.bincount(index.start_project, weights=x_lp, minlength=len(index.project_ids))
     # benefit the LP sees per start column (negative cost = access gain; shortfall via rows)
-    value = -form.columns.cost[:n_start]
-    order = np.lexsort((-value[index.project_first_start], -share, ~index.committed))
+    value = -form.columns.cost[:n_start][index.project_first_start] / np.maximum(index.capex, 1e-9)
+    order = np.lexsort((-value, -share, ~index.committed))
     if form.columns.cost[layout.transfer0: layout.cofinancing0].max(initial=0.0) > 0:
         order = order[(share[order] > TOL) | index.committed[order]]
     state = MoneyState(index)

@@ -6,7 +6,7 @@ Every constraint family reads these arrays; none touches the instance's DataFram
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -14,6 +14,7 @@ import pandas as pd
 from models.checks import applicable_mask
 from models.instance import Instance
 from models.schema import AREAS
+from optimizer.index_fiscal import FiscalIndex, build_fiscal_index
 
 IntArray = np.ndarray
 FloatArray = np.ndarray
@@ -92,6 +93,8 @@ class IndexSets:
     effect_capped: IntArray
     """Position of each effect's pair in ``capped_pairs``; -1 where the pair is linear, i.e.
     ``c0 + sum of its gains <= 1``, so that ``y = c0 + sum gain * done`` is substituted."""
+    fiscal: FiscalIndex = field(default_factory=FiscalIndex)
+    """Arrays of the phase-2 fiscal rules (``optimizer/index_fiscal.py``); empty when off."""
 
     @property
     def n_years(self) -> int:
@@ -194,7 +197,7 @@ def build_index(instance: Instance) -> IndexSets:
     position = np.full(len(c0), -1, dtype=np.int64)
     position[capped_pairs] = np.arange(len(capped_pairs))
 
-    return IndexSets(
+    sets = IndexSets(
         years=years,
         region_ids=region_ids,
         alpha=regions["cofinancing_rate"].to_numpy(float),
@@ -236,3 +239,4 @@ def build_index(instance: Instance) -> IndexSets:
         capped_pairs=capped_pairs,
         effect_capped=position[e_pair],
     )
+    return replace(sets, fiscal=build_fiscal_index(instance, sets))

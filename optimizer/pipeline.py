@@ -14,9 +14,10 @@ import pandas as pd
 from models.instance import Instance
 from models.result import PLAN_STATUSES, Result, SolveStatus
 from optimizer.formulation import Formulation, build_formulation
-from optimizer.heuristic import incumbent
-from optimizer.highs import HighsOptions, HighsOutcome, make_highs, run
+from optimizer.highs import HighsOptions, HighsOutcome, make_highs, run, to_highs_lp
 from optimizer.index import IndexSets, build_index
+from optimizer.index_fiscal import fiscal_rules_active
+from optimizer.prechecks import blocked_result
 from optimizer.solution import (
     polish,
     project_table,
@@ -24,21 +25,25 @@ from optimizer.solution import (
     region_year_table,
     start_table,
 )
+from optimizer.strategy import (
+    HEURISTIC_SHARE,
+    LP_SHARE,
+    MIP_RESERVE,
+    POLISH_RESERVE,
+    POLISH_SHARE,
+    Strategy,
+    attack,
+    gap,
+)
 from optimizer.verify import verify
+
+__all__ = ["HEURISTIC_SHARE", "LP_SHARE_OF_TIME", "MIP_RESERVE", "POLISH_RESERVE", "POLISH_SHARE",
+           "solve", "solve_relaxation", "with_bound"]
 
 log = logging.getLogger(__name__)
 
-LP_SHARE_OF_TIME = 0.3
-"""At most this share of the time limit goes to the LP relaxation that prices the envelope."""
-HEURISTIC_SHARE = 0.25
-"""At most this share of the time left goes to the RENS heuristic that seeds the MIP."""
-MIP_RESERVE = 0.05
-"""Share of the remaining time not given to HiGHS's own time limit; past it, a deadline
-interrupt stops the cut round HiGHS would otherwise finish (see ``optimizer.highs.run``)."""
-POLISH_RESERVE = 1.0
-POLISH_SHARE = 0.08
-"""Time kept after the MIP (at least ``POLISH_RESERVE`` s, or this share of the limit) for
-HiGHS to react to the interrupt and for the plan to be polished and verified."""
+LP_SHARE_OF_TIME = LP_SHARE
+"""Kept for callers of the earlier name; see ``optimizer.strategy``."""
 
 _MEANING = {
     SolveStatus.OPTIMAL: "optimal within the requested MIP gap",
@@ -60,7 +65,8 @@ def _version(package: str) -> str:
 
 
 def solve_options(instance: Instance, time_limit: float | None, mip_rel_gap: float | None,
-                  threads: int | None, log_to_console: bool = False) -> HighsOptions:
+                  threads: int | None, log_to_console: bool = False,
+                  node_limit: int | None = None) -> HighsOptions:
     """Instance solver settings, overridden by whatever the caller gives."""
     s = instance.settings.solver
     return HighsOptions(
@@ -68,6 +74,7 @@ def solve_options(instance: Instance, time_limit: float | None, mip_rel_gap: flo
         mip_rel_gap=s.mip_rel_gap if mip_rel_gap is None else mip_rel_gap,
         threads=s.threads if threads is None else threads,
         log_to_console=log_to_console,
+        node_limit=s.node_limit if node_limit is None else node_limit,
     )
 
 
@@ -100,22 +107,29 @@ def solve(
     mip_rel_gap: float | None = None,
     threads: int | None = None,
     price_envelope: bool = True,
-    heuristic: bool = True,
+    strategy: Strategy = "engineered",
+    node_limit: int | None = None,
     log_to_console: bool = False,
     backend: Literal["highs", "pyomo"] = "highs",
 ) -> Result:
     """Build the v1 model, solve it with HiGHS, and return verified result tables.
 
     Arguments left ``None`` take the instance's ``solver`` settings. The LP relaxation is
-    solved first (it prices the envelope and bounds the objective); with ``heuristic`` a RENS
-    plan built from it is handed to HiGHS as the incumbent of the MIP. ``backend="pyomo"``
-    solves the Pyomo reference formulation instead (``optimizer.pyomo_ref``), slower but
-    written for reading; its plan goes through the same polishing, tables and verifier.
+    solved first (it prices the envelope and bounds the objective); ``strategy`` says how the
+    MIP is attacked (``optimizer.strategy``: RENS plan + Lagrangian bound + HiGHS, or HiGHS
+    alone). ``backend="pyomo"`` solves the Pyomo reference formulation instead
+    (``optimizer.pyomo_ref``), slower but written for reading; its plan goes through the same
+    polishing, tables and verifier.
 
     Raises:
         VerificationError: the solver's plan breaks a rule when recomputed from the raw tables.
     """
+    blocked = blocked_result(instance)  # pre-solve checks: a proven infeasibility stops here
+    if blocked is not None:
+        return blocked
     if backend == "pyomo":
+        if fiscal_rules_active(instance):
+            raise NotImplementedError("the Pyomo reference does not state the fiscal rules")
         from optimizer.pyomo_ref import solve_reference  # Pyomo is slow to import
 
         return solve_reference(instance, solve_options(
@@ -125,33 +139,22 @@ def solve(
 
         return solve_mode(instance, time_limit=time_limit, mip_rel_gap=mip_rel_gap,
                           threads=threads, log_to_console=log_to_console)
-    options = solve_options(instance, time_limit, mip_rel_gap, threads, log_to_console)
+    options = solve_options(instance, time_limit, mip_rel_gap, threads, log_to_console,
+                            node_limit)
     started = time.perf_counter()
     index = build_index(instance)
     form = build_formulation(index, instance.settings.objective)
-    h = make_highs(form, options)
+    to_highs_lp(form)  # the hand-over to HiGHS is part of the build
     build_seconds = time.perf_counter() - started
     log.info("built %d rows x %d columns (%d nonzeros) in %.3f s", *form.shape,
              form.matrix.nnz, build_seconds)
-
-    def left() -> float:
-        return max(options.time_limit - (time.perf_counter() - started), 0.5)
-
     solve_started = time.perf_counter()
-    lp = solve_relaxation(form, replace(options, time_limit=LP_SHARE_OF_TIME * left()))
-    prices = envelope_prices(form, index, lp) if price_envelope else None
-    start = None
-    if heuristic and lp.values is not None and form.columns.integer.any():
-        start = incumbent(index, form, replace(options, time_limit=HEURISTIC_SHARE * left()),
-                          lp.values)
-    if start is not None:
-        h.setSolution(len(start), np.arange(len(start), dtype=np.int32), start)
-    h.setOptionValue("time_limit", float((1 - MIP_RESERVE) * left()))
-    reserve = max(POLISH_RESERVE, POLISH_SHARE * options.time_limit)
-    outcome = with_bound(run(h, deadline=left() - reserve), lp)
+    result = attack(index, form, options, started, strategy)
+    prices = envelope_prices(form, index, result.lp) if price_envelope else None
     solve_seconds = time.perf_counter() - solve_started
-    return assemble_result(instance, index, form, outcome, options, build_seconds=build_seconds,
-                           solve_seconds=solve_seconds, prices=prices)
+    return assemble_result(instance, index, form, result.outcome, options,
+                           build_seconds=build_seconds, solve_seconds=solve_seconds,
+                           prices=prices, steps=result.steps)
 
 
 def with_bound(outcome: HighsOutcome, lp: HighsOutcome) -> HighsOutcome:
@@ -168,7 +171,8 @@ def with_bound(outcome: HighsOutcome, lp: HighsOutcome) -> HighsOutcome:
 
 def assemble_result(instance: Instance, index: IndexSets, form: Formulation,
                     outcome: HighsOutcome, options: HighsOptions, *, build_seconds: float,
-                    solve_seconds: float, prices: pd.DataFrame | None = None) -> Result:
+                    solve_seconds: float, prices: pd.DataFrame | None = None,
+                    steps: dict[str, float] | None = None) -> Result:
     """Polish HiGHS's vector into verified result tables; every solve path ends here.
 
     Raises:
@@ -198,20 +202,14 @@ def assemble_result(instance: Instance, index: IndexSets, form: Formulation,
     if prices is not None:
         envelope = envelope.merge(prices, on="year")
     bound = outcome.bound
-    gap = _gap(plan.objective, bound)
+    mip_gap = gap(plan.objective, bound)
     result = Result(
         status=outcome.status, message=message, objective=plan.objective, bound=bound,
-        mip_gap=gap, build_seconds=build_seconds, solve_seconds=solve_seconds,
+        mip_gap=mip_gap, build_seconds=build_seconds, solve_seconds=solve_seconds,
         projects=projects, starts=start_table(index, form, plan), region_years=region_years,
         provision=provision, national=national,
-        envelope=envelope, metadata=metadata | {"highs_objective": outcome.objective},
+        envelope=envelope, metadata=metadata | {"highs_objective": outcome.objective,
+                                                "steps": steps or {}},
     )
     verify(instance, result)
     return result
-
-
-def _gap(objective: float, bound: float | None) -> float | None:
-    """Relative gap of the reported plan against the proven bound, as HiGHS defines it."""
-    if bound is None or not np.isfinite(bound):
-        return None
-    return max(0.0, objective - bound) / max(abs(objective), 1e-9) if objective != bound else 0.0

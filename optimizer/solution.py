@@ -17,6 +17,7 @@ from models.schema import AREAS
 from optimizer.formulation import Formulation
 from optimizer.formulation.projects import completion_year, operation_terms, spend_terms
 from optimizer.index import FloatArray, IndexSets
+from optimizer.solution_fiscal import fiscal_region_columns, polish_fiscal
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,8 @@ def polish(index: IndexSets, form: Formulation, values: FloatArray) -> Plan:
 
     rows = form.rows["shortfall"]
     sf = form.matrix[rows][:, : layout.shortfall0] @ v[: layout.shortfall0]
-    v[layout.shortfall0:] = np.maximum(0.0, form.row_lower[rows] - sf)
+    v[layout.shortfall0: layout.equalization0] = np.maximum(0.0, form.row_lower[rows] - sf)
+    polish_fiscal(index, form, v)
     objective = float(form.columns.cost @ v + form.columns.offset)
     return Plan(values=v, spend=spend, opex=opex, pair_provision=pair_provision,
                 objective=objective)
@@ -134,7 +136,10 @@ def start_table(index: IndexSets, form: Formulation, plan: Plan) -> pd.DataFrame
 
 def region_year_table(instance: Instance, index: IndexSets, form: Formulation, plan: Plan
                       ) -> pd.DataFrame:
-    """Per region and year: transfer, co-financing, new opex, fiscal space used, envelope share."""
+    """Per region and year: transfer, co-financing, new opex, fiscal space used, envelope share.
+
+    Plus the fiscal columns: equalization, own revenue, general transfer, dependency ratios.
+    """
     layout, n_t = form.layout, index.n_years
     transfer = plan.values[layout.transfer0: layout.cofinancing0]
     cofin = plan.values[layout.cofinancing0: layout.shortfall0]
@@ -143,14 +148,16 @@ def region_year_table(instance: Instance, index: IndexSets, form: Formulation, p
     envelope = np.tile(index.envelope, index.n_regions)
     fiscal = index.fiscal_space.reshape(-1)
     opex = plan.opex.reshape(-1)
+    rules = fiscal_region_columns(index, form, plan.values)  # equalization, dependency ratios
+    room = fiscal + rules["equalization"]
     with np.errstate(divide="ignore", invalid="ignore"):
         share = np.where(envelope > 0, transfer / envelope, 0.0)
-        used = np.where(fiscal > 0, (cofin + opex) / fiscal, np.nan)
+        used = np.where(room > 0, (cofin + opex) / room, np.nan)
     return pd.DataFrame({
         "region_id": region, "year": year,
         "capex_spend": plan.spend.reshape(-1), "transfer": transfer, "cofinancing": cofin,
         "new_opex": opex, "fiscal_space": fiscal, "fiscal_space_used": cofin + opex,
-        "fiscal_space_used_share": used, "envelope_share": share,
+        "fiscal_space_used_share": used, "envelope_share": share, **rules,
     })
 
 

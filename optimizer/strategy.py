@@ -27,7 +27,7 @@ import numpy as np
 from models.result import SolveStatus
 from optimizer.decompose import lagrangian
 from optimizer.formulation import Formulation
-from optimizer.heuristic import incumbent
+from optimizer.heuristic import incumbent, round_lp
 from optimizer.highs import HighsOptions, HighsOutcome, make_highs, run
 from optimizer.index import IndexSets
 
@@ -114,9 +114,9 @@ def attack(index: IndexSets, form: Formulation, options: HighsOptions, started: 
     steps["lp_bound"] = bound
     start = None
     is_mip = bool(form.columns.integer.any())
-    if strategy == "engineered" and is_mip and lp.values is not None:
-        start = incumbent(index, form, replace(options, time_limit=share(HEURISTIC_SHARE)),
-                          lp.values)
+    if strategy == "engineered" and is_mip:
+        start = (round_lp(index, form, None) if lp.values is None else incumbent(
+            index, form, replace(options, time_limit=share(HEURISTIC_SHARE)), lp.values))
         steps["heuristic_seconds"], clock = time.perf_counter() - clock, time.perf_counter()
         plan_objective = None if start is None else float(
             form.columns.cost @ start + form.columns.offset)

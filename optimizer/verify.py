@@ -12,6 +12,7 @@ import pandas as pd
 
 from models.instance import Instance
 from models.result import Result
+from optimizer.verify_fiscal import check_fiscal
 
 FEAS_TOL = 1e-6
 """Absolute tolerance per million KZT of scale (and per person) for constraint checks."""
@@ -136,7 +137,9 @@ def check_plan(instance: Instance, result: Result) -> list[str]:
     """Every violated rule of the plan in ``result``, in words (empty when the plan is valid)."""
     violations: list[str] = []
     starts = result.starts
-    money = result.region_years[["region_id", "year", "transfer", "cofinancing", "new_opex"]]
+    money = result.region_years.reindex(columns=["region_id", "year", "transfer", "cofinancing",
+                                                 "new_opex", "equalization"]).fillna(
+        {"equalization": 0.0})  # the equalization pool's share adds to fiscal space
     s = instance.settings
     first, last = s.years[0], s.years[-1]
     violations += _check_starts(instance, starts, first, last)
@@ -159,7 +162,8 @@ def check_plan(instance: Instance, result: Result) -> list[str]:
     rule((m["transfer"] + m["cofinancing"] - m["spend"]).abs() > tol,
          "transfer + co-financing differs from capex spend")
     rule(m["cofinancing"] < m["cofinancing_rate"] * m["spend"] - tol, "co-financing below rate")
-    rule(m["cofinancing"] + m["opex_paid"] > m["fiscal_space"] + tol, "fiscal space exceeded")
+    rule(m["cofinancing"] + m["opex_paid"] > m["fiscal_space"] + m["equalization"] + tol,
+         "fiscal space exceeded")
     rule((m["transfer"] < -tol) | (m["cofinancing"] < -tol), "negative transfer or co-financing")
     rule(m["transfer"] > m["max_envelope_share"] * m["envelope"] + tol,
          "transfer above the region's envelope share")
@@ -169,9 +173,12 @@ def check_plan(instance: Instance, result: Result) -> list[str]:
         per_year = per_year.cumsum()
     over = per_year["transfer"] > per_year["envelope"] * (1 + FEAS_TOL) + FEAS_TOL
     violations += [f"envelope exceeded in {y}" for y in per_year.index[over]]
+    rules_broken, rules_terms = check_fiscal(instance, result)
+    violations += rules_broken
 
     if result.objective is not None:
         expected = recompute_objective(instance, starts, float(money["transfer"].sum()))
+        expected += rules_terms
         if abs(expected - result.objective) > OBJ_RTOL * max(1.0, abs(expected)):
             violations.append(f"objective {result.objective:.6f} differs from the recomputed "
                               f"{expected:.6f}")

@@ -64,8 +64,8 @@ def test_same_input_same_plan() -> None:
 
 def test_node_limited_mode_is_reproducible() -> None:
     """``node_limit`` stops every MIP stage by nodes, so plans repeat exactly."""
-    instance = _instance(4, settlements=60, projects=120)
-    runs = [solve(instance, time_limit=60, mip_rel_gap=1e-6, node_limit=50,
+    instance = _instance(4, settlements=30, projects=60)
+    runs = [solve(instance, time_limit=60, mip_rel_gap=1e-6, node_limit=20,
                   price_envelope=False) for _ in range(2)]
     pd.testing.assert_frame_equal(runs[0].starts, runs[1].starts)
     assert runs[0].objective == runs[1].objective

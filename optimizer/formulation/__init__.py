@@ -11,6 +11,14 @@ import numpy as np
 import scipy.sparse as sp
 
 from models.settings import ObjectiveSettings
+from optimizer.formulation.fiscal import (
+    dependency_cap,
+    equalization_floor,
+    equalization_pool,
+    hold_harmless,
+    transfer_growth,
+)
+from optimizer.formulation.floors import critical_floor
 from optimizer.formulation.layout import Block, Layout, make_layout
 from optimizer.formulation.money import cofinancing, envelope, fiscal_space, funding
 from optimizer.formulation.objective import Columns, columns
@@ -18,8 +26,11 @@ from optimizer.formulation.projects import one_start
 from optimizer.formulation.provision import provision, shortfall
 from optimizer.index import FloatArray, IndexSets
 
-FAMILIES = (one_start, provision, funding, cofinancing, fiscal_space, envelope, shortfall)
-"""Constraint families in row order (docs/formulation.md, constraints 1-8)."""
+FAMILIES = (one_start, provision, funding, cofinancing, fiscal_space, envelope, shortfall,
+            equalization_pool, equalization_floor, dependency_cap, critical_floor,
+            hold_harmless, transfer_growth)
+"""Constraint families in row order (docs/formulation.md, constraints 1-8, then the fiscal
+rules of section 11, each empty when its rule is off)."""
 
 
 @dataclass(frozen=True)

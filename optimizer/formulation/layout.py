@@ -1,7 +1,8 @@
 """Column layout of the v1 model and the row block every constraint family returns.
 
 Columns, in order: ``project_start x[p,t]``, ``provision y[i,t]`` (capped pairs only),
-``region_transfer tau[r,t]``, ``region_cofinancing loc[r,t]``, ``shortfall short[q,t]``.
+``region_transfer tau[r,t]``, ``region_cofinancing loc[r,t]``, ``shortfall short[q,t]``, then
+the fiscal rules' ``equalization eq[r,t]`` and ``floor_slack`` (empty when the rules are off).
 """
 
 from __future__ import annotations
@@ -25,6 +26,10 @@ class Layout:
     """Group (region, category, area) of each shortfall column."""
     short_year: IntArray
     """Year position of each shortfall column."""
+    n_equalization: int = 0
+    """``eq[r,t]`` columns of the equalization pool (regions x years when on, else 0)."""
+    n_floor_slack: int = 0
+    """Slack columns of elastic critical floors (one per elastic floor row)."""
 
     @property
     def start0(self) -> int:
@@ -52,9 +57,19 @@ class Layout:
         return self.cofinancing0 + self.n_regions * self.n_years
 
     @property
+    def equalization0(self) -> int:
+        """First ``equalization`` column (region ``r``, year ``t`` at ``r*|T| + t``)."""
+        return self.shortfall0 + len(self.short_group)
+
+    @property
+    def floor_slack0(self) -> int:
+        """First ``floor_slack`` column."""
+        return self.equalization0 + self.n_equalization
+
+    @property
     def n_cols(self) -> int:
         """Number of columns."""
-        return self.shortfall0 + len(self.short_group)
+        return self.floor_slack0 + self.n_floor_slack
 
     def provision(self, capped: IntArray, year: IntArray) -> IntArray:
         """Columns of ``y[i,t]``."""
@@ -81,6 +96,8 @@ def make_layout(index: IndexSets) -> Layout:
         n_regions=index.n_regions,
         short_group=group,
         short_year=year,
+        n_equalization=index.n_regions * index.n_years if index.fiscal.equalization else 0,
+        n_floor_slack=len(index.fiscal.elastic_floors),
     )
 
 

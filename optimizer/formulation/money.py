@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from optimizer.formulation.fiscal import equalization_terms
 from optimizer.formulation.layout import Block, Layout
 from optimizer.formulation.projects import operation_terms, spend_terms
 from optimizer.index import IndexSets
@@ -57,17 +58,20 @@ def cofinancing(index: IndexSets, layout: Layout) -> Block:
 def fiscal_space(index: IndexSets, layout: Layout) -> Block:
     """``loc[r,t] + sum_{p in P_r} O_p * oper[p,t] <= F[r,t]``   for r in R, t in T.
 
-    Where: ``oper[p,t] = sum_{t'+D_p <= t} x[p,t']``: opex is paid from the year after completion.
+    Where: ``oper[p,t] = sum_{t'+D_p <= t} x[p,t']``: opex is paid from the year after completion;
+    with the equalization pool on, ``- eq[r,t]`` joins the left side (it adds to ``F[r,t]``).
     """
     region, year = _region_year_rows(index)
     j, t, coef = operation_terms(index)
     n_rows = len(region)
+    eq_row, eq_col, eq_val = equalization_terms(index, layout)  # empty unless the pool is on
     return Block(
         name="fiscal_space",
         row=np.concatenate([np.arange(n_rows),
-                            index.project_region[index.start_project[j]] * index.n_years + t]),
-        col=np.concatenate([layout.cofinancing(region, year), layout.start0 + j]),
-        val=np.concatenate([np.ones(n_rows), coef]),
+                            index.project_region[index.start_project[j]] * index.n_years + t,
+                            eq_row]),
+        col=np.concatenate([layout.cofinancing(region, year), layout.start0 + j, eq_col]),
+        val=np.concatenate([np.ones(n_rows), coef, eq_val]),
         lower=np.full(n_rows, -np.inf),
         upper=index.fiscal_space.reshape(-1),
     )

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from models.settings import ObjectiveSettings
+from optimizer.formulation.fiscal import fiscal_columns
 from optimizer.formulation.layout import Layout
 from optimizer.formulation.projects import effect_done_terms
 from optimizer.formulation.provision import PERSONS_SCALE, fixed_pairs
@@ -45,21 +46,25 @@ def columns(index: IndexSets, layout: Layout, objective: ObjectiveSettings) -> C
 
     n_money = index.n_regions * n_t
     n_short = len(layout.short_group)
+    fiscal_upper, fiscal_cost, deviation_cost, deviation_offset = fiscal_columns(index, layout)
     lower = np.zeros(layout.n_cols)
     upper = np.concatenate([
         np.ones(layout.n_start),
         np.ones(layout.n_capped * n_t),
         (index.sigma[:, None] * index.envelope[None, :]).reshape(-1),
         np.full(n_money + n_short, np.inf),
+        fiscal_upper,
     ])
     cost = np.concatenate([
-        start_cost,
+        start_cost + deviation_cost,
         np.repeat(-aw * pair_value[index.capped_pairs] / n_t, n_t),
         np.full(n_money, objective.cost_weight),
         np.zeros(n_money),
         index.category_weight[index.group_category[layout.short_group]] * PERSONS_SCALE,
+        fiscal_cost,
     ])
     integer = np.zeros(layout.n_cols, dtype=bool)
     integer[: layout.n_start] = ~index.divisible[index.start_project]
     offset = -aw * float(np.sum(pair_value * index.pair_c0 * fixed_pairs(index)))
+    offset += deviation_offset
     return Columns(lower=lower, upper=upper, cost=cost, integer=integer, offset=offset)

@@ -1,0 +1,152 @@
+"""The phase-2 fiscal rules of ``instance.yaml`` (``fiscal_rules:``) and their data checks.
+
+Every rule is off by default, so an instance without a ``fiscal_rules`` section is the v1 model.
+docs/fiscal-rules.md explains each rule; docs/formulation.md section 11 gives its math.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING, Literal
+
+from pydantic import Field
+
+from models.base import NonNegative, Share, StrictModel, Year
+from models.errors import Issue
+from models.schema import TABLES
+from models.tables import issues_where
+
+if TYPE_CHECKING:  # checks.py imports this module; the context is only a type here
+    from models.checks import CheckContext
+
+SETTINGS_FILE = "instance.yaml"
+
+
+class EqualizationSettings(StrictModel):
+    """A current-transfer pool split among regions; each share adds to the region's fiscal space."""
+
+    pool: dict[Year, NonNegative]
+    """``pool[t]``: the pool in year ``t``, million KZT; it is distributed in full."""
+    theta: Share = 0.0
+    """Floor on per-capita revenue ``(own + general + eq) / pop`` as a share of the national
+    average (0: no floor)."""
+
+
+class CriticalFloor(StrictModel):
+    """A floor on a region's provision of one standard by a year (and every year after)."""
+
+    standard: str
+    """``standard_id`` the floor is on."""
+    year: Year
+    """The floor holds at the end of this year."""
+    level: Share
+    """Share of the residents of the applicable settlements that must be served."""
+    region: str | None = None
+    """The region with this floor; ``None``: every region (one floor each)."""
+    area: Literal["urban", "rural"] | None = None
+    """Only the settlements of this area; ``None``: both."""
+    penalty: NonNegative | None = None
+    """``None``: a hard floor. A number makes it elastic: objective units per person short."""
+
+
+class StabilitySettings(StrictModel):
+    """Year-on-year stability of each region's targeted transfer (hold-harmless)."""
+
+    max_decrease: Share | None = None
+    """A region's transfer may fall at most this share below the previous year's."""
+    max_increase: NonNegative | None = None
+    """A region's transfer may rise at most this share above the previous year's."""
+    allowance: NonNegative = 0.0
+    """Million KZT by which a transfer may move beyond both limits (lets a region start and
+    finish: with 0, a region without transfer in one year gets none the next)."""
+
+
+class BaselinePlan(StrictModel):
+    """A previously approved plan: changing one of its starts costs ``penalty``."""
+
+    starts: dict[str, Year] = Field(default_factory=dict)
+    """Approved start year per project id (``srsopt solve --baseline-plan`` fills it)."""
+    penalty: NonNegative = 1000.0
+    """Objective units (weighted persons) per approved start that is moved or dropped."""
+
+
+class FiscalRules(StrictModel):
+    """The phase-2 rules; each is off unless set."""
+
+    equalization: EqualizationSettings | None = None
+    """The equalization pool and its per-capita floor."""
+    dependency_cap: dict[Year, Share] = Field(default_factory=dict)
+    """``delta_max[t]``: cap on ``(general + tau) / (own + general + tau)`` per year; a
+    region's ``regions.dependency_cap`` overrides it."""
+    critical_floors: dict[str, CriticalFloor] = Field(default_factory=dict)
+    """Floors on a region's provision of a standard by a year, by a name used in messages."""
+    stability: StabilitySettings | None = None
+    """Hold-harmless band on each region's transfer."""
+    baseline: BaselinePlan | None = None
+    """Deviation penalty against a previously approved plan."""
+
+    @property
+    def active(self) -> bool:
+        """Whether any rule of ``instance.yaml`` is set (``regions.dependency_cap`` aside)."""
+        return any(v for v in (self.equalization, self.dependency_cap, self.critical_floors,
+                               self.stability, self.baseline))
+
+    @property
+    def needs_revenue(self) -> bool:
+        """Whether a rule reads ``own_revenue`` and ``general_transfer``."""
+        pool = self.equalization
+        return (pool is not None and pool.theta > 0) or bool(self.dependency_cap)
+
+
+
+def _rule_issue(field: str, message: str, value: object = None,
+                severity: Literal["error", "warning"] = "error") -> Issue:
+    return Issue(SETTINGS_FILE, f"fiscal_rules.{field}", message, value=value, severity=severity)
+
+
+def _horizon_issues(rules: FiscalRules, years: list[int]) -> list[Issue]:
+    """Pool, cap and floor years inside the horizon; the pool covers every year."""
+    horizon = f"{years[0]}..{years[-1]}"
+    issues: list[Issue] = []
+    if rules.equalization is not None:
+        pool = rules.equalization.pool
+        issues += [_rule_issue("equalization.pool", f"has no value for year {y}; expected one "
+                               "pool (million KZT) per planning year") for y in years
+                   if y not in pool]
+        issues += [_rule_issue("equalization.pool", f"is outside the horizon {horizon}", y)
+                   for y in pool if y not in years]
+    issues += [_rule_issue("dependency_cap", f"is outside the horizon {horizon}", y)
+               for y in rules.dependency_cap if y not in years]
+    issues += [_rule_issue(f"critical_floors.{name}.year", f"is outside the horizon {horizon}",
+                           f.year) for name, f in rules.critical_floors.items()
+               if f.year not in years]
+    return issues
+
+
+def check_fiscal_rules(ctx: CheckContext) -> list[Issue]:
+    """Fiscal rules name known standards, regions and projects, and have the revenue data."""
+    rules = ctx.settings.fiscal_rules
+    issues = _horizon_issues(rules, ctx.settings.years)
+    standards, regions = ctx.ids["standards"], ctx.ids["regions"]
+    for name, floor in rules.critical_floors.items():
+        if floor.standard not in standards:
+            issues.append(_rule_issue(f"critical_floors.{name}.standard",
+                                      "does not exist in standards.csv", floor.standard))
+        if floor.region is not None and floor.region not in regions:
+            issues.append(_rule_issue(f"critical_floors.{name}.region",
+                                      "does not exist in regions.csv", floor.region))
+    if rules.needs_revenue or ctx.tables["regions"]["dependency_cap"].notna().any():
+        frame = ctx.tables["region_years"]
+        for column in ("own_revenue", "general_transfer"):
+            issues += [replace(i, value=None) for i in issues_where(
+                TABLES["region_years"], frame, frame[column].isna(), column,
+                "is empty: the per-capita floor and the dependency cap need own revenue and "
+                "general transfer in every row")]
+    if rules.baseline is not None:
+        unknown = [p for p in rules.baseline.starts if p not in ctx.ids["projects"]]
+        if unknown:
+            issues.append(_rule_issue(
+                "baseline.starts", f"names {len(unknown)} project(s) not in projects.csv "
+                f"({', '.join(unknown[:5])}); their approved starts are ignored",
+                severity="warning"))
+    return issues

@@ -1,0 +1,179 @@
+"""The JSON form of an instance: one document with the settings and every table as records.
+
+Layout (``docs/reports.md``)::
+
+    {"settings": {...instance.yaml as JSON...},
+     "tables": {"regions": [{"region_id": "abai", "kind": "oblast", ...}, ...], ...}}
+
+Numeric and boolean cells are written as JSON numbers and booleans, empty cells as ``null``,
+everything else (extra columns included) as text. Reading gives back the raw text tables of
+``models.folder.read_folder``, so the three forms share one validation. The cell conversions
+here are also used by the workbook form (``models.workbook``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from numbers import Integral, Real
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from models.errors import WHOLE_FILE, InstanceError, Issue
+from models.folder import SETTINGS_FILE
+from models.schema import TABLES
+
+NUMERIC_KINDS = frozenset({"int", "year", "float", "money", "persons", "share"})
+_EXACT_INT = 2**53
+"""Integral floats below this print as whole numbers without losing digits."""
+
+RawInstance = tuple[dict[str, Any], dict[str, pd.DataFrame], tuple[Issue, ...]]
+"""Raw settings mapping, raw text tables and problems found while reading."""
+Locator = Callable[[str | Path, Mapping[str, pd.DataFrame]], Callable[[Issue], Issue]]
+"""Given a one-file form's path and its raw tables, maps a folder-form issue to that form."""
+
+
+def cell_text(value: object) -> str:
+    """A cell as the text a CSV file would hold: empty for missing, ``40000`` not ``40000.0``."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Integral):
+        return str(int(value))
+    if isinstance(value, Real):
+        number = float(value)
+        if math.isnan(number):
+            return ""
+        if number.is_integer() and abs(number) < _EXACT_INT:
+            return str(int(number))
+        return repr(number)
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    return str(value)
+
+
+def cell_values(column: pd.Series, kind: str | None) -> list[object]:
+    """Cells as typed values for JSON or Excel, so numbers stay numbers for the analyst.
+
+    Numbers and booleans where the column's kind expects them and the text reads as one (the
+    rule of validation), else the text itself.
+
+    A cell that does not read (``40 000``) stays text, so a broken instance converts unchanged.
+    """
+    text = column.map(cell_text)
+    values: list[object] = [None if t.strip() == "" else t for t in text]
+    if kind in NUMERIC_KINDS:
+        numbers = pd.to_numeric(text.where(text.str.strip() != ""), errors="coerce")
+        for i, number in enumerate(numbers):
+            if pd.notna(number) and math.isfinite(number):
+                whole = float(number).is_integer() and abs(number) < _EXACT_INT
+                values[i] = int(number) if whole else float(number)
+    elif kind == "bool":
+        lowered = text.str.strip().str.lower()
+        for i, word in enumerate(lowered):
+            if word in ("true", "false"):
+                values[i] = word == "true"
+    return values
+
+
+def int_keys(value: Any) -> Any:
+    """Mappings with digit keys (``"2030"``) keyed by int, as YAML reads years."""
+    if isinstance(value, Mapping):
+        return {int(k) if isinstance(k, str) and k.isdigit() else k: int_keys(v)
+                for k, v in value.items()}
+    return value
+
+
+def table_records(name: str, frame: pd.DataFrame) -> list[dict[str, object]]:
+    """A table as JSON records, typed by the contract's column kinds (extra columns as text)."""
+    kinds = {c.name: c.kind for c in TABLES[name].columns}
+    columns = {col: cell_values(frame[col], kinds.get(col)) for col in frame.columns}
+    return [dict(zip(columns, row, strict=True)) for row in zip(*columns.values(), strict=True)]
+
+
+def write_json(
+    settings: Mapping[str, Any], tables: Mapping[str, pd.DataFrame], path: str | Path
+) -> Path:
+    """Write an instance as one JSON document (raw or typed tables, columns in their order)."""
+    file = Path(path)
+    document = {"settings": dict(settings),
+                "tables": {name: table_records(name, tables[name]) for name in TABLES}}
+    file.parent.mkdir(parents=True, exist_ok=True)
+    file.write_text(json.dumps(document, indent=1, ensure_ascii=False, default=str) + "\n",
+                    encoding="utf-8")
+    return file
+
+
+def _records_frame(name: str, records: list[Any]) -> pd.DataFrame:
+    """Records as a text table; an empty list still has the contract columns."""
+    if not records:
+        return pd.DataFrame(columns=list(TABLES[name].column_names), dtype=str)
+    return pd.DataFrame.from_records(records).map(cell_text)
+
+
+def read_json(path: str | Path) -> RawInstance:
+    """Read the raw settings and text tables of a JSON instance document.
+
+    Raises:
+        InstanceError: the file is missing or is not a JSON document with ``settings`` and
+            ``tables`` objects.
+    """
+    file = Path(path)
+    try:
+        document = json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InstanceError([Issue(str(file), WHOLE_FILE, f"cannot be read as JSON: {exc}")],
+                            source=str(file)) from None
+    if not isinstance(document, dict) or not isinstance(document.get("tables"), dict):
+        raise InstanceError([Issue(str(file), WHOLE_FILE, 'must be a JSON object with "settings" '
+                                   'and "tables" (see docs/reports.md)')], source=str(file))
+    issues: list[Issue] = []
+    settings = document.get("settings")
+    if not isinstance(settings, dict):
+        issues.append(Issue(SETTINGS_FILE, WHOLE_FILE, "must be an object of settings"))
+        settings = {}
+    tables: dict[str, pd.DataFrame] = {}
+    for name, table in TABLES.items():
+        records = document["tables"].get(name)
+        if records is None:
+            continue  # reported as a missing table by validation
+        if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+            issues.append(Issue(table.file, WHOLE_FILE, "must be a list of records (objects)"))
+            continue
+        tables[name] = _records_frame(name, records)
+    return int_keys(settings), tables, tuple(issues)
+
+
+def relabel(issue: Issue, table: str, line: int | None, names: Mapping[str, str]) -> Issue:
+    """The issue placed in another form: new table label and line, file names in the message.
+
+    ``names`` maps the folder's file names to the form's (``settlements.csv`` -> ``sheet
+    settlements``).
+    """
+    message = issue.message
+    for old, new in names.items():
+        message = message.replace(old, new)
+    return replace(issue, table=table, line=line, message=message)
+
+
+def place_in_json(path: str | Path, tables: Mapping[str, pd.DataFrame] | None = None
+                  ) -> Callable[[Issue], Issue]:
+    """Locate validation issues in a JSON document: ``kz.json tables.projects[12]``."""
+    label = Path(path).name
+    names = {t.file: f"tables.{n}" for n, t in TABLES.items()} | {SETTINGS_FILE: "settings"}
+
+    def place(issue: Issue) -> Issue:
+        if issue.table not in names:
+            return issue
+        where = f"{label} {names[issue.table]}"
+        if issue.line is not None:
+            where += f"[{issue.line - 2}]"  # csv_line numbers rows from 2
+        return relabel(issue, where, None, names)
+
+    return place

@@ -1,0 +1,32 @@
+"""``srsopt export``: write the model as LP or MPS with readable names, to read or hand on."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from optimizer.names import Backend, ModelFormat, export_model
+
+console = Console()
+
+
+def export(
+    path: Annotated[Path, typer.Argument(help="Instance: folder, .xlsx or .json.")],
+    out: Annotated[Path, typer.Option(help="File to write, e.g. model.lp.")],
+    fmt: Annotated[ModelFormat, typer.Option(
+        "--format", help="lp (CPLEX LP, to read) or mps (free MPS, for other solvers).")] = "lp",
+    backend: Annotated[Backend, typer.Option(
+        help="highs: the model srsopt solves; pyomo: the textbook reference.")] = "highs",
+) -> None:
+    """Write the model of an instance with names like project_start(P001,2027)."""
+    from optimizer.cli import Exit, _load  # the CLI's loader prints every validation problem
+
+    try:
+        written = export_model(_load(path), out, fmt, backend)
+    except NotImplementedError as exc:  # the Pyomo reference states the v1 model only
+        Console(stderr=True).print(f"[bold red]{exc}[/]")
+        raise typer.Exit(Exit.INVALID_INPUT) from None
+    console.print(f"wrote the {backend} model of [bold]{path}[/] to [bold]{written}[/]")

@@ -1,0 +1,32 @@
+"""The Pyomo reference formulation: the v1 model for reading, extending and cross-checking.
+
+``model_data`` reads the sets and parameters from the instance tables, ``build_model`` states
+the model with one named constraint per family, ``hand_over`` passes it to HiGHS through
+Pyomo's interface and ``run_pyomo`` solves it and maps the plan onto the array build's columns.
+``srsopt solve --backend pyomo`` runs it; ``srsopt export --backend pyomo`` writes it.
+"""
+
+from optimizer.pyomo_ref.data import ModelData, model_data
+from optimizer.pyomo_ref.model import build_model
+from optimizer.pyomo_ref.solve import (
+    PyomoHandle,
+    check_v1,
+    hand_over,
+    named_highs,
+    run_pyomo,
+    solve_reference,
+    to_columns,
+)
+
+__all__ = [
+    "ModelData",
+    "PyomoHandle",
+    "build_model",
+    "check_v1",
+    "hand_over",
+    "model_data",
+    "named_highs",
+    "run_pyomo",
+    "solve_reference",
+    "to_columns",
+]

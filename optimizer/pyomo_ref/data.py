@@ -1,0 +1,155 @@
+"""The sets and parameters of docs/formulation.md, read straight from the instance tables.
+
+Plain dicts keyed by instance ids, so that the Pyomo model reads like the page. Nothing here
+comes from ``optimizer.index``: the reference must stay an independent formulation, which is
+what makes the cross-check between the two backends worth running.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from models.checks import applicable_mask
+from models.instance import Instance
+
+Pair = tuple[str, str]
+"""A settlement and a standard, ``(s, k)``."""
+Group = tuple[str, str, str]
+"""A region, a category and an area, ``(r, g, a)``."""
+
+
+@dataclass(frozen=True)
+class ModelData:
+    """Everything the v1 model reads; money in million KZT, population in persons."""
+
+    years: list[int]
+    """``T``: planning years."""
+    regions: list[str]
+    alpha: dict[str, float]
+    """Minimum co-financing share of each region."""
+    sigma: dict[str, float]
+    """Largest share of the envelope a region may receive."""
+    fiscal: dict[tuple[str, int], float]
+    """``F[r,t]``: local fiscal space per region and year."""
+    envelope: dict[int, float]
+    """``B_t``: envelope per year."""
+    carryover: bool
+    pairs: list[Pair]
+    """``A``: applicable pairs."""
+    c0: dict[Pair, float]
+    """Baseline provision of every applicable pair (0 without a coverage row)."""
+    pop: dict[str, float]
+    category: dict[str, str]
+    """``g(k)`` of every standard."""
+    weight: dict[str, float]
+    """``W_g`` of every category."""
+    projects: list[str]
+    """``P*``: projects that are not excluded."""
+    region_of: dict[str, str]
+    """Host region of every project."""
+    capex: dict[str, float]
+    opex: dict[str, float]
+    duration: dict[str, int]
+    committed: set[str]
+    divisible: set[str]
+    starts: dict[str, list[int]]
+    """Start years of every project in ``P*``."""
+    gain: dict[Pair, dict[str, float]]
+    """``max(0, e[p,s,k] - c0[s,k]) > 0`` per improved pair and project; its keys are ``A+``."""
+    groups: dict[Group, list[Pair]]
+    """Applicable pairs of every shortfall group."""
+    den: dict[Group, float]
+    target: dict[tuple[str, int], float]
+    """``target[a,t]`` (only years that have one)."""
+    access_weight: float
+    cost_weight: float
+
+
+def start_years(first: int, last: int, duration: int, committed: bool, horizon: list[int],
+                late_starts: bool) -> list[int]:
+    """The start window ``[max(E,t0), min(L,tN)]``, for a candidate also ``t + D - 1 <= tN``.
+
+    ``late_starts`` keeps a candidate's starts that complete after the horizon, to check the
+    claim of docs/formulation.md ("start years that cannot count") that dropping them keeps
+    every optimum.
+    """
+    t0, tn = horizon[0], horizon[-1]
+    last = min(last, tn)
+    if not committed and not late_starts:
+        last = min(last, tn - duration + 1)
+    return list(range(max(first, t0), last + 1))
+
+
+def model_data(instance: Instance, late_starts: bool = False) -> ModelData:
+    """Read the model's data from a validated instance."""
+    s = instance.settings
+    years = list(s.years)
+    regions, settlements = instance.regions, instance.settlements
+    standards, projects = instance.standards, instance.projects
+    settlement_ids = settlements["settlement_id"].tolist()
+    standard_ids = standards["standard_id"].tolist()
+    si, ki = np.nonzero(applicable_mask(settlements, standards))
+    pairs = [(settlement_ids[i], standard_ids[j]) for i, j in zip(si, ki, strict=True)]
+    c0 = dict.fromkeys(pairs, 0.0)
+    cov = instance.coverage
+    for sid, kid, level in zip(cov["settlement_id"], cov["standard_id"], cov["level"],
+                               strict=True):
+        if (sid, kid) in c0:  # coverage on a pair where the standard does not apply is ignored
+            c0[sid, kid] = float(level)
+    region_of_settlement = dict(zip(settlement_ids, settlements["region_id"], strict=True))
+    area = dict(zip(settlement_ids, settlements["area"], strict=True))
+    pop = dict(zip(settlement_ids, settlements["population"].astype(float), strict=True))
+    category = dict(zip(standard_ids, standards["category"], strict=True))
+    weights = s.objective.category_weights
+    weight = {g: float(weights.get(g, 1.0)) for g in set(category.values())}
+
+    active = projects[projects["status"] != "excluded"]
+    ids = active["project_id"].tolist()
+    duration = dict(zip(ids, active["duration"].astype(int), strict=True))
+    committed = set(active.loc[active["status"] == "committed", "project_id"])
+    first = active["earliest_start"].fillna(years[0]).astype(int)
+    last = active["latest_start"].fillna(years[-1]).astype(int)
+    starts = {p: start_years(e, ls, duration[p], p in committed, years, late_starts)
+              for p, e, ls in zip(ids, first, last, strict=True)}
+
+    gain: dict[Pair, dict[str, float]] = {}
+    fx = instance.project_effects
+    for p, sid, kid, level in zip(fx["project_id"], fx["settlement_id"], fx["standard_id"],
+                                  fx["level"], strict=True):
+        g = float(level) - c0[sid, kid]  # validation: every effect is on an applicable pair
+        if p in duration and g > 0:
+            gain.setdefault((sid, kid), {})[p] = g
+
+    groups: dict[Group, list[Pair]] = {}
+    for sid, kid in pairs:
+        groups.setdefault((region_of_settlement[sid], category[kid], area[sid]), []).append(
+            (sid, kid))
+    den = {q: sum(pop[sid] for sid, _ in members) for q, members in groups.items()}
+    return ModelData(
+        years=years,
+        regions=regions["region_id"].tolist(),
+        alpha=dict(zip(regions["region_id"], regions["cofinancing_rate"].astype(float),
+                       strict=True)),
+        sigma=dict(zip(regions["region_id"], regions["max_envelope_share"].astype(float),
+                       strict=True)),
+        fiscal={(r, int(t)): float(f) for r, t, f in zip(
+            instance.region_years["region_id"], instance.region_years["year"],
+            instance.region_years["fiscal_space"], strict=True)},
+        envelope={t: float(s.budget.envelope[t]) for t in years},
+        carryover=s.budget.carryover,
+        pairs=pairs, c0=c0, pop=pop, category=category, weight=weight,
+        projects=ids,
+        region_of={p: region_of_settlement[h] for p, h in zip(ids, active["settlement_id"],
+                                                               strict=True)},
+        capex=dict(zip(ids, active["capex"].astype(float), strict=True)),
+        opex=dict(zip(ids, active["opex"].astype(float), strict=True)),
+        duration=duration, committed=committed,
+        divisible=set(active.loc[active["divisible"].astype(bool), "project_id"]),
+        starts=starts, gain=gain, groups=groups, den=den,
+        target={(a, int(t)): float(v) for a, by_year in s.targets.items()
+                for t, v in by_year.items()},
+        access_weight=s.objective.access_weight,
+        cost_weight=s.objective.cost_weight,
+    )

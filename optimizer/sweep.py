@@ -1,0 +1,161 @@
+"""Budget curve: solve an instance across envelope scales and price the money between points.
+
+Every point is an independent, fresh ``optimizer.solve`` of the instance with every year's
+envelope scaled (the same ``envelope: {scale: s}`` change a scenario file states), so a process
+pool (``jobs > 1``) gives the same numbers as a sequential run as long as every point ends
+within its gap (a point stopped by its time limit depends on the machine's speed).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from models.instance import Instance
+from models.scenario import Change, EnvelopeChange, Scenario
+from models.scenario_apply import apply_scenarios
+from optimizer.pipeline import solve
+from optimizer.whatif import funded, national_at_target_year, target_year
+
+DEFAULT_TIME_LIMIT = 30.0
+"""Seconds per point unless ``--time-limit`` says otherwise: 16 national points in ~8 minutes."""
+
+
+def parse_range(spec: str) -> np.ndarray:
+    """``0.5:2.0:16`` -> 16 evenly spaced scales from 0.5 to 2.0.
+
+    Raises:
+        ValueError: not ``start:stop:points`` with 0 < start, stop and at least 2 points.
+    """
+    try:
+        start, stop, points = spec.split(":")
+        values = np.linspace(float(start), float(stop), int(points))
+    except ValueError:
+        raise ValueError(f"--envelope {spec!r}: expected START:STOP:POINTS, e.g. 0.5:2.0:16"
+                         ) from None
+    if len(values) < 2 or values.min() <= 0:
+        raise ValueError(f"--envelope {spec!r}: need at least 2 points and scales above 0")
+    return values
+
+
+def scaled(instance: Instance, scale: float) -> Instance:
+    """The instance with every year's envelope multiplied by ``scale``."""
+    change = Change(kind="envelope", number=1, params=EnvelopeChange(scale=scale))
+    scenario = Scenario(name=f"envelope x{scale:g}", file="sweep", changes=[change])
+    return apply_scenarios(instance, [scenario])[0]
+
+
+def solve_point(instance: Instance, scale: float, options: dict[str, Any]
+                ) -> tuple[dict[str, Any], pd.DataFrame]:
+    """One point of the curve: its summary row and its national table (a process-pool task)."""
+    changed = scaled(instance, scale)
+    result = solve(changed, price_envelope=False, **options)
+    row: dict[str, Any] = {"scale": scale,
+                           "envelope": float(sum(changed.settings.budget.envelope.values())),
+                           "status": result.status.value, "objective": result.objective,
+                           "mip_gap": result.mip_gap,
+                           "solve_seconds": round(result.solve_seconds, 2)}
+    if not result.has_plan:
+        return row, pd.DataFrame()
+    national = national_at_target_year(result).assign(scale=scale)
+    row |= {"transfer": float(result.region_years["transfer"].sum()),
+            "year": target_year(result), "shortfall": float(national["shortfall"].sum()),
+            "served": float((national["provision"] * national["persons"]).sum()),
+            "provision": float((national["provision"] * national["persons"]).sum()
+                               / national["persons"].sum()),
+            "funded_projects": len(funded(result))}
+    for area, rows in national.groupby("area"):
+        row[f"provision_{area}"] = float((rows["provision"] * rows["persons"]).sum()
+                                         / rows["persons"].sum())
+    return row, national
+
+
+def _task(args: tuple[Instance, float, dict[str, Any]]) -> tuple[dict[str, Any], pd.DataFrame]:
+    return solve_point(*args)
+
+
+@dataclass(frozen=True)
+class Curve:
+    """The budget curve: one row per point, and national provision per category and area."""
+
+    points: pd.DataFrame
+    national: pd.DataFrame
+
+
+def sweep(instance: Instance, scales: Sequence[float], *, jobs: int = 1,
+          time_limit: float = DEFAULT_TIME_LIMIT, mip_rel_gap: float | None = None,
+          threads: int = 1, on_done: Callable[[dict[str, Any]], None] | None = None) -> Curve:
+    """Solve every envelope scale (in a pool of ``jobs`` processes) and add marginal values.
+
+    ``marginal_persons_per_million``: persons of last-target-year shortfall removed per extra
+    million KZT of envelope (summed over the horizon) from the previous point to this one.
+    """
+    options = {"time_limit": time_limit, "mip_rel_gap": mip_rel_gap, "threads": threads}
+    tasks = [(instance, float(s), options) for s in scales]
+    if jobs > 1:
+        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+            outputs = []
+            for output in pool.map(_task, tasks):
+                outputs.append(output)
+                if on_done is not None:
+                    on_done(output[0])
+    else:
+        outputs = []
+        for task in tasks:
+            outputs.append(_task(task))
+            if on_done is not None:
+                on_done(outputs[-1][0])
+    points = pd.DataFrame([row for row, _ in outputs]).sort_values("scale", ignore_index=True)
+    if "shortfall" in points:
+        money = points["envelope"].diff()
+        points["marginal_persons_per_million"] = -points["shortfall"].diff() / money
+        points["marginal_served_per_million"] = points["served"].diff() / money
+    national = pd.concat([n for _, n in outputs if len(n)], ignore_index=True) if any(
+        len(n) for _, n in outputs) else pd.DataFrame()
+    return Curve(points=points, national=national)
+
+
+def write_curve(curve: Curve, out: str | Path) -> list[Path]:
+    """``sweep.csv``, ``sweep_national.csv`` and the chart ``sweep.png`` in ``out``."""
+    folder = Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = [folder / "sweep.csv", folder / "sweep_national.csv"]
+    curve.points.to_csv(written[0], index=False)
+    curve.national.to_csv(written[1], index=False)
+    if "shortfall" in curve.points:
+        written.append(curve_chart(curve, folder / "sweep.png"))
+    return written
+
+
+def curve_chart(curve: Curve, path: Path) -> Path:
+    """Provision and shortfall against money, and the marginal persons per million KZT."""
+    from matplotlib.figure import Figure  # not imported by the pool's workers
+
+    p = curve.points.dropna(subset=["shortfall"])
+    money = p["envelope"] / 1e3
+    fig = Figure(figsize=(13, 4.2), dpi=100, layout="constrained")
+    ax1, ax2, ax3 = fig.subplots(1, 3)
+    for column, label in (("provision", "all"), ("provision_urban", "urban"),
+                          ("provision_rural", "rural")):
+        if column in p:
+            ax1.plot(money, 100 * p[column], marker="o", label=label)
+    ax1.set_title("National provision, last target year (%)")
+    ax1.legend()
+    ax2.plot(money, p["shortfall"] / 1e3, marker="o", color="#C00000")
+    ax2.set_title("Shortfall, last target year (thousand persons)")
+    mid = (money + money.shift()) / 2
+    ax3.bar(mid[1:], p["marginal_persons_per_million"][1:],
+            width=0.8 * float(np.diff(money).min()) if len(p) > 1 else 1.0, color="#1F4E79")
+    ax3.set_title("Persons of shortfall removed per extra million KZT")
+    for ax in (ax1, ax2, ax3):
+        ax.set_xlabel("envelope over the horizon (billion KZT)")
+        ax.grid(color="#E0E0E0")
+    fig.savefig(path, facecolor="white")
+    return path

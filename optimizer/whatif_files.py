@@ -1,0 +1,106 @@
+"""A what-if comparison on disk: CSV tables, a workbook when openpyxl is there, and a chart.
+
+Each case's own results go to a sub-folder through ``write_results`` (with its
+``scenario.json``), so every plan of the comparison can be opened like any other solve.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+from matplotlib import colormaps
+from matplotlib.figure import Figure
+
+from optimizer.results_io import write_results
+from optimizer.whatif import Comparison
+
+TABLES = ("overview", "national", "money", "regions", "projects")
+"""The comparison's tables, written as ``<name>.csv`` and as workbook sheets."""
+
+
+def folder_name(name: str) -> str:
+    """A scenario name as a safe folder name."""
+    return re.sub(r"[^A-Za-z0-9_.+-]+", "_", name).strip("._") or "scenario"
+
+
+def write_comparison(comparison: Comparison, out: str | Path) -> list[Path]:
+    """Write the comparison tables, each case's results, the workbook and the chart."""
+    folder = Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name in TABLES:
+        path = folder / f"{name}.csv"
+        getattr(comparison, name).to_csv(path, index=False)
+        written.append(path)
+    for name, result in comparison.results.items():
+        written.append(write_results(result, folder / "cases" / folder_name(name)))
+    try:
+        import openpyxl  # noqa: F401  # only to learn whether it is installed
+    except ImportError:
+        pass
+    else:
+        import pandas as pd
+
+        path = folder / "comparison.xlsx"
+        with pd.ExcelWriter(path, engine="openpyxl") as book:
+            for name in TABLES:
+                getattr(comparison, name).to_excel(book, sheet_name=name, index=False)
+        written.append(path)
+    if len(comparison.national):
+        written.append(comparison_chart(comparison, folder / "comparison.png"))
+    return written
+
+
+def _offsets(n: int, k: int, of: int) -> np.ndarray:
+    """Centres of bar ``k`` of ``of`` in each of ``n`` groups centred on 0..n-1."""
+    return np.arange(n) + (k - (of - 1) / 2) * 0.8 / of
+
+
+def comparison_chart(comparison: Comparison, path: Path) -> Path:
+    """Four panels: objective change, national provision by area, money per year, regions."""
+    names = list(comparison.results)
+    colours = [colormaps["tab10"].colors[i % 10] for i in range(len(names))]
+    fig = Figure(figsize=(13, 9), dpi=100, layout="constrained")
+    (ax1, ax2), (ax3, ax4) = fig.subplots(2, 2)
+    over = comparison.overview.set_index("scenario").reindex(names)
+    ax1.bar(range(len(names)), over["objective_change"].fillna(0.0), color=colours)
+    ax1.set_xticks(range(len(names)), names, rotation=20, ha="right")
+    ax1.axhline(0, color="black", linewidth=0.8)
+    ax1.set_title("Objective change against the base (lower is better)")
+
+    nat = comparison.national
+    persons = nat.assign(served=nat["provision"] * nat["persons"]).groupby(
+        ["scenario", "area"])[["served", "persons"]].sum()
+    areas = sorted(set(nat["area"]))
+    share = 100 * persons["served"] / persons["persons"]
+    for k, name in enumerate(names):
+        if name in share.index.get_level_values(0):
+            ax2.bar(_offsets(len(areas), k, len(names)), share.loc[name].reindex(areas),
+                    0.8 / len(names), color=colours[k], label=name)
+    ax2.set_xticks(np.arange(len(areas)), areas)
+    ax2.set_ylim(max(0.0, float(share.min()) - 10), 100)
+    ax2.set_title("National provision in the last target year, all categories (%)")
+    ax2.legend(fontsize=8)
+
+    money = comparison.money
+    for k, name in enumerate(names):
+        rows = money[money["scenario"] == name]
+        ax3.plot(rows["year"], rows["transfer"], marker="o", color=colours[k], label=name)
+    ax3.set_xticks(sorted(set(money["year"])))
+    ax3.set_title("Republican transfers per year (million KZT)")
+    ax3.legend(fontsize=8)
+
+    regions = comparison.regions
+    others = [n for n in names[1:] if n in set(regions["scenario"])]
+    ids = sorted(set(regions["region_id"]))
+    for k, name in enumerate(others):
+        rows = regions[regions["scenario"] == name].set_index("region_id").reindex(ids)
+        ax4.bar(_offsets(len(ids), k, len(others)), 100 * rows["change"], 0.8 / len(others),
+                color=colours[names.index(name)], label=name)
+    ax4.set_xticks(np.arange(len(ids)), ids, rotation=60, ha="right", fontsize=7)
+    ax4.axhline(0, color="black", linewidth=0.8)
+    ax4.set_title("Regional provision change against the base (percentage points)")
+    fig.savefig(path, facecolor="white")
+    return path
