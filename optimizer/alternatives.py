@@ -22,12 +22,13 @@ import numpy as np
 import pandas as pd
 
 from models.instance import Instance
-from models.result import PLAN_STATUSES, Result
-from optimizer.formulation import build_formulation
+from models.result import PLAN_STATUSES, Result, SolveStatus
+from optimizer.formulation import Formulation, build_formulation
 from optimizer.highs import make_highs, run
-from optimizer.index import build_index
+from optimizer.index import IndexSets, build_index
 from optimizer.pipeline import assemble_result, solve, solve_options
 from optimizer.resolve import clear_interrupts, set_time_limit
+from optimizer.solution import polish
 from optimizer.strategy import MIP_RESERVE
 from optimizer.whatif import funded
 
@@ -77,26 +78,85 @@ def alternatives(instance: Instance, *, within: float = 0.02, count: int = 5,
     starts = np.arange(layout.n_start, dtype=np.int32)
     project_of = pd.Index(index.project_ids)
     plans: list[Result] = []
+    seen = [frozenset(funded(optimum).index)]
     latest = optimum
     while len(plans) < count:
-        chosen = funded(latest).index
-        inside = project_of.isin(chosen)[index.start_project]
+        inside = project_of.isin(list(seen[-1]))[index.start_project]
         # d + sum_{p in F} f_p - sum_{p not in F} f_p <= |F|, i.e. d <= distance to plan F
         row_cols = np.concatenate([[n], starts]).astype(np.int32)
         row_vals = np.concatenate([[1.0], np.where(inside, 1.0, -1.0)])
-        h.addRow(-highspy.kHighsInf, float(len(chosen)), len(row_cols), row_cols, row_vals)
+        h.addRow(-highspy.kHighsInf, float(len(seen[-1])), len(row_cols), row_cols, row_vals)
+        start = drop_one(index, form, start_shares(index, latest), seen, bound)
+        if start is not None:
+            h.setSolution(n + 1, np.arange(n + 1, dtype=np.int32), np.append(start, 1.0))
         set_time_limit(h, (1 - MIP_RESERVE) * options.time_limit)
         outcome = run(h, deadline=options.time_limit)
         clear_interrupts(h)
-        if outcome.status not in PLAN_STATUSES or outcome.values is None:
+        if outcome.status in PLAN_STATUSES and outcome.values is not None:
+            outcome = replace(outcome, values=outcome.values[:n], bound=None, gap=None)
+        elif start is not None:  # HiGHS stopped before it took its start: keep the start
+            outcome = replace(outcome, status=SolveStatus.TIME_LIMIT, values=start, bound=None,
+                              gap=None, objective=None)
+        else:
             break  # no other plan within the bound (or none found in time)
-        outcome = replace(outcome, values=outcome.values[:n], bound=None, gap=None)
         latest = assemble_result(instance, index, form, outcome, options, build_seconds=0.0,
                                  solve_seconds=outcome.seconds)
         plans.append(latest)
+        seen.append(frozenset(funded(latest).index))
         if on_done is not None:
             on_done(latest)
     return Alternatives(optimum, plans, bound, *_tables(optimum, plans))
+
+
+def start_shares(index: IndexSets, result: Result) -> np.ndarray:
+    """The start columns' values of a result's plan (its ``starts`` table)."""
+    columns = pd.MultiIndex.from_arrays([index.project_ids[index.start_project],
+                                         index.years[index.start_year]])
+    x = np.zeros(len(index.start_project))
+    where = columns.get_indexer(pd.MultiIndex.from_frame(
+        result.starts[["project_id", "start_year"]].astype({"start_year": "int64"})))
+    x[where] = result.starts["share"].to_numpy()
+    return x
+
+
+def least_transfer_plan(index: IndexSets, form: Formulation, x: np.ndarray) -> np.ndarray:
+    """Every column for starts ``x``, each region paying what its fiscal space allows first.
+
+    For a subset of a feasible plan's starts this split is feasible too: spend and opex only
+    fall, so co-financing, fiscal space, the envelope and the concentration caps still hold.
+    """
+    values = np.zeros(form.shape[1])
+    values[: form.layout.n_start] = x
+    first = polish(index, form, values)
+    local = np.clip(index.fiscal_space - first.opex, 0.0, None)
+    layout = form.layout
+    values[layout.transfer0: layout.cofinancing0] = np.maximum(0.0, first.spend - local).ravel()
+    return polish(index, form, values).values
+
+
+def drop_one(index: IndexSets, form: Formulation, x: np.ndarray, seen: list[frozenset[str]],
+             bound: float, tries: int = 20) -> np.ndarray | None:
+    """A MIP start for the next alternative: the latest plan without one project.
+
+    HiGHS alone finds no plan within the bound on the national model in a minute; dropping a
+    funded candidate keeps the plan feasible, and the first drop (the projects with the least
+    access value first) that is new and stays within ``bound`` gives HiGHS a distance of 1 to
+    improve on.
+    """
+    on = x > 1e-9
+    project = index.start_project
+    value = np.bincount(project[on], weights=form.columns.cost[: len(x)][on] * x[on],
+                        minlength=len(index.project_ids))
+    funded_now = np.unique(project[on])
+    candidates = funded_now[~index.committed[funded_now]]
+    for p in candidates[np.argsort(-value[candidates], kind="stable")][:tries]:
+        chosen = frozenset(index.project_ids[np.setdiff1d(funded_now, [p])])
+        if chosen in seen:
+            continue
+        values = least_transfer_plan(index, form, np.where(project == p, 0.0, x))
+        if float(form.columns.cost @ values + form.columns.offset) <= bound:
+            return values
+    return None
 
 
 def _tables(optimum: Result, plans: list[Result]) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -19,6 +19,7 @@ from optimizer.cli_export import export
 from optimizer.names import Backend
 from optimizer.pipeline import solve as solve_instance
 from optimizer.results_io import national_at_targets, worst_regions
+from optimizer.strategy import Strategy
 from optimizer.verify import VerificationError
 from optimizer.whatif import with_scenario
 
@@ -79,6 +80,11 @@ def solve(
     time_limit: Annotated[float | None, typer.Option(help="Seconds (overrides instance).")] = None,
     gap: Annotated[float | None, typer.Option(help="Relative MIP gap to stop at.")] = None,
     threads: Annotated[int | None, typer.Option(help="HiGHS threads.")] = None,
+    node_limit: Annotated[int | None, typer.Option(
+        help="Reproducible mode: stop every MIP stage after N nodes instead of on time.")] = None,
+    strategy: Annotated[Strategy, typer.Option(
+        help="engineered: LP + RENS plan + Lagrangian bound + HiGHS; plain: HiGHS alone.")
+    ] = "engineered",
     log: Annotated[bool, typer.Option(help="Show the HiGHS log.")] = False,
     backend: Annotated[Backend, typer.Option(
         help="highs: the array build; pyomo: the Pyomo reference (slower, same plan).")] = "highs",
@@ -100,10 +106,14 @@ def solve(
     try:
         with console.status(f"solving {instance.settings.name} with HiGHS…"):
             result = solve_instance(instance, time_limit=time_limit, mip_rel_gap=gap,
-                                    threads=threads, log_to_console=log, backend=backend)
+                                    threads=threads, log_to_console=log, backend=backend,
+                                    node_limit=node_limit, strategy=strategy)
     except VerificationError as exc:
         errors.print(f"[bold red]{exc}[/]")
         raise typer.Exit(Exit.VERIFICATION_FAILED) from None
+    except NotImplementedError as exc:  # e.g. the Pyomo reference asked for a phase-2 rule
+        errors.print(f"[bold red]{exc}[/]")
+        raise typer.Exit(Exit.INVALID_INPUT) from None
     result = with_scenario(result, record)  # scenario.json goes with the results
     written = cli_files.write_solve_outputs(result, instance, out, excel=excel, report=report)
     print_summary(instance, result)

@@ -28,29 +28,31 @@ def print_findings(findings: list[Finding], out: Console = errors) -> None:
     """Pre-solve findings, errors in red and warnings in yellow."""
     for f in findings:
         style = "red" if f.severity == "error" else "yellow"
-        out.print(f"[{style}]{f.severity}[/] ({f.rule}): {f.message}", highlight=False)
+        out.print(f"[{style}]{f.severity}[/] ({f.rule}): ", end="")
+        out.print(f.message, highlight=False, markup=False)
 
 
 def print_explanation(found: Explanation, out: Console = console) -> None:
     """The explanation as an analyst reads it: checks, relaxation, causes, IIS."""
-    out.print(f"[bold]{found.status}[/]: {found.message}", highlight=False)
+    out.print(f"[bold]{found.status}[/]: ", end="")
+    out.print(found.message, highlight=False, markup=False)
     if found.prechecks:
         out.print("[bold]Pre-solve checks[/]")
         print_findings(found.prechecks, out)
     if found.relaxations:
         out.print("[bold]Smallest relaxation[/] (what would have to give, largest first)")
         for r in found.relaxations[:20]:
-            out.print(f"  - {r.message}", highlight=False)
+            out.print(f"  - {r.message}", highlight=False, markup=False)
         if len(found.relaxations) > 20:
             out.print(f"  ... and {len(found.relaxations) - 20} more (see --json)")
     if found.causes:
         out.print("[bold]Critical floors behind it[/]")
         for c in found.causes:
-            out.print(f"  - {c.message}", highlight=False)
+            out.print(f"  - {c.message}", highlight=False, markup=False)
     if found.iis is not None:
         out.print(f"[bold]LP IIS[/]: {found.iis.note}")
         for row in found.iis.rows[:20]:
-            out.print(f"  - {row}", highlight=False)
+            out.print(f"  - {row}", highlight=False, markup=False)
 
 
 def apply_baseline(instance: Instance, plan: Path | None, penalty: float | None) -> Instance:

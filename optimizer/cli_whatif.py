@@ -160,9 +160,13 @@ def sweep(
     envelope: Annotated[str, typer.Option(help="Envelope scales START:STOP:POINTS.")
                         ] = "0.5:2.0:16",
     jobs: Annotated[int, typer.Option(help="Points solved in parallel (processes).")] = 1,
-    time_limit: Annotated[float, typer.Option(help="Seconds per point.")] = 30.0,
+    time_limit: Annotated[float | None, typer.Option(
+        help="Seconds per point (default: the instance's solver.time_limit).")] = None,
     gap: Gap = None,
     threads: Annotated[int, typer.Option(help="HiGHS threads per point.")] = 1,
+    node_limit: Annotated[int | None, typer.Option(
+        help="Reproducible points: stop every MIP stage after N nodes instead of on time.")
+    ] = None,
     scenario: ScenarioOption = None,
     out: Annotated[Path, typer.Option(help="Folder for sweep.csv and sweep.png.")] = Path(
         "results/sweep"),
@@ -180,7 +184,8 @@ def sweep(
         task = progress.add_task(f"sweep ({jobs} job{'s' if jobs > 1 else ''})",
                                  total=len(scales))
         curve = run_sweep(instance, scales, jobs=jobs, time_limit=time_limit, mip_rel_gap=gap,
-                          threads=threads, on_done=lambda row: progress.advance(task))
+                          threads=threads, node_limit=node_limit,
+                          on_done=lambda row: progress.advance(task))
     columns = [c for c in ("scale", "envelope", "transfer", "status", "mip_gap", "shortfall",
                            "provision_urban", "provision_rural",
                            "marginal_persons_per_million") if c in curve.points]

@@ -130,7 +130,7 @@ def _worst(statuses: list[SolveStatus]) -> SolveStatus:
 
 def solve_mode(instance: Instance, *, time_limit: float | None = None,
                mip_rel_gap: float | None = None, threads: int | None = None,
-               log_to_console: bool = False) -> Result:
+               node_limit: int | None = None, log_to_console: bool = False) -> Result:
     """Solve ``lexicographic`` or ``equity`` in stages and return the final plan, verified.
 
     Raises:
@@ -138,7 +138,8 @@ def solve_mode(instance: Instance, *, time_limit: float | None = None,
     """
     settings = instance.settings.objective
     mode, tolerance = settings.mode, settings.lexicographic_tolerance
-    options = solve_options(instance, time_limit, mip_rel_gap, threads, log_to_console)
+    options = solve_options(instance, time_limit, mip_rel_gap, threads, log_to_console,
+                            node_limit)
     started = time.perf_counter()
     index = build_index(instance)
     form = build_formulation(index, settings)
@@ -160,7 +161,8 @@ def solve_mode(instance: Instance, *, time_limit: float | None = None,
     outcome: HighsOutcome | None = None
     for k, (name, (cost, constant)) in enumerate(stages):
         left = options.time_limit - (time.perf_counter() - started)
-        share = max(left / (len(stages) - k), 0.5)
+        # node-limited (reproducible) stages end on nodes; time is then only a safety net
+        share = max(left if options.node_limit else left / (len(stages) - k), 0.5)
         _set_objective(h, cost, constant)
         set_time_limit(h, (1 - MIP_RESERVE) * share)
         if best is not None:

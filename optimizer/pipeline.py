@@ -138,7 +138,7 @@ def solve(
         from optimizer.modes import solve_mode  # staged solves; they reuse assemble_result
 
         return solve_mode(instance, time_limit=time_limit, mip_rel_gap=mip_rel_gap,
-                          threads=threads, log_to_console=log_to_console)
+                          threads=threads, node_limit=node_limit, log_to_console=log_to_console)
     options = solve_options(instance, time_limit, mip_rel_gap, threads, log_to_console,
                             node_limit)
     started = time.perf_counter()

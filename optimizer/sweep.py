@@ -3,7 +3,8 @@
 Every point is an independent, fresh ``optimizer.solve`` of the instance with every year's
 envelope scaled (the same ``envelope: {scale: s}`` change a scenario file states), so a process
 pool (``jobs > 1``) gives the same numbers as a sequential run as long as every point ends
-within its gap (a point stopped by its time limit depends on the machine's speed).
+within its gap or is stopped by ``node_limit`` (a point stopped by its time limit depends on the
+machine's speed).
 """
 
 from __future__ import annotations
@@ -23,9 +24,6 @@ from models.scenario import Change, EnvelopeChange, Scenario
 from models.scenario_apply import apply_scenarios
 from optimizer.pipeline import solve
 from optimizer.whatif import funded, national_at_target_year, target_year
-
-DEFAULT_TIME_LIMIT = 30.0
-"""Seconds per point unless ``--time-limit`` says otherwise: 16 national points in ~8 minutes."""
 
 
 def parse_range(spec: str) -> np.ndarray:
@@ -90,14 +88,19 @@ class Curve:
 
 
 def sweep(instance: Instance, scales: Sequence[float], *, jobs: int = 1,
-          time_limit: float = DEFAULT_TIME_LIMIT, mip_rel_gap: float | None = None,
-          threads: int = 1, on_done: Callable[[dict[str, Any]], None] | None = None) -> Curve:
+          time_limit: float | None = None, mip_rel_gap: float | None = None,
+          threads: int = 1, node_limit: int | None = None,
+          on_done: Callable[[dict[str, Any]], None] | None = None) -> Curve:
     """Solve every envelope scale (in a pool of ``jobs`` processes) and add marginal values.
+
+    ``time_limit`` is per point (``None``: the instance's ``solver.time_limit``, which is what a
+    single solve of it is meant to need); ``threads`` is per point too.
 
     ``marginal_persons_per_million``: persons of last-target-year shortfall removed per extra
     million KZT of envelope (summed over the horizon) from the previous point to this one.
     """
-    options = {"time_limit": time_limit, "mip_rel_gap": mip_rel_gap, "threads": threads}
+    options = {"time_limit": time_limit, "mip_rel_gap": mip_rel_gap, "threads": threads,
+               "node_limit": node_limit}
     tasks = [(instance, float(s), options) for s in scales]
     if jobs > 1:
         with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:

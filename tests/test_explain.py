@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from fiscal_builders import small
 from typer.testing import CliRunner
@@ -17,7 +18,10 @@ from models.folder import write_folder
 from models.instance import Instance
 from models.result import SolveStatus
 from optimizer.cli import app
-from optimizer.explain import explain
+from optimizer.explain import WEIGHTS, elastic_model, explain
+from optimizer.explain_text import describe
+from optimizer.formulation import build_formulation
+from optimizer.index import build_index
 from optimizer.pipeline import solve
 from optimizer.prechecks import run_prechecks
 
@@ -193,3 +197,39 @@ def test_cli_solve_prints_the_explanation(tmp_path: Path) -> None:
     text = " ".join(result.output.split())
     assert "the envelope of 2026 is short by 13.0 million KZT" in text
     assert "needs 13.0 million KZT more envelope or one more year" in text
+
+
+def every_rule() -> Instance:
+    """Two regions and two years with every rule on, so every family has rows."""
+    regions = {"r1": {"sigma": 0.5, "own": 50.0, "general": 150.0}, "r2": {}}
+    floor = {"standard": "school", "year": 2027, "level": 0.5, "region": "r2"}
+    return small([{"project_id": "P1"}, {"project_id": "P2", "settlement_id": "s2",
+                                         "status": "committed"}], years=(2026, 2027),
+                 regions=regions, settlements={"s1": {}, "s2": {"region_id": "r2"}},
+                 rules={"equalization": {"pool": {2026: 50.0, 2027: 50.0}, "theta": 0.9},
+                        "dependency_cap": {2026: 0.8, 2027: 0.8},
+                        "critical_floors": {"school_r2": floor},
+                        "stability": {"max_decrease": 0.2, "max_increase": 0.5}})
+
+
+@pytest.mark.parametrize("family", list(WEIGHTS))
+def test_every_relaxable_family_reads_as_a_sentence(family: str) -> None:
+    instance = every_rule()
+    index = build_index(instance)
+    form = build_formulation(index, instance.settings.objective)
+    elastic = elastic_model(index, form)
+    k = int(np.flatnonzero(elastic.slack_family == family)[0])
+    relax = describe(index, form, np.zeros(elastic.form.shape[1]), family,
+                     int(elastic.slack_row[k]), 2.5, {"r1": "North", "r2": "South"})
+    assert relax.family == family and relax.amount > 0
+    where = {relax.region, relax.project, relax.floor} - {None}
+    assert where or relax.year is not None, relax
+    assert relax.message and "{" not in relax.message, relax.message
+
+
+def test_cli_rejects_an_unreadable_baseline_plan(tmp_path: Path) -> None:
+    tiny = Path(__file__).resolve().parents[1] / "instances" / "tiny"
+    result = CliRunner().invoke(app, ["solve", str(tiny), "--out", str(tmp_path / "o"),
+                                      "--baseline-plan", str(tmp_path / "nowhere")])
+    assert result.exit_code == 2
+    assert "holds no starts.csv or projects.csv" in " ".join(result.output.split())
