@@ -9,7 +9,8 @@ After the optimum ``z*``, every alternative solves the same model with two addit
 
 and the objective ``max d`` (with the weighted objective as a tie-breaker too small to trade a
 single project). So each new plan is as far as possible, in funded projects, from the nearest
-plan found before it, and is distinct from all of them. Each is polished and verified.
+plan found before it, and is distinct from all of them. Each is polished and verified. HiGHS
+starts from the latest plan without one project (``drop_one``), a plan at distance 1.
 """
 
 from __future__ import annotations
@@ -24,13 +25,14 @@ import pandas as pd
 from models.instance import Instance
 from models.result import PLAN_STATUSES, Result, SolveStatus
 from optimizer.formulation import Formulation, build_formulation
-from optimizer.highs import make_highs, run
+from optimizer.heuristic import incumbent
+from optimizer.highs import HighsOptions, make_highs, new_highs, run, use_threads
 from optimizer.index import IndexSets, build_index
 from optimizer.pipeline import assemble_result, solve, solve_options
 from optimizer.resolve import clear_interrupts, set_time_limit
 from optimizer.solution import polish
-from optimizer.strategy import MIP_RESERVE
-from optimizer.whatif import funded
+from optimizer.strategy import HEURISTIC_SHARE, LP_SHARE, MIP_RESERVE
+from optimizer.whatif import FUNDED, funded
 
 
 @dataclass(frozen=True)
@@ -86,7 +88,9 @@ def alternatives(instance: Instance, *, within: float = 0.02, count: int = 5,
         row_cols = np.concatenate([[n], starts]).astype(np.int32)
         row_vals = np.concatenate([[1.0], np.where(inside, 1.0, -1.0)])
         h.addRow(-highspy.kHighsInf, float(len(seen[-1])), len(row_cols), row_cols, row_vals)
-        start = drop_one(index, form, start_shares(index, latest), seen, bound)
+        start = diverse_start(h, index, form, options, seen, bound)
+        if start is None:
+            start = drop_one(index, form, start_shares(index, latest), seen, bound)
         if start is not None:
             h.setSolution(n + 1, np.arange(n + 1, dtype=np.int32), np.append(start, 1.0))
         set_time_limit(h, (1 - MIP_RESERVE) * options.time_limit)
@@ -134,6 +138,39 @@ def least_transfer_plan(index: IndexSets, form: Formulation, x: np.ndarray) -> n
     return polish(index, form, values).values
 
 
+def funded_set(index: IndexSets, values: np.ndarray) -> frozenset[str]:
+    """Ids of the projects a vector of the model funds (any share)."""
+    share = np.bincount(index.start_project, weights=values[: len(index.start_project)],
+                        minlength=len(index.project_ids))
+    return frozenset(str(p) for p in index.project_ids[share > FUNDED])
+
+
+def diverse_start(h: highspy.Highs, index: IndexSets, form: Formulation,
+                  options: HighsOptions, seen: list[frozenset[str]], bound: float
+                  ) -> np.ndarray | None:
+    """A MIP start far from the earlier plans: RENS from the diversity model's LP relaxation.
+
+    The relaxation (bound row, diversity rows, ``max d``) points away from every earlier plan;
+    RENS (``optimizer.heuristic``) turns it into a plan of the model, kept when it is new and
+    within ``bound``.
+    """
+    lp = h.getLp()
+    lp.integrality_ = []
+    relaxed = new_highs()
+    use_threads(relaxed, options.threads)
+    relaxed.passModel(lp)
+    relaxed.setOptionValue("time_limit", float(LP_SHARE * options.time_limit))
+    outcome = run(relaxed)
+    if outcome.values is None:
+        return None
+    n = form.shape[1]
+    found = incumbent(index, form, replace(options, time_limit=HEURISTIC_SHARE
+                                           * options.time_limit), outcome.values[:n])
+    if found is None or funded_set(index, found) in seen:
+        return None
+    return found if float(form.columns.cost @ found + form.columns.offset) <= bound else None
+
+
 def drop_one(index: IndexSets, form: Formulation, x: np.ndarray, seen: list[frozenset[str]],
              bound: float, tries: int = 20) -> np.ndarray | None:
     """A MIP start for the next alternative: the latest plan without one project.
@@ -150,7 +187,7 @@ def drop_one(index: IndexSets, form: Formulation, x: np.ndarray, seen: list[froz
     funded_now = np.unique(project[on])
     candidates = funded_now[~index.committed[funded_now]]
     for p in candidates[np.argsort(-value[candidates], kind="stable")][:tries]:
-        chosen = frozenset(index.project_ids[np.setdiff1d(funded_now, [p])])
+        chosen = frozenset(str(q) for q in index.project_ids[np.setdiff1d(funded_now, [p])])
         if chosen in seen:
             continue
         values = least_transfer_plan(index, form, np.where(project == p, 0.0, x))

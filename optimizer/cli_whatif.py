@@ -58,12 +58,16 @@ def load_with_scenario(path: Path, scenario: str | None) -> tuple[Instance, dict
     return case.instance, case.record
 
 
+def _missing(value: Any) -> bool:
+    return value is None or bool(pd.isna(value))
+
+
 def _fmt(value: Any, spec: str = ",.0f") -> str:
-    return "–" if value is None or value != value else format(value, spec)
+    return "–" if _missing(value) else format(value, spec)
 
 
 def _text(value: Any) -> str:
-    return "–" if value is None or value != value else str(value)
+    return "–" if _missing(value) else str(value)
 
 
 def _table(title: str, frame: pd.DataFrame, formats: dict[str, str]) -> Table:

@@ -14,9 +14,10 @@ gap between the LP bound and the best plan.
 
 from __future__ import annotations
 
-import multiprocessing
+import logging
+import subprocess
 import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
 import highspy
@@ -26,6 +27,8 @@ import scipy.sparse as sp
 from optimizer.formulation import Formulation
 from optimizer.highs import HighsOptions, new_highs, run, use_threads
 from optimizer.index import FloatArray, IndexSets, IntArray
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -186,8 +189,9 @@ def lagrangian(index: IndexSets, form: Formulation, options: HighsOptions, mu: F
                seconds: float, workers: int = 2) -> Decomposition | None:
     """``L(mu)`` with the regions solved within ``seconds`` by ``workers`` processes.
 
-    Each worker is a fresh (spawned) process running one thread, so HiGHS's scheduler is its
-    own. Returns None when regions are linked by more than the envelope.
+    Each worker is a fresh Python process (``optimizer.region_worker``) running one HiGHS
+    thread, so HiGHS's global scheduler is its own; a failed worker's regions are solved here.
+    Returns None when regions are linked by more than the envelope.
     """
     started = time.perf_counter()
     models = region_models(index, form, mu)
@@ -196,11 +200,18 @@ def lagrangian(index: IndexSets, form: Formulation, options: HighsOptions, mu: F
     groups = _balanced(models, max(1, workers))
     deadline = time.time() + seconds - (time.perf_counter() - started)
     if workers > 1:
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            parts = list(pool.map(solve_regions, groups, [replace(options, threads=1)] * workers,
-                                  [deadline] * workers))
-        solved = [row for part in parts for row in part]
+        from optimizer.region_worker import run_worker  # imports this module
+
+        single = replace(options, threads=1)
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            futures = [pool.submit(run_worker, group, single, deadline) for group in groups]
+        solved = []
+        for group, future in zip(groups, futures, strict=True):
+            try:
+                solved += future.result()
+            except (subprocess.CalledProcessError, OSError, EOFError) as exc:
+                log.warning("region worker failed (%s); solving its regions here", exc)
+                solved += solve_regions(group, options, max(deadline, time.time() + 1.0))
     else:
         solved = solve_regions(models, options, deadline)
     values = np.zeros(form.layout.n_cols)

@@ -30,6 +30,7 @@ from optimizer.formulation import Formulation
 from optimizer.heuristic import incumbent, round_lp
 from optimizer.highs import HighsOptions, HighsOutcome, make_highs, run
 from optimizer.index import IndexSets
+from optimizer.solution import polish
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,8 @@ HEURISTIC_SHARE = 0.3
 """... to the RENS plan."""
 DECOMPOSITION_SHARE = 0.9
 """... to the Lagrangian decomposition (of what is left after LP and RENS, less the reserve)."""
+FEASIBILITY_TOL = 1e-6
+"""Relative tolerance of a heuristic plan's rows (HiGHS's primal feasibility tolerance)."""
 PARALLEL_WORKERS = 2
 PARALLEL_COLUMNS = 20_000
 """Models with at least this many columns solve their regions in ``PARALLEL_WORKERS``
@@ -73,6 +76,28 @@ def gap(objective: float | None, bound: float | None) -> float | None:
     if objective is None or bound is None or not np.isfinite(bound):
         return None
     return 0.0 if objective == bound else max(0.0, objective - bound) / max(abs(objective), 1e-9)
+
+
+def checked(index: IndexSets, form: Formulation, values: np.ndarray | None
+            ) -> np.ndarray | None:
+    """The heuristic plan polished into a full column vector, if it meets every row and bound.
+
+    Rounding only knows the money rules; a plan that breaks another family (a fiscal rule, a
+    floor) is dropped here rather than handed to HiGHS or reported.
+    """
+    if values is None:
+        return None
+    full = polish(index, form, values).values
+    activity = form.matrix @ full
+    tol = FEASIBILITY_TOL * (1.0 + np.abs(np.where(np.isfinite(form.row_upper), form.row_upper,
+                                                   form.row_lower)))
+    cols = form.columns
+    ok = (np.all(activity >= form.row_lower - tol) and np.all(activity <= form.row_upper + tol)
+          and np.all(full >= cols.lower - FEASIBILITY_TOL)
+          and np.all(full <= cols.upper + FEASIBILITY_TOL))
+    if not ok:
+        log.info("heuristic plan dropped: it breaks a row or bound of the full model")
+    return full if ok else None
 
 
 def _with_bound(outcome: HighsOutcome, bound: float | None, mip_rel_gap: float
@@ -115,8 +140,9 @@ def attack(index: IndexSets, form: Formulation, options: HighsOptions, started: 
     start = None
     is_mip = bool(form.columns.integer.any())
     if strategy == "engineered" and is_mip:
-        start = (round_lp(index, form, None) if lp.values is None else incumbent(
-            index, form, replace(options, time_limit=share(HEURISTIC_SHARE)), lp.values))
+        start = checked(index, form, round_lp(index, form, None) if lp.values is None else
+                        incumbent(index, form, replace(options, time_limit=share(HEURISTIC_SHARE)),
+                                  lp.values))
         steps["heuristic_seconds"], clock = time.perf_counter() - clock, time.perf_counter()
         plan_objective = None if start is None else float(
             form.columns.cost @ start + form.columns.offset)

@@ -236,3 +236,25 @@ def test_alternatives_are_distinct_and_within_the_bound(small: Instance) -> None
         f"alternative {k}" for k in range(1, len(found.plans) + 1)]
     assert (found.overview["differs_from_optimum"].iloc[1:] >= 1).all()
     assert len(found.differences) > 0
+
+
+def test_alternative_starts_drop_one_project_and_stay_feasible(tiny: Instance) -> None:
+    from optimizer.alternatives import drop_one, least_transfer_plan, start_shares
+    from optimizer.formulation import build_formulation
+    from optimizer.index import build_index
+
+    index = build_index(tiny)
+    form = build_formulation(index, tiny.settings.objective)
+    optimum = exact(tiny)
+    x = start_shares(index, optimum)
+    # docs/tiny.md: the least-transfer split is the optimal one
+    values = least_transfer_plan(index, form, x)
+    assert form.columns.cost @ values + form.columns.offset == pytest.approx(HAND_OPTIMUM)
+    seen = [frozenset(funded(optimum).index)]
+    start = drop_one(index, form, x, seen, bound=0.0)
+    assert start is not None
+    kept = {str(p) for p in index.project_ids[index.start_project[start[: len(x)] > 0.5]]}
+    assert len(seen[0] - kept) == 1 and "p5" in kept  # committed p5 is never dropped
+    assert (form.matrix @ start >= form.row_lower - 1e-6).all()
+    assert (form.matrix @ start <= form.row_upper + 1e-6).all()
+    assert drop_one(index, form, x, seen, bound=HAND_OPTIMUM) is None  # nothing fits
