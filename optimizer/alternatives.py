@@ -10,11 +10,13 @@ After the optimum ``z*``, every alternative solves the same model with two addit
 and the objective ``max d`` (with the weighted objective as a tie-breaker too small to trade a
 single project). So each new plan is as far as possible, in funded projects, from the nearest
 plan found before it, and is distinct from all of them. Each is polished and verified. HiGHS
-starts from the latest plan without one project (``drop_one``), a plan at distance 1.
+starts from RENS on this model's LP relaxation (``diverse_start``), else from the latest plan
+without one project (``drop_one``, distance 1).
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
@@ -25,14 +27,19 @@ import pandas as pd
 from models.instance import Instance
 from models.result import PLAN_STATUSES, Result, SolveStatus
 from optimizer.formulation import Formulation, build_formulation
-from optimizer.heuristic import incumbent
 from optimizer.highs import HighsOptions, make_highs, new_highs, run, use_threads
 from optimizer.index import IndexSets, build_index
 from optimizer.pipeline import assemble_result, solve, solve_options
 from optimizer.resolve import clear_interrupts, set_time_limit
 from optimizer.solution import polish
-from optimizer.strategy import HEURISTIC_SHARE, LP_SHARE, MIP_RESERVE
-from optimizer.whatif import FUNDED, funded
+from optimizer.strategy import MIP_RESERVE
+from optimizer.whatif import funded
+
+LP_SHARE = 0.45
+"""Share of each alternative's time for the diversity model's LP relaxation: cold, with its
+dense diversity rows, it takes 10-25 s nationally, and the sub-MIP needs its solution."""
+RENS_SHARE = 0.35
+"""... for the RENS sub-MIP on it; HiGHS's full diversity MIP gets what is left."""
 
 
 @dataclass(frozen=True)
@@ -88,19 +95,22 @@ def alternatives(instance: Instance, *, within: float = 0.02, count: int = 5,
         row_cols = np.concatenate([[n], starts]).astype(np.int32)
         row_vals = np.concatenate([[1.0], np.where(inside, 1.0, -1.0)])
         h.addRow(-highspy.kHighsInf, float(len(seen[-1])), len(row_cols), row_cols, row_vals)
-        start = diverse_start(h, index, form, options, seen, bound)
+        clock = time.perf_counter()
+        start = diverse_start(h, form, options)
         if start is None:
-            start = drop_one(index, form, start_shares(index, latest), seen, bound)
+            found = drop_one(index, form, start_shares(index, latest), seen, bound)
+            start = None if found is None else np.append(found, 1.0)
         if start is not None:
-            h.setSolution(n + 1, np.arange(n + 1, dtype=np.int32), np.append(start, 1.0))
-        set_time_limit(h, (1 - MIP_RESERVE) * options.time_limit)
-        outcome = run(h, deadline=options.time_limit)
+            h.setSolution(n + 1, np.arange(n + 1, dtype=np.int32), start)
+        left = options.time_limit - (time.perf_counter() - clock)
+        set_time_limit(h, max((1 - MIP_RESERVE) * left, 1.0))
+        outcome = run(h, deadline=max(left, 1.0))
         clear_interrupts(h)
         if outcome.status in PLAN_STATUSES and outcome.values is not None:
             outcome = replace(outcome, values=outcome.values[:n], bound=None, gap=None)
         elif start is not None:  # HiGHS stopped before it took its start: keep the start
-            outcome = replace(outcome, status=SolveStatus.TIME_LIMIT, values=start, bound=None,
-                              gap=None, objective=None)
+            outcome = replace(outcome, status=SolveStatus.TIME_LIMIT, values=start[:n],
+                              bound=None, gap=None, objective=None)
         else:
             break  # no other plan within the bound (or none found in time)
         latest = assemble_result(instance, index, form, outcome, options, build_seconds=0.0,
@@ -138,37 +148,38 @@ def least_transfer_plan(index: IndexSets, form: Formulation, x: np.ndarray) -> n
     return polish(index, form, values).values
 
 
-def funded_set(index: IndexSets, values: np.ndarray) -> frozenset[str]:
-    """Ids of the projects a vector of the model funds (any share)."""
-    share = np.bincount(index.start_project, weights=values[: len(index.start_project)],
-                        minlength=len(index.project_ids))
-    return frozenset(str(p) for p in index.project_ids[share > FUNDED])
-
-
-def diverse_start(h: highspy.Highs, index: IndexSets, form: Formulation,
-                  options: HighsOptions, seen: list[frozenset[str]], bound: float
+def diverse_start(h: highspy.Highs, form: Formulation, options: HighsOptions
                   ) -> np.ndarray | None:
-    """A MIP start far from the earlier plans: RENS from the diversity model's LP relaxation.
+    """A MIP start far from the earlier plans: RENS on the diversity model's LP relaxation.
 
     The relaxation (bound row, diversity rows, ``max d``) points away from every earlier plan;
-    RENS (``optimizer.heuristic``) turns it into a plan of the model, kept when it is new and
-    within ``bound``.
+    the sub-MIP with its integral starts fixed (RENS, as ``optimizer.heuristic.rens`` does for
+    the plain model) keeps the bound and diversity rows, so its plan is within the bound and new.
+    On the national model HiGHS's full diversity MIP rarely gets past its root in minutes; this
+    plan (~5,000 projects away from the optimum) is what it then returns.
     """
-    lp = h.getLp()
-    lp.integrality_ = []
+    model = h.getLp()
     relaxed = new_highs()
     use_threads(relaxed, options.threads)
-    relaxed.passModel(lp)
+    integrality, model.integrality_ = model.integrality_, []
+    relaxed.passModel(model)
     relaxed.setOptionValue("time_limit", float(LP_SHARE * options.time_limit))
-    outcome = run(relaxed)
-    if outcome.values is None:
+    lp = run(relaxed)
+    if lp.values is None:
         return None
-    n = form.shape[1]
-    found = incumbent(index, form, replace(options, time_limit=HEURISTIC_SHARE
-                                           * options.time_limit), outcome.values[:n])
-    if found is None or funded_set(index, found) in seen:
-        return None
-    return found if float(form.columns.cost @ found + form.columns.offset) <= bound else None
+    n_start = form.layout.n_start
+    x = lp.values[:n_start]
+    fixed = np.flatnonzero((np.abs(x - np.round(x)) <= 1e-6)
+                           & form.columns.integer[:n_start]).astype(np.int32)
+    model.integrality_ = integrality
+    sub = new_highs()
+    use_threads(sub, options.threads)
+    sub.passModel(model)
+    sub.setOptionValue("mip_rel_gap", float(options.mip_rel_gap))
+    sub.changeColsBounds(len(fixed), fixed, np.round(x[fixed]), np.round(x[fixed]))
+    sub.setOptionValue("time_limit", float(RENS_SHARE * options.time_limit))
+    found = run(sub, deadline=RENS_SHARE * options.time_limit)
+    return None if found.values is None else found.values
 
 
 def drop_one(index: IndexSets, form: Formulation, x: np.ndarray, seen: list[frozenset[str]],

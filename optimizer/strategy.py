@@ -42,6 +42,10 @@ HEURISTIC_SHARE = 0.3
 """... to the RENS plan."""
 DECOMPOSITION_SHARE = 0.9
 """... to the Lagrangian decomposition (of what is left after LP and RENS, less the reserve)."""
+DECOMPOSITION_COLUMNS = 50_000
+"""Models with at least this many columns get the Lagrangian bound; smaller ones give the time
+to HiGHS's MIP, which closes them further (2,000 settlements, 24k columns, 60 s: 0.19% with
+HiGHS's MIP against 0.88% with the decomposition)."""
 FEASIBILITY_TOL = 1e-6
 """Relative tolerance of a heuristic plan's rows (HiGHS's primal feasibility tolerance)."""
 PARALLEL_WORKERS = 2
@@ -148,6 +152,7 @@ def attack(index: IndexSets, form: Formulation, options: HighsOptions, started: 
             form.columns.cost @ start + form.columns.offset)
         steps["heuristic_objective"] = plan_objective
         if bound is not None and lp.row_duals is not None and (
+                form.shape[1] >= DECOMPOSITION_COLUMNS) and (
                 gap(plan_objective, bound) or 0.0) > options.mip_rel_gap:
             mu = np.maximum(0.0, -lp.row_duals[form.rows["envelope"]])
             reserve = max(POLISH_RESERVE, POLISH_SHARE * options.time_limit)
