@@ -96,7 +96,7 @@ def alternatives(instance: Instance, *, within: float = 0.02, count: int = 5,
         row_vals = np.concatenate([[1.0], np.where(inside, 1.0, -1.0)])
         h.addRow(-highspy.kHighsInf, float(len(seen[-1])), len(row_cols), row_cols, row_vals)
         clock = time.perf_counter()
-        start = diverse_start(h, form, options)
+        start = diverse_start(h, form, options, z)
         if start is None:
             found = drop_one(index, form, start_shares(index, latest), seen, bound)
             start = None if found is None else np.append(found, 1.0)
@@ -148,25 +148,33 @@ def least_transfer_plan(index: IndexSets, form: Formulation, x: np.ndarray) -> n
     return polish(index, form, values).values
 
 
-def diverse_start(h: highspy.Highs, form: Formulation, options: HighsOptions
+def diverse_start(h: highspy.Highs, form: Formulation, options: HighsOptions, optimum: float
                   ) -> np.ndarray | None:
     """A MIP start far from the earlier plans: RENS on the diversity model's LP relaxation.
 
-    The relaxation (bound row, diversity rows, ``max d``) points away from every earlier plan;
-    the sub-MIP with its integral starts fixed (RENS, as ``optimizer.heuristic.rens`` does for
-    the plain model) keeps the bound and diversity rows, so its plan is within the bound and new.
-    On the national model HiGHS's full diversity MIP rarely gets past its root in minutes; this
-    plan (~5,000 projects away from the optimum) is what it then returns.
+    The relaxation (diversity rows, ``max d``) is solved with the objective bound tightened to
+    the optimum ``z*``: at the full bound its solution sits on the bound and no integer plan
+    rounds from it. The sub-MIP with the LP's integral starts fixed (RENS, as
+    ``optimizer.heuristic.rens`` does for the plain model) then has the whole slack for the
+    rounding and keeps the true bound and the diversity rows, so its plan is within the bound
+    and new. Nationally (2% slack) it funds ~4,000 projects differently from the optimum, in
+    about 40 s, where HiGHS's full diversity MIP does not get past its root in minutes.
     """
     model = h.getLp()
+    integrality, model.integrality_ = model.integrality_, []
+    upper = np.asarray(model.row_upper_, dtype=float)
+    bound_row, full = form.shape[0], float(upper[form.shape[0]])  # the first row added
+    upper[bound_row] = optimum - form.columns.offset
+    model.row_upper_ = upper
     relaxed = new_highs()
     use_threads(relaxed, options.threads)
-    integrality, model.integrality_ = model.integrality_, []
     relaxed.passModel(model)
     relaxed.setOptionValue("time_limit", float(LP_SHARE * options.time_limit))
     lp = run(relaxed)
     if lp.values is None:
         return None
+    upper[bound_row] = full
+    model.row_upper_ = upper
     n_start = form.layout.n_start
     x = lp.values[:n_start]
     fixed = np.flatnonzero((np.abs(x - np.round(x)) <= 1e-6)
