@@ -3,7 +3,10 @@
 Regions are linked only through the yearly envelope rows. Pricing those rows with the LP
 relaxation's duals ``mu_t >= 0`` splits the model into one MIP per region::
 
-    L(mu) = sum_r min_{x_r in X_r} [ f_r(x_r) + sum_t mu_t * tau[r,t] ] - sum_t mu_t * B_t + offset
+    L(mu) = sum_r min_{x_r in X_r} [ f_r(x_r) + mu' E_r x_r ] - mu' b + offset
+
+where ``E x <= b`` are the envelope rows (yearly, or cumulative with carryover: then a transfer
+of year ``t`` is priced at the sum of the multipliers of every row from ``t`` on).
 
 Any lower bound of each region's MIP (its LP relaxation, or HiGHS's dual bound when the region
 is solved further) gives a valid lower bound of the whole model, and with the LP's optimal duals
@@ -109,9 +112,8 @@ def region_models(index: IndexSets, form: Formulation, mu: FloatArray
     row_region = row_regions(form, col_region)
     if row_region is None:
         return None
-    layout = form.layout
     cost = form.columns.cost.copy()
-    cost[layout.transfer0: layout.cofinancing0] += np.tile(mu, index.n_regions)
+    cost += form.matrix[form.rows["envelope"]].T @ mu  # mu' E, whatever the envelope's form
     matrix = form.matrix.tocsr()
     models = []
     for r in range(index.n_regions):
@@ -215,7 +217,7 @@ def lagrangian(index: IndexSets, form: Formulation, options: HighsOptions, mu: F
     else:
         solved = solve_regions(models, options, deadline)
     values = np.zeros(form.layout.n_cols)
-    total = form.columns.offset - float(mu @ index.envelope)
+    total = form.columns.offset - float(mu @ form.row_upper[form.rows["envelope"]])
     for r, bound, plan, _ in solved:
         total += bound
         values[models[r].cols] = plan

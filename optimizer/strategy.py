@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Literal
 
@@ -27,7 +28,7 @@ import numpy as np
 from models.result import SolveStatus
 from optimizer.decompose import lagrangian
 from optimizer.formulation import Formulation
-from optimizer.heuristic import incumbent, round_lp
+from optimizer.heuristic import crossover, rens, round_lp
 from optimizer.highs import HighsOptions, HighsOutcome, make_highs, run
 from optimizer.index import IndexSets
 from optimizer.solution import polish
@@ -39,9 +40,11 @@ Strategy = Literal["engineered", "plain"]
 LP_SHARE = 0.3
 """At most this share of the time left goes to the LP relaxation."""
 HEURISTIC_SHARE = 0.3
-"""... to the RENS plan."""
-DECOMPOSITION_SHARE = 0.9
-"""... to the Lagrangian decomposition (of what is left after LP and RENS, less the reserve)."""
+"""... to the RENS plan (models without the decomposition)."""
+DECOMPOSITION_SHARE = 0.6
+"""... to the Lagrangian decomposition (of what is left after the LP, less the reserve)."""
+CROSSOVER_SHARE = 1.0
+"""... to the crossover of its region plans with the LP (what is left, less the reserve)."""
 DECOMPOSITION_COLUMNS = 50_000
 """Models with at least this many columns get the Lagrangian bound; smaller ones give the time
 to HiGHS's MIP, which closes them further (2,000 settlements, 24k columns, 60 s: 0.19% with
@@ -144,25 +147,19 @@ def attack(index: IndexSets, form: Formulation, options: HighsOptions, started: 
     start = None
     is_mip = bool(form.columns.integer.any())
     if strategy == "engineered" and is_mip:
-        start = checked(index, form, round_lp(index, form, None) if lp.values is None else
-                        incumbent(index, form, replace(options, time_limit=share(HEURISTIC_SHARE)),
-                                  lp.values))
+        if lp.values is None:  # the LP did not finish: a greedy plan by value per million KZT
+            start = checked(index, form, round_lp(index, form, None))
+        elif bound is not None and lp.row_duals is not None and (
+                form.shape[1] >= DECOMPOSITION_COLUMNS):
+            start, bound = _decomposed(index, form, options, lp, bound, share, steps)
+        else:
+            start = checked(index, form, rens(form, replace(
+                options, time_limit=share(HEURISTIC_SHARE)), lp.values))
+        if start is None and lp.values is not None:
+            start = checked(index, form, round_lp(index, form, lp.values))
         steps["heuristic_seconds"], clock = time.perf_counter() - clock, time.perf_counter()
-        plan_objective = None if start is None else float(
+        steps["heuristic_objective"] = None if start is None else float(
             form.columns.cost @ start + form.columns.offset)
-        steps["heuristic_objective"] = plan_objective
-        if bound is not None and lp.row_duals is not None and (
-                form.shape[1] >= DECOMPOSITION_COLUMNS) and (
-                gap(plan_objective, bound) or 0.0) > options.mip_rel_gap:
-            mu = np.maximum(0.0, -lp.row_duals[form.rows["envelope"]])
-            reserve = max(POLISH_RESERVE, POLISH_SHARE * options.time_limit)
-            workers = PARALLEL_WORKERS if form.shape[1] >= PARALLEL_COLUMNS else 1
-            split = lagrangian(index, form, options, mu,
-                               max(share(DECOMPOSITION_SHARE) - reserve, 0.0), workers)
-            if split is not None:
-                steps["lagrangian_bound"] = split.bound
-                bound = max(bound, split.bound)
-            steps["lagrangian_seconds"], clock = time.perf_counter() - clock, time.perf_counter()
     proven = gap(steps.get("heuristic_objective"), bound)
     within = proven is not None and proven <= options.mip_rel_gap
     too_late = options.node_limit is None and left() < MIP_SECONDS_PER_COLUMN * form.shape[1]
@@ -183,6 +180,33 @@ def attack(index: IndexSets, form: Formulation, options: HighsOptions, started: 
                           options.mip_rel_gap)
     steps["mip_seconds"] = time.perf_counter() - clock
     return _done(Attack(outcome=outcome, lp=lp, steps=steps), strategy)
+
+
+def _decomposed(index: IndexSets, form: Formulation, options: HighsOptions, lp: HighsOutcome,
+                bound: float, share: Callable[[float], float], steps: dict[str, float | None]
+                ) -> tuple[np.ndarray | None, float]:
+    """Lagrangian bound by region, then the crossover of its region plans with the LP.
+
+    Falls back to RENS when the regions are linked (fiscal rules) or the crossover finds no
+    plan in its time. Returns the plan (checked against every row) and the best bound.
+    """
+    clock = time.perf_counter()
+    mu = np.maximum(0.0, -lp.row_duals[form.rows["envelope"]])
+    reserve = max(POLISH_RESERVE, POLISH_SHARE * options.time_limit)
+    workers = PARALLEL_WORKERS if form.shape[1] >= PARALLEL_COLUMNS else 1
+    split = lagrangian(index, form, options, mu,
+                       max(share(DECOMPOSITION_SHARE) - reserve, 0.0), workers)
+    steps["lagrangian_seconds"] = time.perf_counter() - clock
+    start = None
+    if split is not None:
+        steps["lagrangian_bound"] = split.bound
+        bound = max(bound, split.bound)
+        sub = replace(options, time_limit=max(share(CROSSOVER_SHARE) - reserve, 0.5))
+        start = checked(index, form, crossover(form, sub, lp.values, split.values))
+    if start is None:
+        start = checked(index, form, rens(form, replace(
+            options, time_limit=share(HEURISTIC_SHARE)), lp.values))
+    return start, bound
 
 
 def _done(result: Attack, strategy: Strategy) -> Attack:

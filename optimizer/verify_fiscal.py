@@ -52,7 +52,7 @@ def _dependency(instance: Instance, money: pd.DataFrame) -> list[str]:
     ry = instance.region_years.merge(money[["region_id", "year", "transfer"]],
                                      on=["region_id", "year"])
     regional = ry["region_id"].map(instance.regions.set_index("region_id")["dependency_cap"])
-    cap = regional.fillna(ry["year"].map(by_year)).astype(float)
+    cap = regional.astype(float).fillna(ry["year"].map(by_year).astype(float))
     own, general, tau = ry["own_revenue"], ry["general_transfer"], ry["transfer"]
     allowed = np.maximum(0.0, cap * (own + general) - general)
     over = cap.notna() & ((1 - cap) * tau > allowed + TOL * np.maximum(1.0, own.abs()))
