@@ -30,7 +30,7 @@ from optimizer.formulation import Formulation, build_formulation
 from optimizer.highs import HighsOptions, make_highs, new_highs, run, use_threads
 from optimizer.index import IndexSets, build_index
 from optimizer.pipeline import assemble_result, solve, solve_options
-from optimizer.resolve import clear_interrupts, set_time_limit
+from optimizer.resolve import set_time_limit
 from optimizer.solution import polish
 from optimizer.strategy import MIP_RESERVE
 from optimizer.whatif import funded
@@ -105,7 +105,6 @@ def alternatives(instance: Instance, *, within: float = 0.02, count: int = 5,
         left = options.time_limit - (time.perf_counter() - clock)
         set_time_limit(h, max((1 - MIP_RESERVE) * left, 1.0))
         outcome = run(h, deadline=max(left, 1.0))
-        clear_interrupts(h)
         if outcome.status in PLAN_STATUSES and outcome.values is not None:
             outcome = replace(outcome, values=outcome.values[:n], bound=None, gap=None)
         elif start is not None:  # HiGHS stopped before it took its start: keep the start

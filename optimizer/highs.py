@@ -175,13 +175,18 @@ def _interrupt_at(h: highspy.Highs, seconds: float) -> threading.Timer:
 def run(h: highspy.Highs, deadline: float | None = None) -> HighsOutcome:
     """Solve the model held by ``h``; read status, values, duals, bound and gap.
 
-    ``deadline`` (seconds from now) interrupts a solve that overruns HiGHS's own time limit.
+    ``deadline`` (seconds from now) interrupts a solve that overruns HiGHS's own time limit;
+    the interrupt is withdrawn when the run ends, so ``h`` can be run again (a live model).
     """
     started = time.perf_counter()
     timer = _interrupt_at(h, deadline) if deadline is not None else None
     h.run()
     if timer is not None:
         timer.cancel()
+        timer.join()  # a subscription racing the end of the run is over before the clear
+        for event in (h.cbMipInterrupt, h.cbSimplexInterrupt, h.cbIpmInterrupt):
+            if event.callbacks:  # left subscribed, they would stop the next run of h at once
+                event.clear()
     model_status = h.getModelStatus()
     if model_status == _MS.kUnboundedOrInfeasible:
         # presolve could not tell; without presolve HiGHS decides which

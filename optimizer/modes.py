@@ -28,7 +28,7 @@ from optimizer.formulation.provision import PERSONS_SCALE
 from optimizer.highs import HighsOutcome, make_highs, run
 from optimizer.index import IndexSets, build_index
 from optimizer.pipeline import assemble_result, solve_options
-from optimizer.resolve import clear_interrupts, set_time_limit
+from optimizer.resolve import set_time_limit
 from optimizer.solution import polish
 from optimizer.strategy import MIP_RESERVE, POLISH_RESERVE
 
@@ -169,7 +169,6 @@ def solve_mode(instance: Instance, *, time_limit: float | None = None,
             h.setSolution(len(best.values), np.arange(len(best.values), dtype=np.int32),
                           best.values)
         outcome = run(h, deadline=max(share - POLISH_RESERVE, 0.1))
-        clear_interrupts(h)
         records.append({"stage": name, "status": outcome.status.value,
                         "value": outcome.objective, "bound": outcome.bound, "gap": outcome.gap,
                         "seconds": round(outcome.seconds, 3)})

@@ -121,16 +121,6 @@ def push_edits(h: highspy.Highs, form: Formulation, edits: Edits) -> None:
         h.changeCoeff(int(matrix.indices[k]), j, float(matrix.data[k]))
 
 
-def clear_interrupts(h: highspy.Highs) -> None:
-    """Drop the deadline callbacks ``optimizer.highs.run`` may have subscribed.
-
-    Left subscribed, they would interrupt the next solve of a live model at once.
-    """
-    for event in (h.cbMipInterrupt, h.cbSimplexInterrupt, h.cbIpmInterrupt):
-        if event.callbacks:
-            event.clear()
-
-
 def set_time_limit(h: highspy.Highs, seconds: float) -> None:
     """Give the next ``run`` of ``h`` this many seconds.
 

@@ -41,10 +41,14 @@ LP_SHARE = 0.3
 """At most this share of the time left goes to the LP relaxation."""
 HEURISTIC_SHARE = 0.3
 """... to the RENS plan (models without the decomposition)."""
-DECOMPOSITION_SHARE = 0.6
+DECOMPOSITION_SHARE = 0.75
 """... to the Lagrangian decomposition (of what is left after the LP, less the reserve)."""
-CROSSOVER_SHARE = 1.0
-"""... to the crossover of its region plans with the LP (what is left, less the reserve)."""
+CROSSOVER_SHARE = 0.6
+"""... to the crossover of its region plans with the LP; the rest (if at least
+``RECROSS_SECONDS``) to a second crossover of that plan with the region plans. HiGHS's full
+MIP is not run after the decomposition: on these models its pre-root phase alone can outlast
+the limit (20,000 settlements: 263 s for a 75 s remainder)."""
+RECROSS_SECONDS = 3.0
 DECOMPOSITION_COLUMNS = 50_000
 """Models with at least this many columns get the Lagrangian bound; smaller ones give the time
 to HiGHS's MIP, which closes them further (2,000 settlements, 24k columns, 60 s: 0.19% with
@@ -145,6 +149,7 @@ def attack(index: IndexSets, form: Formulation, options: HighsOptions, started: 
     bound = lp.objective if lp.status == SolveStatus.OPTIMAL else None
     steps["lp_bound"] = bound
     start = None
+    decomposed = False
     is_mip = bool(form.columns.integer.any())
     if strategy == "engineered" and is_mip:
         if lp.values is None:  # the LP did not finish: a greedy plan by value per million KZT
@@ -152,6 +157,7 @@ def attack(index: IndexSets, form: Formulation, options: HighsOptions, started: 
         elif bound is not None and lp.row_duals is not None and (
                 form.shape[1] >= DECOMPOSITION_COLUMNS):
             start, bound = _decomposed(index, form, options, lp, bound, share, steps)
+            decomposed = True
         else:
             start = checked(index, form, rens(form, replace(
                 options, time_limit=share(HEURISTIC_SHARE)), lp.values))
@@ -162,12 +168,14 @@ def attack(index: IndexSets, form: Formulation, options: HighsOptions, started: 
             form.columns.cost @ start + form.columns.offset)
     proven = gap(steps.get("heuristic_objective"), bound)
     within = proven is not None and proven <= options.mip_rel_gap
-    too_late = options.node_limit is None and left() < MIP_SECONDS_PER_COLUMN * form.shape[1]
+    too_late = decomposed or (options.node_limit is None
+                              and left() < MIP_SECONDS_PER_COLUMN * form.shape[1])
     if start is not None and (within or too_late):
         outcome = HighsOutcome(
             status=SolveStatus.OPTIMAL if within else SolveStatus.TIME_LIMIT,
             model_status="MIP not run: " + ("the plan is within the gap of the proven bound"
-                                            if within else "too little time left"),
+                                            if within else "too little time left" if not decomposed
+                                            else "the decomposition's plan is final"),
             values=start, row_duals=None, objective=steps["heuristic_objective"], bound=bound,
             gap=proven, seconds=0.0, nodes=0)
         return _done(Attack(outcome=outcome, lp=lp, steps=steps), strategy)
@@ -203,6 +211,14 @@ def _decomposed(index: IndexSets, form: Formulation, options: HighsOptions, lp: 
         bound = max(bound, split.bound)
         sub = replace(options, time_limit=max(share(CROSSOVER_SHARE) - reserve, 0.5))
         start = checked(index, form, crossover(form, sub, lp.values, split.values))
+        if start is not None and share(1.0) - reserve >= RECROSS_SECONDS:
+            # the plan's own disagreements with the region plans: a small, second neighbourhood
+            again = checked(index, form, crossover(
+                form, replace(options, time_limit=share(1.0) - reserve), start, split.values,
+                start=start))
+            if again is not None and form.columns.cost @ again < form.columns.cost @ start:
+                start = again
+        steps["crossover_seconds"] = time.perf_counter() - clock - steps["lagrangian_seconds"]
     if start is None:
         start = checked(index, form, rens(form, replace(
             options, time_limit=share(HEURISTIC_SHARE)), lp.values))

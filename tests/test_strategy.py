@@ -86,3 +86,14 @@ def test_decomposed_solve_verifies_with_an_honest_gap(model: dict,
     assert result.objective >= mip.bound - tol
     assert result.mip_gap == pytest.approx(
         (result.objective - result.bound) / abs(result.objective), abs=1e-9)
+
+
+def test_deadline_interrupt_is_withdrawn_after_the_run(model: dict) -> None:
+    """A live model run again (what-if, staged modes) must not inherit a fired deadline."""
+    h = make_highs(model["form"], OPTIONS)
+    first = run(h, deadline=1e-4)  # the interrupt subscribes almost at once
+    assert not any(event.callbacks for event in (h.cbMipInterrupt, h.cbSimplexInterrupt,
+                                                 h.cbIpmInterrupt))
+    second = run(h)
+    assert second.status.value == "optimal"
+    assert second.objective <= (first.objective or np.inf) + 1e-6 * abs(second.objective)
