@@ -3,12 +3,14 @@
 Engineered (the default), each step within its share of the time left:
 
 1. the LP relaxation: envelope prices, a proven bound, and a fractional plan;
-2. RENS: the sub-MIP with every integral LP start fixed gives a plan ~1.5% above the LP bound;
-3. the Lagrangian decomposition by region, priced with the LP's envelope duals: a proven bound
-   that adds the regions' integrality gaps (on the national instance it closes about two thirds
-   of the gap the LP bound leaves);
-4. if the plan is not yet within ``mip_rel_gap`` of the best bound, HiGHS's MIP with the plan as
-   its incumbent for the rest of the time.
+2. models of 50,000+ columns (national scale), where HiGHS's own MIP cannot finish its root:
+   a. the Lagrangian decomposition by region, priced with the LP's envelope duals: a proven
+      bound that adds the regions' integrality gaps, and one plan per region;
+   b. the crossover: the full model with every start fixed where the LP and the region plans
+      agree, then again where that plan and the region plans agree (``heuristic.crossover``);
+      RENS if the regions are linked (fiscal rules) or no plan came out;
+3. smaller models: RENS (every integral LP start fixed), then HiGHS's MIP with that plan as
+   its incumbent for the rest of the time, unless the plan is already within ``mip_rel_gap``.
 
 Plain: the LP relaxation (prices only), then HiGHS's MIP alone. Kept for benchmarks.
 The reported gap is always against a proven bound (LP, Lagrangian or HiGHS's), never against a
@@ -157,7 +159,7 @@ def attack(index: IndexSets, form: Formulation, options: HighsOptions, started: 
         elif bound is not None and lp.row_duals is not None and (
                 form.shape[1] >= DECOMPOSITION_COLUMNS):
             start, bound = _decomposed(index, form, options, lp, bound, share, steps)
-            decomposed = True
+            decomposed = "lagrangian_bound" in steps  # linked regions: RENS, then HiGHS
         else:
             start = checked(index, form, rens(form, replace(
                 options, time_limit=share(HEURISTIC_SHARE)), lp.values))

@@ -97,3 +97,14 @@ def test_deadline_interrupt_is_withdrawn_after_the_run(model: dict) -> None:
     second = run(h)
     assert second.status.value == "optimal"
     assert second.objective <= (first.objective or np.inf) + 1e-6 * abs(second.objective)
+
+
+def test_decomposed_solve_is_reproducible_in_node_limited_mode(
+        model: dict, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(strategy_module, "DECOMPOSITION_COLUMNS", 0)
+    runs = [solve(model["instance"], time_limit=60, mip_rel_gap=1e-4, node_limit=50,
+                  price_envelope=False) for _ in range(2)]
+    assert "lagrangian_bound" in runs[0].metadata["steps"]
+    assert runs[0].objective == runs[1].objective
+    assert runs[0].bound == runs[1].bound
+    assert runs[0].starts.equals(runs[1].starts)
