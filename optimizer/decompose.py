@@ -1,12 +1,15 @@
 """Lagrangian decomposition by region: a proven lower bound and region plans.
 
-Regions are linked only through the yearly envelope rows. Pricing those rows with the LP
-relaxation's duals ``mu_t >= 0`` splits the model into one MIP per region::
+Regions are linked only through the rows of ``LINKING`` families: the envelope, and with the
+fiscal rules the equalization pool. Pricing those rows ``E x`` with multipliers ``mu`` taken
+from the LP relaxation's duals splits the model into one MIP per region::
 
-    L(mu) = sum_r min_{x_r in X_r} [ f_r(x_r) + mu' E_r x_r ] - mu' b + offset
+    L(mu) = sum_r min_{x_r in X_r} [ f_r(x_r) + mu' E_r x_r ] - sum_i mu_i b_i + offset
 
-where ``E x <= b`` are the envelope rows (yearly, or cumulative with carryover: then a transfer
-of year ``t`` is priced at the sum of the multipliers of every row from ``t`` on).
+where ``b_i`` is row ``i``'s upper side where ``mu_i > 0`` (a ``<=`` row, or an equality) and its
+lower side where ``mu_i < 0`` (``>=``). Then ``mu_i (E_i x - b_i) <= 0`` for every feasible
+``x``, so ``L(mu)`` is a lower bound. The envelope's cumulative rows (carryover) need nothing
+special: a transfer of year ``t`` is priced at the multipliers of every row it enters.
 
 Any lower bound of each region's MIP (its LP relaxation, or HiGHS's dual bound when the region
 is solved further) gives a valid lower bound of the whole model, and with the LP's optimal duals
@@ -45,35 +48,59 @@ class Decomposition:
     """Regions whose MIP finished within its share of the time (the rest use their LP)."""
 
 
+LINKING = ("envelope", "equalization_pool")
+"""Families whose rows add up every region's columns: priced, not split."""
+
+
+def linking_rows(form: Formulation) -> IntArray:
+    """Row indices of the ``LINKING`` families present in the model."""
+    return np.concatenate([np.arange(form.shape[0])[form.rows[name]] for name in LINKING
+                           if name in form.rows]).astype(np.int64)
+
+
+def linking_prices(form: Formulation, row_duals: FloatArray) -> FloatArray:
+    """Multipliers of the linking rows from the LP's duals, signed so that the bound holds.
+
+    ``mu = -dual`` (the objective's rise per unit of the row's activity), kept ``>= 0`` on a
+    ``<=`` row and ``<= 0`` on a ``>=`` row; free on an equality.
+    """
+    rows = linking_rows(form)
+    mu = -np.asarray(row_duals)[rows]
+    mu = np.where(np.isinf(form.row_lower[rows]), np.maximum(mu, 0.0), mu)
+    return np.where(np.isinf(form.row_upper[rows]), np.minimum(mu, 0.0), mu)
+
+
 def column_regions(index: IndexSets, form: Formulation) -> IntArray:
-    """The region each column belongs to."""
+    """The region each column belongs to (-1: none, which blocks the split)."""
     layout, n_t = form.layout, index.n_years
-    regions = np.arange(index.n_regions)
+    by_region_year = np.repeat(np.arange(index.n_regions), n_t)
+    fiscal = index.fiscal
     known = np.concatenate([
         index.project_region[index.start_project],
         np.repeat(index.settlement_region[index.pair_settlement[index.capped_pairs]], n_t),
-        np.repeat(regions, n_t),
-        np.repeat(regions, n_t),
+        by_region_year,  # transfer
+        by_region_year,  # co-financing
         index.group_region[layout.short_group],
-    ])
-    # columns of optional families (fiscal rules) belong to no region: they block the split
+        by_region_year[: layout.n_equalization],  # eq[r,t], at r*|T| + t
+        fiscal.floor_region[fiscal.elastic_floors],  # elastic floor slack
+    ]).astype(np.int64)
     return np.concatenate([known, np.full(layout.n_cols - len(known), -1, dtype=np.int64)])
 
 
 def row_regions(form: Formulation, col_region: IntArray) -> IntArray | None:
-    """The region of each non-envelope row, or None when a row links two regions.
+    """The region of each non-linking row, or None when another row links two regions.
 
     A project with effects in another region's settlement would link them; then no split.
     """
     coo = form.matrix.tocoo()
     row_region = np.full(form.shape[0], -1, dtype=np.int64)
     row_region[coo.row] = col_region[coo.col]
-    envelope = np.zeros(form.shape[0], dtype=bool)
-    envelope[form.rows["envelope"]] = True
-    linked = ~envelope[coo.row] & (row_region[coo.row] != col_region[coo.col])
+    linking = np.zeros(form.shape[0], dtype=bool)
+    linking[linking_rows(form)] = True
+    linked = ~linking[coo.row] & (row_region[coo.row] != col_region[coo.col])
     if linked.any() or (col_region < 0).any():
         return None
-    row_region[envelope] = -1
+    row_region[linking] = -1
     return row_region
 
 
@@ -113,7 +140,7 @@ def region_models(index: IndexSets, form: Formulation, mu: FloatArray
     if row_region is None:
         return None
     cost = form.columns.cost.copy()
-    cost += form.matrix[form.rows["envelope"]].T @ mu  # mu' E, whatever the envelope's form
+    cost += form.matrix.tocsr()[linking_rows(form)].T @ mu  # mu' E
     matrix = form.matrix.tocsr()
     models = []
     for r in range(index.n_regions):
@@ -217,7 +244,9 @@ def lagrangian(index: IndexSets, form: Formulation, options: HighsOptions, mu: F
     else:
         solved = solve_regions(models, options, deadline)
     values = np.zeros(form.layout.n_cols)
-    total = form.columns.offset - float(mu @ form.row_upper[form.rows["envelope"]])
+    rows = linking_rows(form)
+    side = np.where(mu > 0, form.row_upper[rows], np.where(mu < 0, form.row_lower[rows], 0.0))
+    total = form.columns.offset - float(mu @ side)
     for r, bound, plan, _ in solved:
         total += bound
         values[models[r].cols] = plan

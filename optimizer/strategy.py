@@ -8,7 +8,8 @@ Engineered (the default), each step within its share of the time left:
       bound that adds the regions' integrality gaps, and one plan per region;
    b. the crossover: the full model with every start fixed where the LP and the region plans
       agree, then again where that plan and the region plans agree (``heuristic.crossover``);
-      RENS if the regions are linked (fiscal rules) or no plan came out;
+      RENS if a row links regions beyond the envelope and the equalization pool (a project
+      with effects in another region) or no plan came out;
 3. smaller models: RENS (every integral LP start fixed), then HiGHS's MIP with that plan as
    its incumbent for the rest of the time, unless the plan is already within ``mip_rel_gap``.
 
@@ -28,7 +29,7 @@ from typing import Literal
 import numpy as np
 
 from models.result import SolveStatus
-from optimizer.decompose import lagrangian
+from optimizer.decompose import lagrangian, linking_prices
 from optimizer.formulation import Formulation
 from optimizer.heuristic import crossover, rens, round_lp
 from optimizer.highs import HighsOptions, HighsOutcome, make_highs, run
@@ -197,11 +198,12 @@ def _decomposed(index: IndexSets, form: Formulation, options: HighsOptions, lp: 
                 ) -> tuple[np.ndarray | None, float]:
     """Lagrangian bound by region, then the crossover of its region plans with the LP.
 
-    Falls back to RENS when the regions are linked (fiscal rules) or the crossover finds no
-    plan in its time. Returns the plan (checked against every row) and the best bound.
+    Falls back to RENS when the regions are linked by more than the envelope and the
+    equalization pool, or the crossover finds no plan in its time. Returns the plan (checked
+    against every row) and the best bound.
     """
     clock = time.perf_counter()
-    mu = np.maximum(0.0, -lp.row_duals[form.rows["envelope"]])
+    mu = linking_prices(form, lp.row_duals)
     reserve = max(POLISH_RESERVE, POLISH_SHARE * options.time_limit)
     workers = PARALLEL_WORKERS if form.shape[1] >= PARALLEL_COLUMNS else 1
     split = lagrangian(index, form, options, mu,

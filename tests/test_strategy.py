@@ -16,7 +16,7 @@ from models.instance import instance_from_tables
 from models.synthetic import generate_tables
 from optimizer import solve
 from optimizer import strategy as strategy_module
-from optimizer.decompose import lagrangian
+from optimizer.decompose import lagrangian, linking_prices
 from optimizer.formulation import build_formulation
 from optimizer.heuristic import crossover, rens
 from optimizer.highs import HighsOptions, make_highs, run
@@ -47,7 +47,7 @@ def _objective(form: object, values: np.ndarray) -> float:
 @pytest.mark.parametrize("workers", [1, 2])
 def test_lagrangian_bound_lies_between_lp_and_optimum(model: dict, workers: int) -> None:
     form, lp, mip = model["form"], model["lp"], model["mip"]
-    mu = np.maximum(0.0, -lp.row_duals[form.rows["envelope"]])
+    mu = linking_prices(form, lp.row_duals)
     split = lagrangian(model["index"], form, OPTIONS, mu, 3.0, workers)
     assert split is not None
     tol = 1e-6 * abs(mip.objective)
@@ -60,7 +60,7 @@ def test_lagrangian_bound_lies_between_lp_and_optimum(model: dict, workers: int)
 
 def test_crossover_and_rens_plans_are_feasible_and_no_better_than_optimum(model: dict) -> None:
     index, form, lp, mip = model["index"], model["form"], model["lp"], model["mip"]
-    mu = np.maximum(0.0, -lp.row_duals[form.rows["envelope"]])
+    mu = linking_prices(form, lp.row_duals)
     split = lagrangian(index, form, OPTIONS, mu, 3.0, 1)
     for plan in (crossover(form, OPTIONS, lp.values, split.values),
                  rens(form, OPTIONS, lp.values)):
@@ -108,3 +108,42 @@ def test_decomposed_solve_is_reproducible_in_node_limited_mode(
     assert runs[0].objective == runs[1].objective
     assert runs[0].bound == runs[1].bound
     assert runs[0].starts.equals(runs[1].starts)
+
+
+@pytest.fixture(scope="module")
+def fiscal_model() -> dict:
+    """A generated model with the equalization pool (a linking equality) and an elastic floor."""
+    settings, tables = generate_tables(40, 90, 2)
+    envelope = settings["budget"]["envelope"]
+    settings["fiscal_rules"] = {
+        "equalization": {"pool": {y: 0.2 * b for y, b in envelope.items()}, "theta": 0.2},
+        "critical_floors": {"water_rural": {"standard": "water", "area": "rural",
+                                            "year": max(envelope), "level": 0.6,
+                                            "penalty": 3.0}},
+    }
+    instance = instance_from_tables(settings, tables, source="generated with fiscal rules")
+    index = build_index(instance)
+    form = build_formulation(index, instance.settings.objective)
+    lp = run(make_highs(form, replace(OPTIONS, relax_integrality=True)))
+    mip = run(make_highs(form, OPTIONS))
+    assert mip.status.value == "optimal"
+    return {"instance": instance, "index": index, "form": form, "lp": lp, "mip": mip}
+
+
+def test_pool_and_floor_slack_are_priced_not_split(fiscal_model: dict,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    form, lp, mip = fiscal_model["form"], fiscal_model["lp"], fiscal_model["mip"]
+    mu = linking_prices(form, lp.row_duals)
+    assert len(mu) == form.rows["envelope"].stop - form.rows["envelope"].start + (
+        form.rows["equalization_pool"].stop - form.rows["equalization_pool"].start)
+    split = lagrangian(fiscal_model["index"], form, OPTIONS, mu, 3.0, 1)
+    assert split is not None
+    tol = 1e-6 * abs(mip.objective)
+    assert lp.objective - tol <= split.bound <= mip.objective + tol
+    monkeypatch.setattr(strategy_module, "DECOMPOSITION_COLUMNS", 0)
+    result = solve(fiscal_model["instance"], time_limit=10, mip_rel_gap=1e-3,
+                   price_envelope=False)
+    assert "lagrangian_bound" in result.metadata["steps"]
+    assert check_plan(fiscal_model["instance"], result) == []
+    assert result.bound <= mip.objective + tol
+    assert result.objective >= mip.bound - tol
