@@ -185,7 +185,7 @@ def attack(index: IndexSets, form: Formulation, options: HighsOptions, started: 
     h = make_highs(form, options)
     if start is not None:
         h.setSolution(len(start), np.arange(len(start), dtype=np.int32), start)
-    reserve = max(POLISH_RESERVE, POLISH_SHARE * options.time_limit)
+    reserve = _reserve(options)
     h.setOptionValue("time_limit", float(max((1 - MIP_RESERVE) * left() - reserve, 0.1)))
     outcome = _with_bound(run(h, deadline=max(left() - reserve, 0.1)), bound,
                           options.mip_rel_gap)
@@ -204,7 +204,7 @@ def _decomposed(index: IndexSets, form: Formulation, options: HighsOptions, lp: 
     """
     clock = time.perf_counter()
     mu = linking_prices(form, lp.row_duals)
-    reserve = max(POLISH_RESERVE, POLISH_SHARE * options.time_limit)
+    reserve = _reserve(options)
     workers = PARALLEL_WORKERS if form.shape[1] >= PARALLEL_COLUMNS else 1
     split = lagrangian(index, form, options, mu,
                        max(share(DECOMPOSITION_SHARE) - reserve, 0.0), workers)
@@ -227,6 +227,11 @@ def _decomposed(index: IndexSets, form: Formulation, options: HighsOptions, lp: 
         start = checked(index, form, rens(form, replace(
             options, time_limit=share(HEURISTIC_SHARE)), lp.values))
     return start, bound
+
+
+def _reserve(options: HighsOptions) -> float:
+    """Seconds kept at the end for the interrupt to land and the plan to be polished."""
+    return max(POLISH_RESERVE, POLISH_SHARE * options.time_limit)
 
 
 def _done(result: Attack, strategy: Strategy) -> Attack:

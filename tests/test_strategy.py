@@ -12,7 +12,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from models.instance import instance_from_tables
+from models.instance import Instance, instance_from_tables
 from models.synthetic import generate_tables
 from optimizer import solve
 from optimizer import strategy as strategy_module
@@ -27,17 +27,22 @@ from optimizer.verify import check_plan
 OPTIONS = HighsOptions(time_limit=30.0, mip_rel_gap=1e-3)
 
 
-@pytest.fixture(scope="module", params=[0, 1])
-def model(request: pytest.FixtureRequest) -> dict:
-    settings, tables = generate_tables(40, 90, request.param)
-    settings["budget"]["carryover"] = request.param == 1
-    instance = instance_from_tables(settings, tables, source=f"generated {request.param}")
+def _solved(instance: Instance) -> dict:
+    """The instance's model with its LP relaxation and HiGHS's MIP optimum."""
     index = build_index(instance)
     form = build_formulation(index, instance.settings.objective)
     lp = run(make_highs(form, replace(OPTIONS, relax_integrality=True)))
     mip = run(make_highs(form, OPTIONS))
     assert mip.status.value == "optimal"
     return {"instance": instance, "index": index, "form": form, "lp": lp, "mip": mip}
+
+
+@pytest.fixture(scope="module", params=[0, 1])
+def model(request: pytest.FixtureRequest) -> dict:
+    settings, tables = generate_tables(40, 90, request.param)
+    settings["budget"]["carryover"] = request.param == 1
+    instance = instance_from_tables(settings, tables, source=f"generated {request.param}")
+    return _solved(instance)
 
 
 def _objective(form: object, values: np.ndarray) -> float:
@@ -62,16 +67,14 @@ def test_crossover_and_rens_plans_are_feasible_and_no_better_than_optimum(model:
     index, form, lp, mip = model["index"], model["form"], model["lp"], model["mip"]
     mu = linking_prices(form, lp.row_duals)
     split = lagrangian(index, form, OPTIONS, mu, 3.0, 1)
-    for plan in (crossover(form, OPTIONS, lp.values, split.values),
-                 rens(form, OPTIONS, lp.values)):
-        full = checked(index, form, plan)
+    plans = [checked(index, form, plan) for plan in (
+        crossover(form, OPTIONS, lp.values, split.values), rens(form, OPTIONS, lp.values))]
+    for full in plans:
         assert full is not None, "the sub-MIP plan breaks a row of the full model"
         assert _objective(form, full) >= mip.bound - 1e-6 * abs(mip.objective)
     # the crossover frees at least what RENS frees, so it is at least as good
-    assert _objective(form, checked(index, form, crossover(form, OPTIONS, lp.values,
-                                                            split.values))) <= (
-        _objective(form, checked(index, form, rens(form, OPTIONS, lp.values)))
-        + 1e-6 * abs(mip.objective))
+    crossed, renss = (_objective(form, full) for full in plans)
+    assert crossed <= renss + 1e-6 * abs(mip.objective)
 
 
 def test_decomposed_solve_verifies_with_an_honest_gap(model: dict,
@@ -122,12 +125,7 @@ def fiscal_model() -> dict:
                                             "penalty": 3.0}},
     }
     instance = instance_from_tables(settings, tables, source="generated with fiscal rules")
-    index = build_index(instance)
-    form = build_formulation(index, instance.settings.objective)
-    lp = run(make_highs(form, replace(OPTIONS, relax_integrality=True)))
-    mip = run(make_highs(form, OPTIONS))
-    assert mip.status.value == "optimal"
-    return {"instance": instance, "index": index, "form": form, "lp": lp, "mip": mip}
+    return _solved(instance)
 
 
 def test_pool_and_floor_slack_are_priced_not_split(fiscal_model: dict,
