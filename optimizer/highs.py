@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import highspy
 import numpy as np
+import scipy.sparse as sp
 
 from models.result import SolveStatus
 from optimizer.formulation import Formulation
@@ -55,22 +56,32 @@ class HighsOutcome:
 
 
 def to_highs_lp(form: Formulation, relax_integrality: bool = False) -> highspy.HighsLp:
-    """The whole model as a ``HighsLp`` (column-wise matrix), built without Python loops."""
-    lp = highspy.HighsLp()
-    n_rows, n_cols = form.shape
-    lp.num_col_, lp.num_row_ = n_cols, n_rows
+    """The whole model as a ``HighsLp``."""
     cols = form.columns
-    lp.col_cost_, lp.col_lower_, lp.col_upper_ = cols.cost, cols.lower, cols.upper
-    lp.row_lower_, lp.row_upper_ = form.row_lower, form.row_upper
-    lp.offset_ = cols.offset
+    return highs_lp(form.matrix, cols.cost, cols.lower, cols.upper, form.row_lower,
+                    form.row_upper, None if relax_integrality else cols.integer, cols.offset)
+
+
+def highs_lp(matrix: sp.csc_matrix, cost: np.ndarray, col_lower: np.ndarray,
+             col_upper: np.ndarray, row_lower: np.ndarray, row_upper: np.ndarray,
+             integer: np.ndarray | None, offset: float = 0.0) -> highspy.HighsLp:
+    """A ``HighsLp`` from arrays (column-wise matrix), built without Python loops.
+
+    ``integer``: which columns are integer; None (or none integer) for an LP.
+    """
+    lp = highspy.HighsLp()
+    n_rows, n_cols = matrix.shape
+    lp.num_col_, lp.num_row_ = n_cols, n_rows
+    lp.col_cost_, lp.col_lower_, lp.col_upper_ = cost, col_lower, col_upper
+    lp.row_lower_, lp.row_upper_ = row_lower, row_upper
+    lp.offset_ = offset
     lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = form.matrix.indptr.astype(np.int32)
-    lp.a_matrix_.index_ = form.matrix.indices.astype(np.int32)
-    lp.a_matrix_.value_ = form.matrix.data
+    lp.a_matrix_.start_ = matrix.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = matrix.indices.astype(np.int32)
+    lp.a_matrix_.value_ = matrix.data
     lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = n_cols, n_rows
-    if not relax_integrality and cols.integer.any():
-        kind = np.where(cols.integer, highspy.HighsVarType.kInteger,
-                        highspy.HighsVarType.kContinuous)
+    if integer is not None and integer.any():
+        kind = np.where(integer, highspy.HighsVarType.kInteger, highspy.HighsVarType.kContinuous)
         lp.integrality_ = list(kind)
     return lp
 
