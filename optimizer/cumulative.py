@@ -20,6 +20,7 @@ import highspy
 import numpy as np
 import scipy.sparse as sp
 
+from optimizer.formulation import Formulation
 from optimizer.highs import highs_lp
 from optimizer.index import FloatArray, IntArray
 
@@ -110,3 +111,12 @@ def cumulate(matrix: sp.spmatrix, cost: FloatArray, col_lower: FloatArray,
         col_upper=upper, row_lower=np.concatenate([row_lower, col_lower[chained]]),
         row_upper=np.concatenate([row_upper, col_upper[chained]]), integer=integer,
         offset=offset, previous=previous, n_rows=matrix.shape[0])
+
+
+def cumulative_form(form: Formulation, col_lower: FloatArray, col_upper: FloatArray
+                    ) -> CumulativeModel:
+    """The whole model in cumulative columns, with these bounds on its original columns."""
+    layout = form.layout
+    previous = previous_starts(layout.start_project, layout.n_cols)
+    return cumulate(form.matrix, form.columns.cost, col_lower, col_upper, form.row_lower,
+                    form.row_upper, form.columns.integer, form.columns.offset, previous)

@@ -31,7 +31,7 @@ import numpy as np
 
 from optimizer.cumulative import CumulativeModel, cumulate, previous_starts
 from optimizer.formulation import Formulation
-from optimizer.highs import HighsOptions, new_highs, run, use_threads
+from optimizer.highs import HighsOptions, highs_for, run
 from optimizer.index import FloatArray, IndexSets, IntArray
 
 log = logging.getLogger(__name__)
@@ -173,13 +173,9 @@ def _solve_region(model: RegionModel, options: HighsOptions, seconds: float
     """Bound and plan of one region: its LP first, then its MIP within ``seconds``."""
     block = model.model
     integer = block.integer
-    h = new_highs()
-    h.setOptionValue("mip_rel_gap", float(options.mip_rel_gap))
-    h.setOptionValue("random_seed", int(options.random_seed))
-    use_threads(h, options.threads)
-    if options.node_limit is not None:
-        h.setOptionValue("mip_max_nodes", int(options.node_limit))
-    h.passModel(block.to_highs_lp(relax_integrality=True))
+    # silent: a worker's stdout carries its pickled answer
+    h = highs_for(block.to_highs_lp(relax_integrality=True),
+                  replace(options, time_limit=np.inf, log_to_console=False))
     relaxed = run(h)
     if relaxed.objective is None:
         raise RuntimeError("a region's LP relaxation failed")  # the full LP was optimal

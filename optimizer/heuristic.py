@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from optimizer.cumulative import cumulative_form
 from optimizer.formulation import Formulation
 from optimizer.formulation.projects import operation_terms, spend_terms
-from optimizer.highs import HighsOptions, make_highs, run
+from optimizer.highs import HighsOptions, highs_for, run
 from optimizer.index import FloatArray, IndexSets
 
 TOL = 1e-7
@@ -117,16 +118,18 @@ def _fixed_submip(form: Formulation, options: HighsOptions, fixed: np.ndarray,
     """The full model with the start columns of ``fixed`` held at ``values``; its plan or None.
 
     HiGHS's presolve removes the fixed columns, so the sub-MIP is as small as what is left free.
+    It is solved in cumulative start columns (``optimizer.cumulative``).
     ``start``: a plan inside the neighbourhood, handed over as the incumbent.
     """
-    h = make_highs(form, options)
-    columns = np.flatnonzero(fixed).astype(np.int32)
-    held = np.round(values[:form.layout.n_start][fixed])
-    h.changeColsBounds(len(columns), columns, held, held)
+    lower, upper = form.columns.lower.copy(), form.columns.upper.copy()
+    columns = np.flatnonzero(fixed)
+    lower[columns] = upper[columns] = np.round(values[:form.layout.n_start][fixed])
+    model = cumulative_form(form, lower, upper)
+    h = highs_for(model.to_highs_lp(), options)
     if start is not None:
-        h.setSolution(len(start), np.arange(len(start), dtype=np.int32), start)
+        h.setSolution(len(start), np.arange(len(start), dtype=np.int32), model.start(start))
     found = run(h, deadline=options.time_limit).values
-    return found if found is not None else start
+    return model.plan(found) if found is not None else start
 
 
 def _integral(form: Formulation, values: FloatArray) -> np.ndarray:

@@ -124,6 +124,11 @@ def use_threads(h: highspy.Highs, threads: int | None) -> None:
 
 def make_highs(form: Formulation, options: HighsOptions) -> highspy.Highs:
     """A HiGHS object holding the model, with srsopt's options set."""
+    return highs_for(to_highs_lp(form, options.relax_integrality), options)
+
+
+def highs_for(lp: highspy.HighsLp, options: HighsOptions) -> highspy.Highs:
+    """A HiGHS object holding ``lp``, with srsopt's options set (not ``relax_integrality``)."""
     h = new_highs()
     h.setOptionValue("output_flag", options.log_to_console)
     h.setOptionValue("time_limit", float(options.time_limit))
@@ -132,7 +137,7 @@ def make_highs(form: Formulation, options: HighsOptions) -> highspy.Highs:
     use_threads(h, options.threads)
     if options.node_limit is not None:
         h.setOptionValue("mip_max_nodes", int(options.node_limit))
-    status = h.passModel(to_highs_lp(form, options.relax_integrality))
+    status = h.passModel(lp)
     if status == highspy.HighsStatus.kError:
         raise RuntimeError("HiGHS rejected the model (passModel returned an error)")
     return h

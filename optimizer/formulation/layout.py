@@ -26,6 +26,8 @@ class Layout:
     """Group (region, category, area) of each shortfall column."""
     short_year: IntArray
     """Year position of each shortfall column."""
+    start_project: IntArray
+    """Project of each ``project_start`` column; a project's columns are consecutive, by year."""
     n_equalization: int = 0
     """``eq[r,t]`` columns of the equalization pool (regions x years when on, else 0)."""
     n_floor_slack: int = 0
@@ -96,6 +98,7 @@ def make_layout(index: IndexSets) -> Layout:
         n_regions=index.n_regions,
         short_group=group,
         short_year=year,
+        start_project=index.start_project,
         n_equalization=index.n_regions * index.n_years if index.fiscal.equalization else 0,
         n_floor_slack=len(index.fiscal.elastic_floors),
     )
