@@ -5,7 +5,8 @@ Engineered (the default), each step within its share of the time left:
 1. the LP relaxation: envelope prices, a proven bound, and a fractional plan;
 2. models of 50,000+ columns (national scale), where HiGHS's own MIP cannot finish its root:
    a. the Lagrangian decomposition by region, priced with the LP's envelope duals: a proven
-      bound that adds the regions' integrality gaps, and one plan per region;
+      bound that adds the regions' integrality gaps, and one plan per region (each region MIP
+      in cumulative start columns, ``optimizer.cumulative``);
    b. the crossover: the full model with every start fixed where the LP and the region plans
       agree, then again where that plan and the region plans agree (``heuristic.crossover``);
       RENS if a row links regions beyond the envelope and the equalization pool (a project
@@ -70,7 +71,7 @@ MIP_RESERVE = 0.05
 """Share of the time left not given to HiGHS's own time limit; the deadline interrupt covers
 the cut round it would otherwise finish past it (``optimizer.highs.run``)."""
 POLISH_RESERVE = 1.0
-POLISH_SHARE = 0.04
+POLISH_SHARE = 0.05
 """Time kept at the end (at least ``POLISH_RESERVE`` s, or this share of the limit) for HiGHS
 to react to the interrupt and for the plan to be polished and verified."""
 

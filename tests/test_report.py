@@ -40,10 +40,12 @@ def run(*args: object) -> object:
 @pytest.fixture(scope="module")
 def national() -> tuple[Instance, Result]:
     """The national instance (20 regions, all categories) with every tenth candidate project and
-    a tenth of the envelope, so that it solves in seconds and still leaves needs unfunded."""
+    a fiftieth of the envelope, so that it solves in seconds and still leaves needs unfunded
+    (a tenth of it left only 11 of 1,445 candidates unfunded at 0.02% from the optimum)."""
     full = optimizer.load(str(ROOT / "instances" / "kz-2026-2030"))
     settings, tables = full.settings_dict(), full.tables()
-    settings["budget"]["envelope"] = {y: 0.1 * v for y, v in settings["budget"]["envelope"].items()}
+    envelope = settings["budget"]["envelope"]
+    settings["budget"]["envelope"] = {y: 0.02 * v for y, v in envelope.items()}
     projects = tables["projects"].copy()
     keep = (projects.index % 10 == 0) | (projects["status"] == "committed")
     projects.loc[~keep, "status"] = "excluded"
