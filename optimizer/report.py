@@ -118,7 +118,7 @@ def _sections(result: Result, instance: Instance | None) -> list[str]:
              else pd.Series(dtype=str))
     facts = project_facts(instance) if instance is not None else None
     projects = result.projects.copy()
-    projects["region"] = projects["region_id"].map(names).fillna(projects["region_id"])
+    projects["region"] = _named(projects["region_id"], names)
     projects["group"] = (projects["project_id"].map(facts["category"]).fillna("no effect")
                          if facts is not None else projects["status"])
     out = [_section("national", "National provision by SRS category",
@@ -131,7 +131,7 @@ def _sections(result: Result, instance: Instance | None) -> list[str]:
         body = "<p>No provision target is set, so there is no gap to rank regions by.</p>"
     else:
         target_year = int(result.provision.dropna(subset=["shortfall"])["year"].max())
-        regions["label"] = regions["region_id"].map(names).fillna(regions["region_id"])
+        regions["label"] = _named(regions["region_id"], names)
         body = _img(charts.regions_chart(regions, target_year), "regional provision")
     out.append(_section("regions", "Regional provision, ordered by remaining gap",
                         "Left: provision over all SRS categories before and after the plan. "
@@ -168,6 +168,11 @@ def _timeline(starts: pd.DataFrame, projects: pd.DataFrame, years: list[int]) ->
     largest["label"] = [f"{pid} {charts.short(name)}, {region}" for pid, name, region in zip(
         largest["project_id"], largest["name"], largest["region"], strict=True)]
     return charts.timeline_chart(started, largest, years)
+
+
+def _named(region_ids: pd.Series, names: pd.Series) -> pd.Series:
+    """Each region's name, or its id when the instance gives none (or is not at hand)."""
+    return region_ids.map(names).astype(object).fillna(region_ids)
 
 
 def _needs_note(facts: pd.DataFrame | None) -> str:
