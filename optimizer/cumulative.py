@@ -68,8 +68,7 @@ class CumulativeModel:
     integer: np.ndarray
     offset: float
     previous: IntArray
-    n_rows: int
-    """Rows of the original model; the rest hold the chained columns' ``x``."""
+    """Per column, the previous start of its project (``previous_starts``)."""
 
     def plan(self, z: FloatArray) -> FloatArray:
         """The original columns' values of a solution."""
@@ -105,12 +104,11 @@ def cumulate(matrix: sp.spmatrix, cost: FloatArray, col_lower: FloatArray,
     lower = to_cumulative(col_lower, previous)
     upper = to_cumulative(col_upper, previous)
     upper[chained] = np.minimum(upper[chained], 1.0)
-    lower[chained] = np.minimum(lower[chained], upper[chained])
     return CumulativeModel(
         matrix=sp.csc_matrix(stacked), cost=transform.T @ cost, col_lower=lower,
         col_upper=upper, row_lower=np.concatenate([row_lower, col_lower[chained]]),
         row_upper=np.concatenate([row_upper, col_upper[chained]]), integer=integer,
-        offset=offset, previous=previous, n_rows=matrix.shape[0])
+        offset=offset, previous=previous)
 
 
 def cumulative_form(form: Formulation, col_lower: FloatArray, col_upper: FloatArray
