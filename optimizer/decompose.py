@@ -129,9 +129,9 @@ def region_models(index: IndexSets, form: Formulation, mu: FloatArray
     row_region = row_regions(form, col_region)
     if row_region is None:
         return None
-    cost = form.columns.cost.copy()
-    cost += form.matrix.tocsr()[linking_rows(form)].T @ mu  # mu' E
     matrix = form.matrix.tocsr()
+    cost = form.columns.cost.copy()
+    cost += matrix[linking_rows(form)].T @ mu  # mu' E
     previous = previous_starts(form.layout.start_project, form.shape[1])
     floor = MIN_WEIGHT * form.shape[1] / max(index.n_regions, 1)
     models = []
