@@ -31,8 +31,12 @@ def test_chains_map_starts_to_started_by_and_back() -> None:
     np.testing.assert_allclose(from_cumulative(z, previous), x)
 
 
-@pytest.fixture(scope="module", params=[0, 1])
+@pytest.fixture(scope="module", params=[2, 1])
 def model(request: pytest.FixtureRequest) -> dict:
+    """Two small generated instances, without and with carryover, solved exactly.
+
+    Seeds 2 and 1 prove their optimum in 2-4 s; seed 0 of the same size needs ~8 s per form.
+    """
     settings, tables = generate_tables(40, 90, request.param)
     settings["budget"]["carryover"] = request.param == 1
     instance = instance_from_tables(settings, tables, source=f"generated {request.param}")
