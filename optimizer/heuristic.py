@@ -87,7 +87,10 @@ def round_lp(index: IndexSets, form: Formulation, lp_values: FloatArray | None
     opex = _per_start(index, operation_terms(index), n_start)
     share = np.bincount(index.start_project, weights=x_lp, minlength=len(index.project_ids))
     # benefit the LP sees per start column (negative cost = access gain; shortfall via rows)
-    value = -form.columns.cost[:n_start][index.project_first_start] / np.maximum(index.capex, 1e-9)
+    has_start = index.project_start_count > 0
+    value = np.zeros(len(index.project_ids))
+    value[has_start] = (-form.columns.cost[index.project_first_start[has_start]]
+                        / np.maximum(index.capex[has_start], 1e-9))
     order = np.lexsort((-value, -share, ~index.committed))
     if form.columns.cost[layout.transfer0: layout.cofinancing0].max(initial=0.0) > 0:
         order = order[(share[order] > TOL) | index.committed[order]]

@@ -73,7 +73,8 @@ class IndexSets:
     divisible: np.ndarray
     committed: np.ndarray
     project_first_start: IntArray
-    """Position of each project's first start variable; its starts are contiguous."""
+    """Position of each project's first start variable; its starts are contiguous. A project
+    with no start (``project_start_count`` 0) has a valid position that it does not own."""
     project_start_count: IntArray
 
     start_project: IntArray
@@ -179,7 +180,9 @@ def build_index(instance: Instance) -> IndexSets:
     hi = np.where(committed, hi, np.minimum(hi, len(years) - duration))
     start_project, start_year = expand_years(lo, hi, len(years))
     count = np.bincount(start_project, minlength=len(active)).astype(np.int64)
-    first = (np.cumsum(count) - count).astype(np.int64)
+    # a project without start columns (a candidate that cannot finish in the horizon) still
+    # points at a valid column, so a gather over every project never reads past the end
+    first = np.minimum(np.cumsum(count) - count, max(len(start_project) - 1, 0)).astype(np.int64)
     project_ids = active["project_id"].to_numpy(str)
 
     effects = instance.project_effects

@@ -54,7 +54,9 @@ class Committed:
         p = index.start_project
         self.projects = np.flatnonzero(index.committed & (index.project_start_count > 0))
         spend, opex = self._per_start(spend_terms(index)), self._per_start(operation_terms(index))
+        self.start_spend, self.start_opex = spend, opex
         offsets = index.project_first_start[self.projects]
+        self.offsets = offsets
         # a project's starts are contiguous: the least of each year over its starts
         self.spend = np.minimum.reduceat(spend, offsets, axis=0) if len(offsets) else spend[:0]
         self.opex = np.minimum.reduceat(opex, offsets, axis=0) if len(offsets) else opex[:0]
@@ -133,6 +135,9 @@ def check_committed(index: IndexSets, c: Committed) -> list[Finding]:
                 f"{mkzt(room[r].sum())}", region, None, float(total[r]), float(room[r].sum()),
                 c.names(r)))
             flagged.add(region)
+    single = [f for f in check_single_commitments(index, c) if f.region not in flagged]
+    out += single
+    flagged |= {f.region for f in single}
     early = (index.alpha[:, None] * c.per_region(c.earliest_spend)
              + c.per_region(c.earliest_opex))
     for r, t in zip(*np.nonzero(early > room * (1 + 1e-9) + 1e-6), strict=True):
@@ -144,6 +149,45 @@ def check_committed(index: IndexSets, c: Committed) -> list[Finding]:
                 f"new opex in {years[t]} at their earliest start years; fiscal space is "
                 f"{mkzt(room[r, t])} (later starts may fit)", region, int(years[t]),
                 float(early[r, t]), float(room[r, t]), c.names(r)))
+    return out
+
+
+def check_single_commitments(index: IndexSets, c: Committed) -> list[Finding]:
+    """Indivisible committed projects that fit their region's fiscal space in no start year.
+
+    Each start of such a project is checked alone: its co-financing (at least ``alpha`` of
+    its spend, or what the largest possible transfer leaves) plus its new opex, against the
+    fiscal space of every year. When every start breaks some year, no plan exists; the finding
+    names the start that comes closest and the year it breaks.
+    """
+    whole = c.projects[~index.divisible[c.projects]]
+    if not len(whole):
+        return []
+    room = index.fiscal_space + _pool_room(index)
+    largest = _largest_transfer(index)
+    region = index.project_region[index.start_project]
+    spend, opex = c.start_spend, c.start_opex
+    need = np.maximum(index.alpha[region][:, None] * spend, spend - largest[region]) + opex
+    excess = need - room[region] * (1 + 1e-9) - 1e-6
+    worst_year = excess.argmax(axis=1)
+    worst = excess.max(axis=1)
+    out: list[Finding] = []
+    years = index.years
+    for p in whole:
+        first, count = index.project_first_start[p], index.project_start_count[p]
+        best = first + int(worst[first: first + count].argmin())  # the start closest to fitting
+        if worst[best] <= 0:
+            continue
+        r, t = index.project_region[p], worst_year[best]
+        window = (f"{years[index.start_year[first]]}-{years[index.start_year[first + count - 1]]}"
+                  if count > 1 else f"{years[index.start_year[first]]}")
+        pid, rid = str(index.project_ids[p]), str(index.region_ids[r])
+        out.append(Finding(
+            "error", "fiscal_space",
+            f"committed project {pid} in {rid} fits no start year of {window}: even started in "
+            f"{years[index.start_year[best]]} it needs {mkzt(need[best, t])} of co-financing "
+            f"and new opex in {years[t]}; fiscal space is {mkzt(room[r, t])}",
+            rid, int(years[t]), float(need[best, t]), float(room[r, t]), (pid,)))
     return out
 
 

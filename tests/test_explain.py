@@ -162,8 +162,8 @@ def test_integrality_only_conflict_has_no_iis_but_an_explanation() -> None:
     # Cheapest relaxation: fiscal space +0.5 (co-financing 2) and envelope +9 (transfer 18).
     instance = small([{"project_id": "P1", "capex": 20.0, "status": "committed"}],
                      years=(2026, 2027), regions={"r1": {"fiscal": 1.5}}, envelope=9.0)
-    (warning,) = run_prechecks(instance)  # at the earliest start, 2.0 > 1.5; later may fit
-    assert (warning.severity, warning.year, warning.needed) == ("warning", 2026, 2.0)
+    (error,) = run_prechecks(instance)  # P1 alone needs 20 - 9 = 11 > 1.5 in either year
+    assert (error.severity, error.year, error.needed) == ("error", 2026, 11.0)
     found = explain(instance, time_limit=20)
     assert found.iis is not None and not found.iis.available
     got = {r.family: (r.year, round(r.amount, 6)) for r in found.relaxations}
@@ -233,3 +233,52 @@ def test_cli_rejects_an_unreadable_baseline_plan(tmp_path: Path) -> None:
                                       "--baseline-plan", str(tmp_path / "nowhere")])
     assert result.exit_code == 2
     assert "holds no starts.csv or projects.csv" in " ".join(result.output.split())
+
+
+def test_precheck_names_a_commitment_that_fits_no_start_year() -> None:
+    # P1 (capex 100, co-financing 10%) needs 10 in whichever year it starts; 6 a year is there
+    instance = small([{"project_id": "P1", "capex": 100.0, "status": "committed"}],
+                     years=YEARS, regions={"r1": {"fiscal": 6.0}})
+    (finding,) = run_prechecks(instance)
+    assert (finding.severity, finding.rule, finding.region, finding.year) == (
+        "error", "fiscal_space", "r1", 2026)
+    assert (finding.needed, finding.available) == pytest.approx((10.0, 6.0))
+    assert finding.projects == ("P1",)
+    assert finding.message == (
+        "committed project P1 in r1 fits no start year of 2026-2028: even started in 2026 it "
+        "needs 10.0 million KZT of co-financing and new opex in 2026; fiscal space is 6.0 "
+        "million KZT")
+
+
+def joint_commitments() -> Instance:
+    """Three committed projects each needing 1.0 of co-financing in their start year, 1.6 of
+    fiscal space a year over two years: each fits alone, no two fit one year, so no plan
+    exists although the LP (a third of each in each year) and every pre-check pass. The last
+    project (a candidate of 5 years) cannot finish in the horizon: it has no start column."""
+    committed = [{"project_id": f"C{i}", "status": "committed"} for i in (1, 2, 3)]
+    return small([*committed, {"project_id": "LATE", "duration": 5}], years=(2026, 2027),
+                 regions={"r1": {"fiscal": 1.6}})
+
+
+@pytest.mark.parametrize("strategy", ["engineered", "plain"])
+def test_infeasible_commitments_beside_a_project_without_starts(strategy: str) -> None:
+    instance = joint_commitments()
+    assert not [f for f in run_prechecks(instance) if f.severity == "error"]
+    index = build_index(instance)
+    assert index.project_start_count[-1] == 0
+    assert 0 <= index.project_first_start[-1] < len(index.start_project)
+    result = solve(instance, strategy=strategy)
+    assert result.status == SolveStatus.INFEASIBLE and not result.has_plan
+
+
+def test_rounding_gives_a_plan_when_the_last_project_has_no_start() -> None:
+    from optimizer.heuristic import round_lp
+    from optimizer.strategy import checked
+
+    instance = small([{"project_id": "C1", "status": "committed"},
+                      {"project_id": "LATE", "duration": 5}], years=(2026, 2027))
+    index = build_index(instance)
+    form = build_formulation(index, instance.settings.objective)
+    plan = checked(index, form, round_lp(index, form, None))
+    assert plan is not None
+    assert plan[: form.layout.n_start].sum() == pytest.approx(1.0)  # C1 started once
