@@ -197,6 +197,11 @@ def test_force_replaces_srsopt_outputs_only(env: SimpleNamespace, tmp_path: Path
     assert edited.exit_code == 2 and said(edited, "changed since"), edited.output
     assert page.read_bytes().endswith(b"edited")
     assert run("template", page, "--force").exit_code == 0
+    (out / MARKER).unlink()  # as an srsopt older than the marker left it
+    (out / "notes.txt").unlink()
+    legacy = run("solve", env.instance, "--out", out)
+    assert legacy.exit_code == 2 and said(legacy, "earlier srsopt"), legacy.output
+    assert run("solve", env.instance, "--out", out, "--force").exit_code == 0
 
 
 def test_report_beside_its_results_stays_srsopts(env: SimpleNamespace, tmp_path: Path) -> None:

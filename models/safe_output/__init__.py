@@ -53,8 +53,8 @@ def _refusal(out: Path, found: Existing, kind: Kind, force: bool) -> str | None:
     if found.state in ("absent", "empty", "same") or (found.state == "other" and force):
         return None
     if found.state == "other":
-        return (f"{out} {found.detail}; srsopt replaces its own output of the same kind only: "
-                "pass --force to replace it, or choose another path")
+        return (f"{out} {found.detail}; srsopt replaces it only when told to: pass --force to "
+                "replace it (all of it), or choose another path")
     other = "a new or empty folder" if kind.folder else "a new file name"
     return (f"{out} {found.detail}; srsopt never replaces what it did not write: choose another "
             f"path ({other})")
