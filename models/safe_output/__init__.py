@@ -94,11 +94,19 @@ class OutputTarget:
         """
         if self._lock is None:
             raise OutputError(f"{self.path}: this output was already written or released")
-        found = inspect(self.path, self.kind)  # again: it may have changed while solving
-        why = _refusal(self.path, found, self.kind, self.force)
-        if why:
-            raise OutputError(why)
-        mark = record(self.kind.name, self.command, plan)
+        try:
+            found = inspect(self.path, self.kind)  # again: it may have changed while solving
+            why = _refusal(self.path, found, self.kind, self.force)
+            if why:
+                raise OutputError(why)
+            self._put(fill, found, record(self.kind.name, self.command, plan), parts)
+        finally:
+            self.release()
+        return self.path
+
+    def _put(self, fill: Fill, found: Existing, mark: dict[str, Any],
+             parts: Mapping[str, str] | None) -> None:
+        """Stage the output, mark it and put it in place; on any failure, drop the staging."""
         staged = (atomic.new_folder if self.kind.folder else atomic.new_file)(self.path)
         try:
             fill(staged)
@@ -114,9 +122,6 @@ class OutputTarget:
         except BaseException:
             atomic.remove(staged)
             raise
-        finally:
-            self.release()
-        return self.path
 
     def _write_sidecar(self, mark: dict[str, Any]) -> None:
         """The file's marker, itself written atomically (written first: see ``previous``)."""

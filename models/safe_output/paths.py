@@ -85,8 +85,11 @@ def check_place(out: Path, inputs: Iterable[str | os.PathLike[str]] = ()) -> Non
     """
     if out == Path(out.anchor):
         raise OutputError(f"{out} is the filesystem root; choose a new folder for the output")
-    home = resolved(Path.home())
-    if _within(home, out):
+    try:
+        home: Path | None = resolved(Path.home())
+    except RuntimeError:  # no HOME and no password entry: nothing to protect by that name
+        home = None
+    if home is not None and _within(home, out):
         what = "your home folder" if out == home else "a parent of your home folder"
         raise OutputError(f"{out} is {what}; choose a new folder for the output")
     cwd = resolved(Path.cwd())
