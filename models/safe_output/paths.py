@@ -53,8 +53,11 @@ FILE_SUFFIXES = frozenset({
 
 
 def resolved(path: str | os.PathLike[str]) -> Path:
-    """The absolute path with every symlink and ``..`` resolved (the tail need not exist)."""
-    return Path(os.path.abspath(Path(path).expanduser())).resolve()
+    """The absolute path, symlinks and ``..`` resolved in order; the tail need not exist.
+
+    ``link/..`` is the parent of the link's target, as the system will see it.
+    """
+    return Path(path).expanduser().resolve()
 
 
 def _within(path: Path, folder: Path) -> bool:
