@@ -268,7 +268,7 @@ def test_without_an_atomic_exchange_a_failed_swap_restores(tmp_path: Path,
     monkeypatch.setattr(os, "rename", second_fails)
     with pytest.raises(OSError, match="disk went away"):
         write_results(result, out)
-    assert tree(tmp_path) == before
+    assert tree(tmp_path) == before and os.listdir(tmp_path) == ["r"]
     monkeypatch.setattr(os, "rename", real)
     assert write_results(result, out) == out and tree(tmp_path).keys() == before.keys()
 

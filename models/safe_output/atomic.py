@@ -72,12 +72,18 @@ def _sync(path: Path) -> None:
         os.close(fd)
 
 
+def _sync_folder(path: Path) -> None:
+    """Flush a folder's entries where the system allows it (not on Windows)."""
+    with contextlib.suppress(OSError):
+        _sync(path)
+
+
 def sync_tree(folder: Path) -> None:
     """Flush every file of a staged folder, and the folder entries themselves."""
     for root, _, names in os.walk(folder):
         for name in names:
             _sync(Path(root, name))
-        _sync(Path(root))
+        _sync_folder(Path(root))
 
 
 def pause_for_tests() -> None:
@@ -112,20 +118,20 @@ def swap_in_folder(staged: Path, out: Path) -> None:
     sync_tree(staged)
     pause_for_tests()
     if not os.path.lexists(out):
-        os.rename(staged, out)  # fails rather than replace anything that appeared meanwhile
+        os.rename(staged, out)  # fails if anything but an empty folder appeared meanwhile
     elif _exchange(staged, out):
         remove(staged)  # now the old folder
     else:
-        backup = Path(tempfile.mkdtemp(dir=out.parent, prefix=scratch_prefix(out, "old")))
-        os.rename(out, backup)  # a folder onto an empty folder: allowed
+        holder = Path(tempfile.mkdtemp(dir=out.parent, prefix=scratch_prefix(out, "old")))
+        os.rename(out, holder / "old")
         try:
             os.rename(staged, out)
         except BaseException:
-            os.rename(backup, out)
+            os.rename(holder / "old", out)  # if this fails too, the old output stays in holder
+            holder.rmdir()
             raise
-        remove(backup)
-    with contextlib.suppress(OSError):
-        _sync(out.parent)
+        remove(holder)
+    _sync_folder(out.parent)
 
 
 def replace_file(staged: Path, out: Path) -> None:
@@ -133,5 +139,4 @@ def replace_file(staged: Path, out: Path) -> None:
     _sync(staged)
     pause_for_tests()
     os.replace(staged, out)
-    with contextlib.suppress(OSError):
-        _sync(out.parent)
+    _sync_folder(out.parent)

@@ -8,7 +8,6 @@ release (after a lock is taken, the file is checked to be the one still at that 
 from __future__ import annotations
 
 import errno
-import fcntl
 import json
 import os
 import socket
@@ -16,6 +15,27 @@ from datetime import datetime
 from pathlib import Path
 
 from models.safe_output.paths import OutputError
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: lock one byte far past the holder's note
+    import msvcrt
+
+    fcntl = None
+_WINDOWS_BYTE = 1 << 20
+
+
+def _try_lock(fd: int) -> bool:
+    """Take the lock without waiting; ``False`` when another process holds it."""
+    try:
+        if fcntl is not None:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        else:  # pragma: no cover
+            os.lseek(fd, _WINDOWS_BYTE, os.SEEK_SET)
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+    except OSError:
+        return False
+    return True
 
 
 def lock_path(out: Path) -> Path:
@@ -26,7 +46,8 @@ def lock_path(out: Path) -> Path:
 def _holder(fd: int) -> str:
     """Who holds the lock, from the file's content (written by the holder)."""
     try:
-        info = json.loads(os.pread(fd, 4096, 0).decode("utf-8"))
+        os.lseek(fd, 0, os.SEEK_SET)
+        info = json.loads(os.read(fd, 4096).decode("utf-8"))
         return (f"`{info['command']}` (pid {info['pid']} on {info['host']}, since "
                 f"{info['since']})")
     except (OSError, ValueError, KeyError, TypeError):
@@ -40,15 +61,13 @@ class Lock:
         self.path = lock_path(out)
         while True:
             try:
-                fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC,
+                fd = os.open(self.path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0),
                              0o644)
             except OSError as exc:
                 why = ("is a symbolic link; srsopt does not follow it: remove it"
                        if exc.errno == errno.ELOOP else exc.strerror)
                 raise OutputError(f"cannot lock {out} at {self.path}: {why}") from None
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
+            if not _try_lock(fd):
                 holder = _holder(fd)
                 os.close(fd)
                 raise OutputError(f"{out} is being written by {holder}; wait until it ends, or "
@@ -63,7 +82,8 @@ class Lock:
         info = {"pid": os.getpid(), "host": socket.gethostname(), "command": command,
                 "since": datetime.now().astimezone().isoformat(timespec="seconds")}
         os.ftruncate(fd, 0)
-        os.pwrite(fd, json.dumps(info).encode("utf-8"), 0)
+        os.lseek(fd, 0, os.SEEK_SET)
+        os.write(fd, json.dumps(info).encode("utf-8"))
         self._fd: int | None = fd
 
     def release(self) -> None:
@@ -71,7 +91,8 @@ class Lock:
         if self._fd is None:
             return
         try:
-            self.path.unlink(missing_ok=True)
+            if fcntl is not None:  # removed while held, so no one locks a file about to go
+                self.path.unlink(missing_ok=True)
         finally:
             os.close(self._fd)
             self._fd = None
