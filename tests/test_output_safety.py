@@ -190,6 +190,9 @@ def test_force_replaces_srsopt_outputs_only(env: SimpleNamespace, tmp_path: Path
     changed = run("solve", env.instance, "--out", out)
     assert changed.exit_code == 2 and said(changed, "notes.txt"), changed.output
     assert (out / "notes.txt").read_text() == "my notes"
+    assert run("generate", out / "inst", "--settlements", "12", "--projects", "10").exit_code == 0
+    nested = run("solve", env.instance, "--out", out)  # as `results/whatif` in `results`
+    assert nested.exit_code == 2 and said(nested, "inst/ (instance output of srsopt)")
     page = tmp_path / "plan.xlsx"
     assert run("template", page).exit_code == 0
     page.write_bytes(page.read_bytes() + b"edited")  # a filled template is someone's work
@@ -199,6 +202,7 @@ def test_force_replaces_srsopt_outputs_only(env: SimpleNamespace, tmp_path: Path
     assert run("template", page, "--force").exit_code == 0
     (out / MARKER).unlink()  # as an srsopt older than the marker left it
     (out / "notes.txt").unlink()
+    shutil.rmtree(out / "inst")
     legacy = run("solve", env.instance, "--out", out)
     assert legacy.exit_code == 2 and said(legacy, "earlier srsopt"), legacy.output
     assert run("solve", env.instance, "--out", out, "--force").exit_code == 0

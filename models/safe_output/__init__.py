@@ -54,7 +54,7 @@ def _refusal(out: Path, found: Existing, kind: Kind, force: bool) -> str | None:
         return None
     if found.state == "other":
         return (f"{out} {found.detail}; srsopt replaces it only when told to: pass --force to "
-                "replace it (all of it), or choose another path")
+                "replace it, or choose another path")
     other = "a new or empty folder" if kind.folder else "a new file name"
     return (f"{out} {found.detail}; srsopt never replaces what it did not write: choose another "
             f"path ({other})")

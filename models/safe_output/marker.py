@@ -105,10 +105,14 @@ def _strays(folder: Path, files: dict[str, str]) -> list[str]:
     for root, dirs, names in os.walk(folder):
         here = Path(root)
         for name in list(dirs):
-            if (here / name).is_symlink() or SCRATCH.match(name):
+            nested = read_marker(here / name / MARKER)
+            if (here / name).is_symlink() or SCRATCH.match(name) or nested:
                 dirs.remove(name)
-                if not SCRATCH.match(name):
-                    strays.append((here / name).relative_to(folder).as_posix())
+                rel = (here / name).relative_to(folder).as_posix()
+                if nested:  # another output inside this one, e.g. results/whatif
+                    strays.append(f"{rel}/ ({nested.get('srsopt_output')} output of srsopt)")
+                elif not SCRATCH.match(name):
+                    strays.append(rel)
         for name in names:
             full = here / name
             rel = full.relative_to(folder).as_posix()
@@ -150,8 +154,8 @@ def _folder(folder: Path, kind: Kind) -> Existing:
     plan = data.get("plan") is True
     strays = _strays(folder, data["files"])
     if strays:
-        return Existing("other", f"holds files srsopt did not write or that were changed "
-                        f"since: {_names(strays)}", plan)
+        return Existing("other", f"holds other outputs, or files srsopt did not write or that "
+                        f"were changed since: {_names(strays)}", plan)
     if data.get("srsopt_output") != kind.name:
         return Existing("other", f"holds {_whose(data)}", plan)
     return Existing("same", plan=plan)
