@@ -105,14 +105,15 @@ def _strays(folder: Path, files: dict[str, str]) -> list[str]:
     for root, dirs, names in os.walk(folder):
         here = Path(root)
         for name in list(dirs):
-            nested = read_marker(here / name / MARKER)
-            if (here / name).is_symlink() or SCRATCH.match(name) or nested:
+            path, rel = here / name, (here / name).relative_to(folder).as_posix()
+            if path.is_symlink():
                 dirs.remove(name)
-                rel = (here / name).relative_to(folder).as_posix()
-                if nested:  # another output inside this one, e.g. results/whatif
-                    strays.append(f"{rel}/ ({nested.get('srsopt_output')} output of srsopt)")
-                elif not SCRATCH.match(name):
-                    strays.append(rel)
+                strays.append(rel)
+            elif SCRATCH.match(name):  # srsopt's own staging copy: goes with the folder
+                dirs.remove(name)
+            elif (nested := read_marker(path / MARKER)) is not None:
+                dirs.remove(name)  # another output inside this one, e.g. results/whatif
+                strays.append(f"{rel}/ ({nested.get('srsopt_output')} output of srsopt)")
         for name in names:
             full = here / name
             rel = full.relative_to(folder).as_posix()
