@@ -1,32 +1,26 @@
 """Output safety with real folders: every writing command against inputs, foreign folders,
-``..``, ``.``, symlinks and earlier results; two writers at once; a kill while writing."""
+``..``, ``.``, symlinks and earlier results, and what may replace what (``--force``, no plan).
+
+Atomic writing, locks, two writers and a kill while writing: ``test_output_atomic.py``.
+"""
 
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import signal
-import subprocess
-import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 from builders import valid_tables, write_instance
-from typer.testing import CliRunner, Result
+from output_checks import TINY, run, said, theirs, tree
 
 import optimizer
-from models.safe_output import MARKER, OutputError, atomic
+from models.safe_output import MARKER
 from models.safe_output.marker import sidecar
-from optimizer import results_workbook
-from optimizer.cli import app
 from optimizer.results_io import write_results
 
-ROOT = Path(__file__).resolve().parents[1]
-TINY = ROOT / "instances" / "tiny"
 Argv = Callable[[Path, SimpleNamespace], list[object]]
 FOLDER_COMMANDS: dict[str, Argv] = {
     "solve": lambda out, env: ["solve", env.instance, "--out", out],
@@ -45,41 +39,6 @@ FILE_COMMANDS: dict[str, tuple[str, Argv]] = {
 }
 EVERY = [(name, argv, "") for name, argv in FOLDER_COMMANDS.items()] + [
     (name, argv, suffix) for name, (suffix, argv) in FILE_COMMANDS.items()]
-
-
-def run(*args: object) -> Result:
-    return CliRunner().invoke(app, [str(a) for a in args])
-
-
-def said(result: Result | str, text: str) -> bool:
-    """``text`` was printed (rich may wrap anywhere: whitespace is ignored)."""
-    output = result if isinstance(result, str) else result.output
-    return "".join(text.split()) in "".join(output.split())
-
-
-def tree(folder: Path) -> dict[str, bytes | str]:
-    """Every file's bytes and every symlink's target under ``folder`` (links not followed)."""
-    found: dict[str, bytes | str] = {}
-    for root, dirs, names in os.walk(folder):
-        for name in dirs + names:
-            path = Path(root, name)
-            key = path.relative_to(folder).as_posix()
-            if path.is_symlink():
-                found[key] = str(os.readlink(path))
-            elif path.is_file():
-                found[key] = path.read_bytes()
-    return found
-
-
-def theirs(path: Path, suffix: str = "") -> Path:
-    """Someone else's folder (or file, with ``suffix``) that srsopt must leave alone."""
-    if suffix:
-        path.write_bytes(b"a file srsopt did not write")
-        return path
-    (path / "sub").mkdir(parents=True)
-    (path / "thesis.docx").write_bytes(b"years of work")
-    (path / "sub" / "data.csv").write_text("a,b\n1,2\n")
-    return path
 
 
 @pytest.fixture(scope="module")
@@ -234,98 +193,3 @@ def test_a_run_without_a_plan_never_replaces_a_plan(tmp_path: Path) -> None:
     for _ in range(2):  # no plan there: written in place, then replaced
         assert run("solve", bad, "--out", fresh).exit_code == 3
         assert json.loads((fresh / "summary.json").read_text())["status"] == "infeasible"
-
-
-def test_an_interrupted_write_leaves_the_old_output(tmp_path: Path,
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    result = optimizer.solve(optimizer.load(str(TINY)))
-    book = results_workbook.write_results_workbook(result, tmp_path / "r.xlsx")
-    folder = write_results(result, tmp_path / "r")
-    before = tree(tmp_path)
-
-    def ctrl_c(_: object, file: Path) -> None:
-        (file / "summary.json" if file.is_dir() else file).write_bytes(b"22 bytes, then Ctrl-C")
-        raise KeyboardInterrupt
-
-    monkeypatch.setattr(results_workbook, "save_results_workbook", ctrl_c)
-    monkeypatch.setattr("optimizer.results_io.fill_results", ctrl_c)
-    for write, out in ((results_workbook.write_results_workbook, book), (write_results, folder)):
-        with pytest.raises(KeyboardInterrupt):
-            write(result, out)
-    assert tree(tmp_path) == before  # old outputs intact, no staging copy, no lock left
-
-
-def test_without_an_atomic_exchange_a_failed_swap_restores(tmp_path: Path,
-                                                           monkeypatch: pytest.MonkeyPatch
-                                                           ) -> None:
-    result = optimizer.solve(optimizer.load(str(TINY)))
-    out = write_results(result, tmp_path / "r")
-    before = tree(tmp_path)
-    monkeypatch.setattr(atomic, "_exchange", lambda a, b: False)
-    real = os.rename
-
-    def second_fails(src: object, dst: object) -> None:
-        if Path(str(dst)) == out and ".srsopt-new-" in str(src):
-            raise OSError("disk went away")
-        real(src, dst)
-
-    monkeypatch.setattr(os, "rename", second_fails)
-    with pytest.raises(OSError, match="disk went away"):
-        write_results(result, out)
-    assert tree(tmp_path) == before and os.listdir(tmp_path) == ["r"]
-    monkeypatch.setattr(os, "rename", real)
-    assert write_results(result, out) == out and tree(tmp_path).keys() == before.keys()
-
-
-def test_a_planted_lock_symlink_is_not_followed(tmp_path: Path) -> None:
-    victim = theirs(tmp_path / "victim.txt", ".txt")
-    (tmp_path / ".out.srsopt-lock").symlink_to(victim)
-    with pytest.raises(OutputError, match="symbolic link"):
-        write_results(optimizer.Result(status="infeasible", message="x"), tmp_path / "out")
-    assert victim.read_bytes() == b"a file srsopt did not write"
-
-
-def _start(out: Path, flag: Path | None = None) -> subprocess.Popen[str]:
-    extra = {atomic.PAUSE_ENV: str(flag)} if flag else {}
-    return subprocess.Popen([sys.executable, "-m", "optimizer.cli", "solve", str(TINY),
-                             "--out", str(out), "--excel"], cwd=ROOT, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            env={**os.environ, "COLUMNS": "400", **extra})
-
-
-def _paused(process: subprocess.Popen[str], flag: Path) -> None:
-    deadline = time.monotonic() + 60
-    while not flag.exists():
-        assert process.poll() is None, process.communicate()
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
-
-
-def test_two_writers_of_one_output(tmp_path: Path) -> None:
-    out, flag = tmp_path / "out", tmp_path / "paused"
-    first = _start(out, flag)
-    _paused(first, flag)  # its plan is complete and it holds the lock
-    second = _start(out)
-    _, err = second.communicate(timeout=120)
-    assert second.returncode == 2, err
-    assert said(err, "is being written by") and said(err, f"pid {first.pid}"), err
-    assert said(err, f"solve {TINY} --out {out}"), err
-    flag.unlink()
-    assert first.wait(timeout=120) == 0, first.communicate()
-    marker = json.loads((out / MARKER).read_text())
-    assert set(marker["files"]) == {p.name for p in out.iterdir() if p.name != MARKER}
-    assert {"summary.json", "projects.csv", "results.xlsx"} <= set(marker["files"])
-
-
-def test_a_kill_while_writing_leaves_the_old_result(tmp_path: Path) -> None:
-    out, flag = tmp_path / "out", tmp_path / "paused"
-    assert run("solve", TINY, "--out", out).exit_code == 0
-    before = tree(out)
-    writer = _start(out, flag)
-    _paused(writer, flag)  # the new result is complete beside, the old one in place
-    os.kill(writer.pid, signal.SIGKILL)
-    writer.wait(timeout=60)
-    assert tree(out) == before
-    again = run("solve", TINY, "--out", out, "--excel")  # not blocked by the dead writer
-    assert again.exit_code == 0, again.output
-    assert (out / "results.xlsx").is_file()
