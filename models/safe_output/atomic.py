@@ -4,8 +4,9 @@ A folder is written in a fresh hidden sibling (``tempfile.mkdtemp``: a new name,
 existing one followed or reused) and exchanged with the old folder in one ``renameat2`` call
 (Linux ``RENAME_EXCHANGE``), so the path always holds one complete output, the old or the new.
 Where that call is missing, the old folder is moved into a hidden holder folder, the new one
-renamed in, the holder removed (the old folder moved back if the rename fails). A file is written to a fresh temporary file
-in its folder, flushed to disk and moved over the old one with ``os.replace``.
+renamed in, the holder removed (the old folder moved back if the rename fails). A file is
+written to a fresh temporary file in its folder, flushed to disk and moved over the old one
+with ``os.replace``.
 """
 
 from __future__ import annotations
