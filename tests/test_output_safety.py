@@ -172,6 +172,7 @@ def test_report_beside_its_results_stays_srsopts(env: SimpleNamespace, tmp_path:
     assert run("solve", env.instance, "--out", out).exit_code == 0
     assert run("report", out).exit_code == 0  # RESULTS/report.html: inside, not an input
     assert run("solve", env.instance, "--out", out, "--report").exit_code == 0
+    assert run("report", out).exit_code == 0  # over the report the folder's marker lists
 
 
 def test_a_run_without_a_plan_never_replaces_a_plan(tmp_path: Path) -> None:
