@@ -20,7 +20,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from models.folder import write_folder  # noqa: E402
+from models.folder import SETTINGS_FILE, write_folder  # noqa: E402
+from models.schema import TABLES  # noqa: E402
 from models.synthetic import generate_tables, national_provision  # noqa: E402
 from models.synthetic_places import split_integer  # noqa: E402
 
@@ -239,7 +240,9 @@ def build(output: Path = OUTPUT) -> tuple[dict[str, Any], dict[str, pd.DataFrame
             "settlements, baseline coverage (calibrated), projects. Built by "
             "instances/build_kz.py; see docs/data.md."),
     )
-    write_folder(settings, tables, output)
+    for name in ("README.md", SETTINGS_FILE, *(t.file for t in TABLES.values())):
+        (output / name).unlink(missing_ok=True)  # this script's own files: srsopt's writer
+    write_folder(settings, tables, output)  # replaces only folders it can tell are its own
     (output / "README.md").write_text(readme(settings, tables, regions), encoding="utf-8")
     return settings, tables
 

@@ -10,6 +10,7 @@ import pandas as pd
 import yaml
 
 from models.errors import WHOLE_FILE, InstanceError, Issue
+from models.safe_output import OutputTarget, write_output
 from models.schema import TABLES
 
 SETTINGS_FILE = "instance.yaml"
@@ -59,31 +60,26 @@ def read_folder(
     return settings, tables, tuple(issues)
 
 
-def write_folder(
-    settings: Mapping[str, Any], tables: Mapping[str, pd.DataFrame], path: str | Path
-) -> Path:
-    """Write an instance in folder form; contract columns first, extra columns kept after.
-
-    Written to a temporary sibling folder and renamed, so a failure leaves nothing half-written.
-    """
-    folder = Path(path)
-    staging = folder.with_name(folder.name + ".tmp-writing")
-    staging.mkdir(parents=True, exist_ok=True)
-    (staging / SETTINGS_FILE).write_text(
+def fill_folder(settings: Mapping[str, Any], tables: Mapping[str, pd.DataFrame],
+                folder: Path) -> None:
+    """Write ``instance.yaml`` and the tables into ``folder``; contract columns first."""
+    (folder / SETTINGS_FILE).write_text(
         yaml.safe_dump(dict(settings), sort_keys=False, allow_unicode=True), encoding="utf-8"
     )
     for table in TABLES.values():
         frame = tables[table.name]
         ordered = [c for c in table.column_names if c in frame.columns]
         ordered += [c for c in frame.columns if c not in ordered]
-        frame[ordered].to_csv(staging / table.file, index=False)
-    if folder.exists():
-        for old in folder.iterdir():
-            if old.name == SETTINGS_FILE or old.suffix == ".csv":
-                old.unlink()
-    else:
-        folder.mkdir(parents=True)
-    for new in staging.iterdir():
-        new.replace(folder / new.name)
-    staging.rmdir()
-    return folder
+        frame[ordered].to_csv(folder / table.file, index=False)
+
+
+def write_folder(
+    settings: Mapping[str, Any], tables: Mapping[str, pd.DataFrame],
+    path: str | Path | OutputTarget,
+) -> Path:
+    """Write an instance in folder form; extra columns are kept after the contract's.
+
+    Through ``models.safe_output``: staged beside and swapped in whole, never over a folder
+    srsopt did not write (``OutputError``).
+    """
+    return write_output(path, "instance", lambda folder: fill_folder(settings, tables, folder))

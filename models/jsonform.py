@@ -26,6 +26,7 @@ import pandas as pd
 
 from models.errors import WHOLE_FILE, InstanceError, Issue
 from models.folder import SETTINGS_FILE
+from models.safe_output import OutputTarget, write_output
 from models.schema import TABLES
 
 NUMERIC_KINDS = frozenset({"int", "year", "float", "money", "persons", "share"})
@@ -97,17 +98,21 @@ def table_records(name: str, frame: pd.DataFrame) -> list[dict[str, object]]:
     return [dict(zip(columns, row, strict=True)) for row in zip(*columns.values(), strict=True)]
 
 
-def write_json(
-    settings: Mapping[str, Any], tables: Mapping[str, pd.DataFrame], path: str | Path
-) -> Path:
-    """Write an instance as one JSON document (raw or typed tables, columns in their order)."""
-    file = Path(path)
+def save_json(settings: Mapping[str, Any], tables: Mapping[str, pd.DataFrame],
+              file: Path) -> None:
+    """Save an instance as one JSON document at ``file`` (columns in their order)."""
     document = {"settings": dict(settings),
                 "tables": {name: table_records(name, tables[name]) for name in TABLES}}
-    file.parent.mkdir(parents=True, exist_ok=True)
     file.write_text(json.dumps(document, indent=1, ensure_ascii=False, default=str) + "\n",
                     encoding="utf-8")
-    return file
+
+
+def write_json(
+    settings: Mapping[str, Any], tables: Mapping[str, pd.DataFrame],
+    path: str | Path | OutputTarget,
+) -> Path:
+    """Write an instance as one JSON document, safely (``models.safe_output``)."""
+    return write_output(path, "instance-file", lambda file: save_json(settings, tables, file))
 
 
 def _records_frame(name: str, records: list[Any]) -> pd.DataFrame:

@@ -29,6 +29,7 @@ from pydantic import BaseModel
 from models.errors import WHOLE_FILE, InstanceError, Issue
 from models.folder import SETTINGS_FILE
 from models.jsonform import RawInstance, cell_text, int_keys, relabel
+from models.safe_output import OutputTarget, write_output
 from models.schema import TABLES
 from models.settings import InstanceSettings, ObjectiveSettings, SolverSettings
 from models.sheets import column_note, drop_downs, write_frame
@@ -225,10 +226,9 @@ def place_in_workbook(path: str | Path, tables: Mapping[str, pd.DataFrame]
 # --- writing ------------------------------------------------------------------------------
 
 
-def write_workbook(
-    settings: Mapping[str, Any], tables: Mapping[str, pd.DataFrame], path: str | Path
-) -> Path:
-    """Write an instance as one workbook (raw or typed tables, columns in their order)."""
+def save_workbook(settings: Mapping[str, Any], tables: Mapping[str, pd.DataFrame],
+                  file: Path) -> None:
+    """Save an instance workbook at ``file`` (raw or typed tables, columns in their order)."""
     book = Workbook(write_only=True)
     rows = flatten(settings)
     frame = pd.DataFrame({"key": [k for k, _ in rows], "value": [v for _, v in rows],
@@ -242,10 +242,15 @@ def write_workbook(
         write_frame(ws, tables[name], {c: col.kind for c, col in columns.items()},
                     notes={c: column_note(col) for c, col in columns.items()},
                     required=[c.name for c in table.columns if c.required])
-    file = Path(path)
-    file.parent.mkdir(parents=True, exist_ok=True)
     book.save(file)
-    return file
+
+
+def write_workbook(
+    settings: Mapping[str, Any], tables: Mapping[str, pd.DataFrame],
+    path: str | Path | OutputTarget,
+) -> Path:
+    """Write an instance as one workbook, safely (``models.safe_output``)."""
+    return write_output(path, "instance-file", lambda file: save_workbook(settings, tables, file))
 
 
 def template_settings(years: Sequence[int] = TEMPLATE_YEARS) -> dict[str, Any]:
@@ -259,7 +264,8 @@ def template_settings(years: Sequence[int] = TEMPLATE_YEARS) -> dict[str, Any]:
     }
 
 
-def write_template(path: str | Path) -> Path:
+def write_template(path: str | Path | OutputTarget) -> Path:
     """An empty instance workbook: every sheet and contract column, notes and drop-downs."""
     empty = {name: pd.DataFrame(columns=list(t.column_names)) for name, t in TABLES.items()}
-    return write_workbook(template_settings(), empty, path)
+    return write_output(path, "template",
+                        lambda file: save_workbook(template_settings(), empty, file))

@@ -14,7 +14,7 @@ from rich.table import Table
 from models.errors import InstanceError, Issue
 from models.instance import Instance, load_instance
 from models.result import Result, SolveStatus
-from optimizer import cli_explain, cli_files, cli_whatif
+from optimizer import cli_explain, cli_files, cli_output, cli_whatif
 from optimizer.cli_export import export
 from optimizer.names import Backend
 from optimizer.pipeline import solve as solve_instance
@@ -27,6 +27,11 @@ app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Budget allocation for Kazakhstan's System of Regional Standards.")
 console = Console()
 errors = Console(stderr=True)
+
+
+@app.callback()
+def _every_command(ctx: typer.Context) -> None:
+    ctx.call_on_close(cli_output.release_all)  # output locks end with the command
 
 
 class Exit:
@@ -96,10 +101,13 @@ def solve(
     )] = None,
     baseline_penalty: Annotated[float | None, typer.Option(
         help="Objective units per changed approved start (default: instance, else 1000).")] = None,
+    force: cli_output.ForceOption = False,
 ) -> None:
     """Solve an instance, print a summary and write DIR/summary.json plus CSV tables."""
     logging.basicConfig(level=logging.INFO if log else logging.WARNING,
                         format="%(asctime)s %(name)s: %(message)s")
+    targets = cli_files.plan_solve_outputs(out, report=report, force=force, inputs=[
+        path, baseline_plan, *cli_output.scenario_files(scenario)])
     instance, record = cli_whatif.load_with_scenario(path, scenario)
     instance = cli_explain.apply_baseline(instance, baseline_plan, baseline_penalty)
     cli_explain.warn_before_solve(instance)
@@ -115,7 +123,7 @@ def solve(
         errors.print(f"[bold red]{exc}[/]")
         raise typer.Exit(Exit.INVALID_INPUT) from None
     result = with_scenario(result, record)  # scenario.json goes with the results
-    written = cli_files.write_solve_outputs(result, instance, out, excel=excel, report=report)
+    written = cli_files.write_solve_outputs(result, instance, targets, excel=excel, report=report)
     print_summary(instance, result)
     console.print(f"results written to [bold]{', '.join(map(str, written))}[/]")
     if result.status == SolveStatus.INFEASIBLE:
@@ -141,13 +149,16 @@ def generate(
     settlements: Annotated[int, typer.Option(help="Number of settlements.")] = 200,
     projects: Annotated[int, typer.Option(help="Number of candidate projects.")] = 400,
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same instance).")] = 0,
+    force: cli_output.ForceOption = False,
 ) -> None:
     """Write a synthetic instance (folder form) of any size; labelled synthetic."""
     from models.folder import write_folder
     from models.synthetic import generate_tables
 
+    target = cli_output.plan(out, "instance", force=force)
     settings, tables = generate_tables(settlements, projects, seed)
-    write_folder(settings, tables, out)
+    with cli_output.refusals():
+        write_folder(settings, tables, target)
     console.print(f"wrote synthetic instance to [bold]{out}[/]: {settlements:,} settlements, "
                   f"{projects:,} projects, seed {seed}")
 

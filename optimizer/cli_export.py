@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from optimizer import cli_output
 from optimizer.names import Backend, ModelFormat, export_model
 
 console = Console()
@@ -20,12 +21,15 @@ def export(
         "--format", help="lp (CPLEX LP, to read) or mps (free MPS, for other solvers).")] = "lp",
     backend: Annotated[Backend, typer.Option(
         help="highs: the model srsopt solves; pyomo: the textbook reference.")] = "highs",
+    force: cli_output.ForceOption = False,
 ) -> None:
     """Write the model of an instance with names like project_start(P001,2027)."""
     from optimizer.cli import Exit, _load  # the CLI's loader prints every validation problem
 
+    target = cli_output.plan(out, "model", force=force, inputs=[path])
     try:
-        written = export_model(_load(path), out, fmt, backend)
+        with cli_output.refusals():
+            written = export_model(_load(path), target, fmt, backend)
     except NotImplementedError as exc:  # the Pyomo reference states the v1 model only
         Console(stderr=True).print(f"[bold red]{exc}[/]")
         raise typer.Exit(Exit.INVALID_INPUT) from None

@@ -14,7 +14,8 @@ from rich.table import Table
 
 from models.instance import Instance
 from models.scenario import ScenarioError
-from optimizer.whatif import Case, compare, run_cases, scenario_case, with_scenario
+from optimizer import cli_output
+from optimizer.whatif import Case, compare, run_cases, scenario_case
 
 console = Console()
 errors = Console(stderr=True)
@@ -87,12 +88,15 @@ def whatif(
     out: Annotated[Path, typer.Option(help="Folder for the comparison.")] = Path(
         "results/whatif"),
     time_limit: TimeLimit = None, gap: Gap = None, threads: Threads = None,
+    force: cli_output.ForceOption = False,
 ) -> None:
     """Solve the base and every scenario, and compare them: terminal tables, CSV, chart."""
     from optimizer.cli import Exit, _load
     from optimizer.whatif_files import write_comparison
 
     logging.basicConfig(level=logging.WARNING)
+    target = cli_output.plan(out, "whatif", force=force, inputs=[
+        base, *(file for spec in scenarios for file in cli_output.scenario_files(spec))])
     instance = _load(base)
     cases = [Case(name="base", instance=instance)]
     try:
@@ -113,7 +117,8 @@ def whatif(
             on_done=lambda c, r: progress.advance(task))
     comparison = compare(results)
     print_comparison(comparison)
-    written = write_comparison(comparison, out)
+    with cli_output.refusals():
+        written = write_comparison(comparison, target)
     console.print(f"comparison written to [bold]{out}[/] ({len(written)} files)")
 
 
@@ -174,6 +179,7 @@ def sweep(
     scenario: ScenarioOption = None,
     out: Annotated[Path, typer.Option(help="Folder for sweep.csv and sweep.png.")] = Path(
         "results/sweep"),
+    force: cli_output.ForceOption = False,
 ) -> None:
     """Budget curve: provision and shortfall against the envelope, and what a million buys."""
     from optimizer.sweep import parse_range, write_curve
@@ -183,6 +189,8 @@ def sweep(
         scales = parse_range(envelope)
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
+    target = cli_output.plan(out, "sweep", force=force,
+                             inputs=[path, *cli_output.scenario_files(scenario)])
     instance, _ = load_with_scenario(path, scenario)
     with _progress() as progress:
         task = progress.add_task(f"sweep ({jobs} job{'s' if jobs > 1 else ''})",
@@ -202,7 +210,8 @@ def sweep(
                          {"scale": ".3f", "envelope": ",.0f", "transfer": ",.0f",
                           "mip_gap": ".2f", "shortfall": ",.0f", "provision_urban": ".2f",
                           "provision_rural": ".2f", "marginal_persons_per_million": ",.3f"}))
-    write_curve(curve, out)
+    with cli_output.refusals():
+        write_curve(curve, target)
     console.print(f"curve written to [bold]{out}[/] (sweep.csv, sweep_national.csv, sweep.png)")
 
 
@@ -215,11 +224,14 @@ def alternatives(
     scenario: ScenarioOption = None,
     out: Annotated[Path, typer.Option(help="Folder for the plans and tables.")] = Path(
         "results/alternatives"),
+    force: cli_output.ForceOption = False,
 ) -> None:
     """Plans within a share of the optimum that fund as different projects as possible."""
     from optimizer.alternatives import alternatives as find
-    from optimizer.results_io import write_results
+    from optimizer.alternatives import write_alternatives
 
+    target = cli_output.plan(out, "alternatives", force=force,
+                             inputs=[path, *cli_output.scenario_files(scenario)])
     instance, record = load_with_scenario(path, scenario)
     with _progress() as progress:
         task = progress.add_task("optimum, then alternatives", total=count)
@@ -236,10 +248,7 @@ def alternatives(
     diff = found.differences
     console.print(_table(f"Projects funded by some plans only (start year; {len(diff)} rows, "
                          "first 30)", diff.head(30).astype(object), {"capex": ",.0f"}))
-    out.mkdir(parents=True, exist_ok=True)
-    found.overview.to_csv(out / "plans.csv", index=False)
-    diff.to_csv(out / "differences.csv", index=False)
-    for k, plan in enumerate([found.optimum, *found.plans]):
-        write_results(with_scenario(plan, record), out / ("optimum" if k == 0 else f"alt-{k}"))
+    with cli_output.refusals():
+        write_alternatives(found, target, record)
     console.print(f"plans written to [bold]{out}[/] (plans.csv, differences.csv, one folder "
                   "per plan)")

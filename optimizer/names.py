@@ -24,6 +24,7 @@ import highspy
 import numpy as np
 
 from models.instance import Instance
+from models.safe_output import OutputTarget, write_output
 from models.schema import AREAS
 from optimizer.formulation import Formulation, build_formulation
 from optimizer.formulation.fiscal import dependency_bound
@@ -183,20 +184,21 @@ def _fiscal_rows(index: IndexSets, keys: _Keys) -> dict[str, tuple[np.ndarray, .
             **band}
 
 
-def write_highs_model(h: highspy.Highs, out: Path, fmt: ModelFormat) -> Path:
-    """Write the model a ``highspy.Highs`` holds as LP or MPS (HiGHS picks by file suffix)."""
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    # HiGHS picks the format by suffix: write under one in a scratch folder, then move
-    with tempfile.TemporaryDirectory(dir=out.parent) as scratch:
-        tmp = Path(scratch) / f"model.{fmt}"
-        if h.writeModel(str(tmp)) == highspy.HighsStatus.kError or not tmp.is_file():
-            raise RuntimeError(f"HiGHS could not write {out}")
-        os.replace(tmp, out)
-    return out
+def write_highs_model(h: highspy.Highs, out: Path | OutputTarget, fmt: ModelFormat) -> Path:
+    """Write the model a ``highspy.Highs`` holds as LP or MPS, safely (``models.safe_output``)."""
+
+    def fill(file: Path) -> None:
+        # HiGHS picks the format by suffix: write under one in a scratch folder, then move
+        with tempfile.TemporaryDirectory(dir=file.parent, prefix=file.name + ".") as scratch:
+            tmp = Path(scratch) / f"model.{fmt}"
+            if h.writeModel(str(tmp)) == highspy.HighsStatus.kError or not tmp.is_file():
+                raise RuntimeError(f"HiGHS could not write {out}")
+            os.replace(tmp, file)
+
+    return write_output(out, "model", fill)
 
 
-def export_model(instance: Instance, out: Path, fmt: ModelFormat = "lp",
+def export_model(instance: Instance, out: Path | OutputTarget, fmt: ModelFormat = "lp",
                  backend: Backend = "highs") -> Path:
     """Write the model of ``instance`` with readable names, as the array build or Pyomo builds it.
 

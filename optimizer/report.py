@@ -16,6 +16,7 @@ import pandas as pd
 
 from models.instance import Instance
 from models.result import Result, SolveStatus
+from models.safe_output import OutputTarget, write_output
 from optimizer import report_charts as charts
 from optimizer.results_io import national_at_targets, worst_regions
 from optimizer.results_workbook import format_value
@@ -219,9 +220,13 @@ def render_report(result: Result, instance: Instance | None = None) -> str:
     return "\n".join(parts)
 
 
-def write_report(result: Result, path: str | Path, instance: Instance | None = None) -> Path:
-    """Write the HTML report to ``path``."""
-    file = Path(path)
-    file.parent.mkdir(parents=True, exist_ok=True)
+def save_report(result: Result, file: Path, instance: Instance | None = None) -> None:
+    """Save the HTML report at ``file``."""
     file.write_text(render_report(result, instance), encoding="utf-8")
-    return file
+
+
+def write_report(result: Result, path: str | Path | OutputTarget,
+                 instance: Instance | None = None) -> Path:
+    """Write the HTML report safely (``models.safe_output``); returns its path."""
+    return write_output(path, "report", lambda file: save_report(result, file, instance),
+                        plan=result.has_plan)

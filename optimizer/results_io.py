@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import math
-import shutil
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from models.result import Result
+from models.safe_output import OutputTarget, write_output
 
 UNITS = {
     "money": "million KZT",
@@ -92,24 +92,23 @@ def worst_regions(result: Result, count: int = 5) -> pd.DataFrame:
     return per[["shortfall", "baseline", "provision"]].reset_index()
 
 
-def write_results(result: Result, out: str | Path) -> Path:
-    """Write ``summary.json`` and the result tables as CSV into ``out``.
-
-    Written into a staging folder and moved in place, so a failed write leaves nothing partial.
-    """
-    folder = Path(out)
-    staging = folder.with_name(folder.name + ".tmp-writing")
-    if staging.exists():
-        shutil.rmtree(staging)
-    staging.mkdir(parents=True)
-    (staging / "summary.json").write_text(json.dumps(summary(result), indent=2) + "\n",
-                                          encoding="utf-8")
+def fill_results(result: Result, folder: Path) -> None:
+    """Write ``summary.json``, the result tables as CSV and ``scenario.json`` into ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "summary.json").write_text(json.dumps(summary(result), indent=2) + "\n",
+                                         encoding="utf-8")
     for name, table in result.tables().items():
-        table.to_csv(staging / f"{name}.csv", index=False)
+        table.to_csv(folder / f"{name}.csv", index=False)
     if "scenario" in result.metadata:  # the what-if changes this plan was solved under
-        (staging / "scenario.json").write_text(
+        (folder / "scenario.json").write_text(
             json.dumps(_clean(result.metadata["scenario"]), indent=2) + "\n", encoding="utf-8")
-    if folder.exists():
-        shutil.rmtree(folder)
-    staging.rename(folder)
-    return folder
+
+
+def write_results(result: Result, out: str | Path | OutputTarget) -> Path:
+    """Write ``summary.json`` and the result tables as CSV as the folder ``out``.
+
+    Through ``models.safe_output``: staged beside and swapped in whole, never over a folder
+    srsopt did not write (``OutputError``).
+    """
+    return write_output(out, "results", lambda folder: fill_results(result, folder),
+                        plan=result.has_plan)

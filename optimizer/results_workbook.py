@@ -16,6 +16,7 @@ import pandas as pd
 from openpyxl import Workbook
 
 from models.result import Result
+from models.safe_output import OutputTarget, write_output
 from models.sheets import write_frame
 from models.workbook import flatten
 from optimizer.results_io import summary
@@ -85,8 +86,8 @@ def _write_table(book: Workbook, name: str, frame: pd.DataFrame) -> None:
                 notes={c: u for c in frame.columns if (u := unit_note(c))}, formats=formats)
 
 
-def write_results_workbook(result: Result, path: str | Path) -> Path:
-    """Write the results workbook (only ``summary`` when the solve found no plan)."""
+def save_results_workbook(result: Result, file: Path) -> None:
+    """Save the results workbook at ``file`` (only ``summary`` when the solve found no plan)."""
     book = Workbook(write_only=True)
     info = summary_rows(summary(result))
     row_formats = [number_format(key.rsplit(".", 1)[-1]) for key in info["key"]]
@@ -97,7 +98,10 @@ def write_results_workbook(result: Result, path: str | Path) -> Path:
     for sheet, table in SHEETS.items():
         if table in tables:
             _write_table(book, sheet, tables[table])
-    file = Path(path)
-    file.parent.mkdir(parents=True, exist_ok=True)
     book.save(file)
-    return file
+
+
+def write_results_workbook(result: Result, path: str | Path | OutputTarget) -> Path:
+    """Write the results workbook safely (``models.safe_output``); returns its path."""
+    return write_output(path, "results-workbook",
+                        lambda file: save_results_workbook(result, file), plan=result.has_plan)

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from models.instance import Instance
+from models.safe_output import OutputTarget, write_output
 from models.scenario import Change, EnvelopeChange, Scenario
 from models.scenario_apply import apply_scenarios
 from optimizer.pipeline import solve
@@ -125,16 +126,22 @@ def sweep(instance: Instance, scales: Sequence[float], *, jobs: int = 1,
     return Curve(points=points, national=national)
 
 
-def write_curve(curve: Curve, out: str | Path) -> list[Path]:
-    """``sweep.csv``, ``sweep_national.csv`` and the chart ``sweep.png`` in ``out``."""
-    folder = Path(out)
-    folder.mkdir(parents=True, exist_ok=True)
-    written = [folder / "sweep.csv", folder / "sweep_national.csv"]
-    curve.points.to_csv(written[0], index=False)
-    curve.national.to_csv(written[1], index=False)
-    if "shortfall" in curve.points:
-        written.append(curve_chart(curve, folder / "sweep.png"))
-    return written
+def write_curve(curve: Curve, out: str | Path | OutputTarget) -> list[Path]:
+    """``sweep.csv``, ``sweep_national.csv`` and the chart ``sweep.png`` as the folder ``out``.
+
+    Written safely (``models.safe_output``): staged beside and swapped in whole.
+    """
+    names = ["sweep.csv", "sweep_national.csv"] + (
+        ["sweep.png"] if "shortfall" in curve.points else [])
+
+    def fill(folder: Path) -> None:
+        curve.points.to_csv(folder / names[0], index=False)
+        curve.national.to_csv(folder / names[1], index=False)
+        if len(names) > 2:
+            curve_chart(curve, folder / names[2])
+
+    folder = write_output(out, "sweep", fill)
+    return [folder / name for name in names]
 
 
 def curve_chart(curve: Curve, path: Path) -> Path:

@@ -1,7 +1,8 @@
 """A what-if comparison on disk: CSV tables, a workbook when openpyxl is there, and a chart.
 
-Each case's own results go to a sub-folder through ``write_results`` (with its
-``scenario.json``), so every plan of the comparison can be opened like any other solve.
+Each case's own results go to a sub-folder ``cases/NAME`` as ``write_results`` lays them out
+(with its ``scenario.json``), so every plan of the comparison can be opened like any other
+solve.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ import numpy as np
 from matplotlib import colormaps
 from matplotlib.figure import Figure
 
-from optimizer.results_io import write_results
+from models.safe_output import OutputTarget, write_output
+from optimizer.results_io import fill_results
 from optimizer.whatif import Comparison
 
 TABLES = ("overview", "national", "money", "regions", "projects")
@@ -25,32 +27,38 @@ def folder_name(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.+-]+", "_", name).strip("._") or "scenario"
 
 
-def write_comparison(comparison: Comparison, out: str | Path) -> list[Path]:
-    """Write the comparison tables, each case's results, the workbook and the chart."""
-    folder = Path(out)
-    folder.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name in TABLES:
-        path = folder / f"{name}.csv"
-        getattr(comparison, name).to_csv(path, index=False)
-        written.append(path)
-    for name, result in comparison.results.items():
-        written.append(write_results(result, folder / "cases" / folder_name(name)))
-    try:
-        import openpyxl  # noqa: F401  # only to learn whether it is installed
-    except ImportError:
-        pass
-    else:
-        import pandas as pd
+def write_comparison(comparison: Comparison, out: str | Path | OutputTarget) -> list[Path]:
+    """Write the comparison tables, each case's results, the workbook and the chart.
 
-        path = folder / "comparison.xlsx"
-        with pd.ExcelWriter(path, engine="openpyxl") as book:
-            for name in TABLES:
-                getattr(comparison, name).to_excel(book, sheet_name=name, index=False)
-        written.append(path)
-    if len(comparison.national):
-        written.append(comparison_chart(comparison, folder / "comparison.png"))
-    return written
+    One output (``models.safe_output``): staged beside and swapped in whole as ``out``.
+    """
+    written: list[Path] = []
+
+    def fill(folder: Path) -> None:
+        for name in TABLES:
+            getattr(comparison, name).to_csv(folder / f"{name}.csv", index=False)
+            written.append(Path(f"{name}.csv"))
+        for name, result in comparison.results.items():
+            case = Path("cases", folder_name(name))
+            fill_results(result, folder / case)
+            written.append(case)
+        try:
+            import openpyxl  # noqa: F401  # only to learn whether it is installed
+        except ImportError:
+            pass
+        else:
+            import pandas as pd
+
+            with pd.ExcelWriter(folder / "comparison.xlsx", engine="openpyxl") as book:
+                for name in TABLES:
+                    getattr(comparison, name).to_excel(book, sheet_name=name, index=False)
+            written.append(Path("comparison.xlsx"))
+        if len(comparison.national):
+            comparison_chart(comparison, folder / "comparison.png")
+            written.append(Path("comparison.png"))
+
+    folder = write_output(out, "whatif", fill)
+    return [folder / path for path in written]
 
 
 def _offsets(n: int, k: int, of: int) -> np.ndarray:

@@ -135,4 +135,8 @@ def test_solve_writes_workbook_and_report(tmp_path: Path) -> None:
 def test_solve_out_xlsx_writes_only_the_workbook(tmp_path: Path) -> None:
     outcome = run("solve", TINY, "--out", tmp_path / "plan.xlsx", "--report")
     assert outcome.exit_code == Exit.OK, outcome.output
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["plan.html", "plan.xlsx"]
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert [n for n in names if not n.startswith(".")] == ["plan.html", "plan.xlsx"]
+    # and the hidden markers saying srsopt wrote them (models.safe_output)
+    assert [n for n in names if n.startswith(".")] == [".plan.html.srsopt-output.json",
+                                                       ".plan.xlsx.srsopt-output.json"]
