@@ -42,8 +42,13 @@ class Issue:
 
 
 def _show(value: object) -> str:
-    text = repr(value) if isinstance(value, str) else str(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+    return short(repr(value) if isinstance(value, str) else value, 60)
+
+
+def short(value: object, width: int = 80) -> str:
+    """``value`` as text of at most ``width`` characters, shortened with an ellipsis."""
+    text = str(value)
+    return text if len(text) <= width else text[:width - 1] + "…"
 
 
 class InstanceError(ValueError):

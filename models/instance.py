@@ -14,7 +14,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from models.checks import CheckContext, run_checks
-from models.errors import WHOLE_FILE, InstanceError, Issue
+from models.errors import WHOLE_FILE, InstanceError, Issue, short
 from models.folder import SETTINGS_FILE, read_folder
 from models.jsonform import Locator, RawInstance, place_in_json, read_json
 from models.schema import TABLES
@@ -81,7 +81,7 @@ def settings_issues(error: ValidationError) -> list[Issue]:
         value = err.get("input")
         if isinstance(value, dict | list):
             value = None
-        issues.append(Issue(SETTINGS_FILE, ".".join(loc) or WHOLE_FILE,
+        issues.append(Issue(SETTINGS_FILE, short(".".join(loc)) or WHOLE_FILE,
                             _settings_message(err), value=value))
     return issues
 
