@@ -44,7 +44,7 @@ def existing(name: str, wanted: object, choices: Iterable[object], plural: str |
              limit: int = 12) -> str:
     """``region 'almatyy' does not exist; did you mean 'almaty'? (regions are: ...)``."""
     options = [short(c) for c in choices]
-    text = f"{name} {short(wanted)!r} does not exist"
+    text = f"{name} {short(repr(wanted))} does not exist"
     close = difflib.get_close_matches(str(wanted), options, n=1) if len(str(wanted)) < 200 else []
     if close:
         text += f"; did you mean {close[0]!r}?"
@@ -191,7 +191,7 @@ def _pydantic_message(exc: ValidationError, model: type[BaseModel]) -> str:
         else:
             msg = str(err["msg"]).removeprefix("Value error, ")
             texts.append(f"{loc + ': ' if loc else ''}{msg}"
-                         + (f" (got {short(err['input'])!r})" if loc else ""))
+                         + (f" (got {short(repr(err['input']))})" if loc else ""))
     return "; ".join(texts)
 
 

@@ -15,6 +15,8 @@ from rich.console import Console
 
 from models.instance import Instance
 from optimizer.baseline import read_baseline, with_baseline
+from optimizer.cli_options import within
+from optimizer.cli_text import shown_path
 from optimizer.explain import Explanation
 from optimizer.explain import explain as explain_instance
 from optimizer.prechecks import Finding, run_prechecks
@@ -65,9 +67,10 @@ def apply_baseline(instance: Instance, plan: Path | None, penalty: float | None)
     try:
         starts = read_baseline(plan)
     except (FileNotFoundError, KeyError, ValueError) as exc:
-        errors.print(f"[red]--baseline-plan {plan}: {exc}[/]", highlight=False)
+        errors.print(f"--baseline-plan {plan}: {exc}", style="red", markup=False,
+                     highlight=False)
         raise typer.Exit(2) from None
-    console.print(f"baseline plan {plan}: {len(starts):,} approved starts")
+    console.print(f"baseline plan {shown_path(plan)}: {len(starts):,} approved starts")
     return with_baseline(instance, starts, penalty)
 
 
@@ -89,7 +92,8 @@ def explain(
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON for a program.")] = False,
     iis: Annotated[bool, typer.Option(help="Also compute HiGHS's IIS of the LP relaxation.")
                    ] = True,
-    time_limit: Annotated[float | None, typer.Option(help="Seconds per elastic solve.")] = None,
+    time_limit: Annotated[float | None, typer.Option(
+        help="Seconds per elastic solve.", callback=within("seconds"))] = None,
     baseline_plan: Annotated[Path | None, typer.Option(
         help="Results folder of an approved plan (as for solve).")] = None,
 ) -> None:

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from optimizer.cli_text import shown_path
 from optimizer.names import Backend, ModelFormat, export_model
 
 console = Console()
@@ -27,6 +28,7 @@ def export(
     try:
         written = export_model(_load(path), out, fmt, backend)
     except NotImplementedError as exc:  # the Pyomo reference states the v1 model only
-        Console(stderr=True).print(f"[bold red]{exc}[/]")
+        Console(stderr=True).print(str(exc), style="bold red", markup=False)
         raise typer.Exit(Exit.INVALID_INPUT) from None
-    console.print(f"wrote the {backend} model of [bold]{path}[/] to [bold]{written}[/]")
+    console.print(f"wrote the {backend} model of [bold]{shown_path(path)}[/] to "
+                  f"[bold]{shown_path(written)}[/]")

@@ -20,6 +20,7 @@ from models.jsonform import write_json
 from models.result import Result
 from models.workbook import write_template
 from models.workbook import write_workbook as write_instance_workbook
+from optimizer.cli_text import shown, shown_path
 from optimizer.report import load_results, write_report
 from optimizer.results_io import write_results
 from optimizer.results_workbook import write_results_workbook
@@ -31,7 +32,7 @@ _WRITERS: dict[str, Callable[[Mapping[str, Any], Mapping[str, pd.DataFrame], Pat
 
 
 def _fail(message: str) -> typer.Exit:
-    Console(stderr=True).print(f"[bold red]{message}[/]")
+    Console(stderr=True).print(message, style="bold red", markup=False, highlight=False)
     return typer.Exit(2)
 
 
@@ -57,8 +58,8 @@ def convert(
     writer(instance.settings_dict(), tables, target)
     if load_instance(target).data_hash() != instance.data_hash():
         raise _fail(f"{target} does not read back as the same instance; please report this")
-    console.print(f"wrote [bold]{target}[/]: {instance.settings.name}, the same instance as "
-                  f"{source}")
+    console.print(f"wrote [bold]{shown_path(target)}[/]: {shown(instance.settings.name)}, the "
+                  f"same instance as {shown_path(source)}")
 
 
 def template(
@@ -68,8 +69,8 @@ def template(
     if out.suffix.lower() != ".xlsx":
         raise _fail(f"{out}: the template is an Excel workbook; name it *.xlsx")
     write_template(out)
-    console.print(f"wrote [bold]{out}[/]: fill the settings and the seven table sheets, then "
-                  f"run srsopt validate {out}")
+    console.print(f"wrote [bold]{shown_path(out)}[/]: fill the settings and the seven table "
+                  f"sheets, then run srsopt validate {shown_path(out)}")
 
 
 def report(
@@ -84,7 +85,7 @@ def report(
         raise _fail(f"{results}: no summary.json; give a folder written by srsopt solve")
     written = write_report(load_results(results), out or results / "report.html",
                            _load(instance) if instance else None)
-    console.print(f"report written to [bold]{written}[/]")
+    console.print(f"report written to [bold]{shown_path(written)}[/]")
 
 
 def write_solve_outputs(result: Result, instance: Instance, out: Path, *, excel: bool = False,

@@ -14,14 +14,14 @@ from rich.table import Table
 
 from models.instance import Instance
 from models.scenario import ScenarioError
+from optimizer import cli_options as opt
+from optimizer.cli_text import shown, shown_path
 from optimizer.whatif import Case, compare, run_cases, scenario_case, with_scenario
 
 console = Console()
 errors = Console(stderr=True)
 
-TimeLimit = Annotated[float | None, typer.Option(help="Seconds per solve (overrides instance).")]
-Gap = Annotated[float | None, typer.Option(help="Relative MIP gap to stop at.")]
-Threads = Annotated[int | None, typer.Option(help="HiGHS threads.")]
+TimeLimit, Gap, Threads = opt.TimeLimit, opt.Gap, opt.Threads
 ScenarioOption = Annotated[str | None, typer.Option(
     help="Scenario files applied first, in order: a.yaml,b.yaml.")]
 
@@ -53,9 +53,15 @@ def load_with_scenario(path: Path, scenario: str | None) -> tuple[Instance, dict
     try:
         case = scenario_case(instance, scenario, path)
     except ScenarioError as exc:
-        errors.print(f"[bold red]scenario error[/] {exc}", highlight=False)
+        scenario_error(exc)
         raise typer.Exit(Exit.INVALID_INPUT) from None
     return case.instance, case.record
+
+
+def scenario_error(exc: ScenarioError) -> None:
+    """Print a scenario's problem as written (a name may hold ``[/x]``)."""
+    errors.print("[bold red]scenario error[/] ", end="")
+    errors.print(str(exc), markup=False, highlight=False)
 
 
 def _missing(value: Any) -> bool:
@@ -67,7 +73,7 @@ def _fmt(value: Any, spec: str = ",.0f") -> str:
 
 
 def _text(value: Any) -> str:
-    return "–" if _missing(value) else str(value)
+    return "–" if _missing(value) else shown(value)
 
 
 def _table(title: str, frame: pd.DataFrame, formats: dict[str, str]) -> Table:
@@ -103,18 +109,19 @@ def whatif(
                 name, k = f"{case.name} ({k})", k + 1
             cases.append(Case(name=name, instance=case.instance, record=case.record))
     except ScenarioError as exc:
-        errors.print(f"[bold red]scenario error[/] {exc}", highlight=False)
+        scenario_error(exc)
         raise typer.Exit(Exit.INVALID_INPUT) from None
+    threads = opt.solver_threads(threads, instance)
     with _progress() as progress:
         task = progress.add_task("what-if", total=len(cases))
         results = run_cases(
             cases, time_limit=time_limit, mip_rel_gap=gap, threads=threads,
-            on_start=lambda c: progress.update(task, description=f"solving {c.name}"),
+            on_start=lambda c: progress.update(task, description=f"solving {shown(c.name)}"),
             on_done=lambda c, r: progress.advance(task))
     comparison = compare(results)
     print_comparison(comparison)
     written = write_comparison(comparison, out)
-    console.print(f"comparison written to [bold]{out}[/] ({len(written)} files)")
+    console.print(f"comparison written to [bold]{shown_path(out)}[/] ({len(written)} files)")
 
 
 def print_comparison(comparison: Any) -> None:
@@ -123,7 +130,7 @@ def print_comparison(comparison: Any) -> None:
     table = Table(title="What-if comparison (objective: lower is better)")
     table.add_column("")
     for name in over.index:
-        table.add_column(name, justify="right")
+        table.add_column(shown(name), justify="right")
     for column, label, spec in OVERVIEW_ROWS:
         if column in over:
             values = over[column]
@@ -134,7 +141,7 @@ def print_comparison(comparison: Any) -> None:
     for row in comparison.overview.dropna(subset=["reason"]).itertuples():
         if row.reason != "the base":
             console.print(f"  {row.scenario}: solved from scratch: {row.reason}",
-                          highlight=False)
+                          highlight=False, markup=False)
     nat = comparison.national
     if len(nat):
         cell = nat.assign(text=[f"{100 * p:.1f}% ({_fmt(100 * c, '+.1f')})" for p, c in
@@ -163,14 +170,15 @@ def sweep(
     path: Annotated[Path, typer.Argument(help="Instance: folder, .xlsx or .json.")],
     envelope: Annotated[str, typer.Option(help="Envelope scales START:STOP:POINTS.")
                         ] = "0.5:2.0:16",
-    jobs: Annotated[int, typer.Option(help="Points solved in parallel (processes).")] = 1,
+    jobs: Annotated[int, typer.Option(help="Points solved in parallel (processes), at most the "
+                                      "machine's cores.", min=1)] = 1,
     time_limit: Annotated[float | None, typer.Option(
-        help="Seconds per point (default: the instance's solver.time_limit).")] = None,
+        help="Seconds per point (default: the instance's solver.time_limit).",
+        callback=opt.within("seconds"))] = None,
     gap: Gap = None,
-    threads: Annotated[int, typer.Option(help="HiGHS threads per point.")] = 1,
-    node_limit: Annotated[int | None, typer.Option(
-        help="Reproducible points: stop every MIP stage after N nodes instead of on time.")
-    ] = None,
+    threads: Annotated[int, typer.Option(help="HiGHS threads per point.",
+                                         callback=opt.within("threads"))] = 1,
+    node_limit: opt.NodeLimit = None,
     scenario: ScenarioOption = None,
     out: Annotated[Path, typer.Option(help="Folder for sweep.csv and sweep.png.")] = Path(
         "results/sweep"),
@@ -184,6 +192,7 @@ def sweep(
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
     instance, _ = load_with_scenario(path, scenario)
+    jobs, threads = opt.on_cores(jobs, "processes") or 1, opt.on_cores(threads) or 1
     with _progress() as progress:
         task = progress.add_task(f"sweep ({jobs} job{'s' if jobs > 1 else ''})",
                                  total=len(scales))
@@ -203,14 +212,16 @@ def sweep(
                           "mip_gap": ".2f", "shortfall": ",.0f", "provision_urban": ".2f",
                           "provision_rural": ".2f", "marginal_persons_per_million": ",.3f"}))
     write_curve(curve, out)
-    console.print(f"curve written to [bold]{out}[/] (sweep.csv, sweep_national.csv, sweep.png)")
+    console.print(f"curve written to [bold]{shown_path(out)}[/] (sweep.csv, sweep_national.csv, "
+                  "sweep.png)")
 
 
 def alternatives(
     path: Annotated[Path, typer.Argument(help="Instance: folder, .xlsx or .json.")],
-    within: Annotated[float, typer.Option(help="Objective within this share of the optimum."
-                                          )] = 0.02,
-    count: Annotated[int, typer.Option("-n", "--count", help="How many alternatives.")] = 5,
+    within: Annotated[float, typer.Option(help="Objective within this share of the optimum.",
+                                          callback=opt.within("share"))] = 0.02,
+    count: Annotated[int, typer.Option("-n", "--count", help="How many alternatives.", min=1,
+                                       max=100)] = 5,
     time_limit: TimeLimit = None, gap: Gap = None, threads: Threads = None,
     scenario: ScenarioOption = None,
     out: Annotated[Path, typer.Option(help="Folder for the plans and tables.")] = Path(
@@ -221,12 +232,14 @@ def alternatives(
     from optimizer.results_io import write_results
 
     instance, record = load_with_scenario(path, scenario)
+    threads = opt.solver_threads(threads, instance)
     with _progress() as progress:
         task = progress.add_task("optimum, then alternatives", total=count)
         found = find(instance, within=within, count=count, time_limit=time_limit,
                      mip_rel_gap=gap, threads=threads, on_done=lambda r: progress.advance(task))
     if not found.optimum.has_plan:
-        errors.print(f"[bold red]no optimum[/]: {found.optimum.message}")
+        errors.print("[bold red]no optimum[/]: ", end="")
+        errors.print(found.optimum.message, markup=False, highlight=False)
         raise typer.Exit(4)
     console.print(f"{len(found.plans)} alternative(s) within {within:.1%} of the optimum "
                   f"(objective <= {found.bound:,.2f})")
@@ -241,5 +254,5 @@ def alternatives(
     diff.to_csv(out / "differences.csv", index=False)
     for k, plan in enumerate([found.optimum, *found.plans]):
         write_results(with_scenario(plan, record), out / ("optimum" if k == 0 else f"alt-{k}"))
-    console.print(f"plans written to [bold]{out}[/] (plans.csv, differences.csv, one folder "
-                  "per plan)")
+    console.print(f"plans written to [bold]{shown_path(out)}[/] (plans.csv, differences.csv, "
+                  "one folder per plan)")
