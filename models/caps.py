@@ -10,6 +10,7 @@ it is where it is; docs/instance-format.md ("Limits") lists them.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 
@@ -61,7 +62,7 @@ def number(value: float) -> str:
     return f"{value:g}"
 
 
-_GDP = "about eight times Kazakhstan's GDP of 1.2e8 million KZT (2023)"
+_GDP = "about eight times Kazakhstan's GDP, 1.2e8 million KZT in 2023"
 
 CAPS: dict[str, Cap] = {
     "money": Cap("million KZT", -1e9, 1e9, _GDP),
@@ -93,12 +94,21 @@ MAX_TEXT = {"id": 200, "text": 500, "description": 5000}
 """Characters of an id (or label), of a name or other text cell, and of a description."""
 
 
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+"""Control characters no text may hold (tab and line breaks aside): they act on a terminal
+and a workbook cannot store them."""
+
+
 def text_problem(value: str, kind: str) -> str | None:
     """What is wrong with a piece of text of ``kind`` (``id``, ``text``, ``description``)."""
     cap = MAX_TEXT[kind]
     if len(value) > cap:
         return (f"is {len(value):,} characters long; the cap for {_TEXT_NAMES[kind]} is "
                 f"{cap:,} characters")
+    control = CONTROL.search(value)
+    if control is not None:
+        return (f"holds the control character {control.group()!r}; text may not hold control "
+                "characters")
     return None
 
 

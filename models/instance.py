@@ -108,6 +108,8 @@ def instance_from_tables(
     clean: dict[str, pd.DataFrame] = {}
     broken: dict[str, set[str]] = {}
     missing_files = {i.table for i in issues if i.field == WHOLE_FILE}
+    # cells the reader already found wrong (a JSON list in a cell): one mistake, one error
+    read_cells = {(i.table, i.line, i.field) for i in prior_issues if i.line is not None}
     complete = True
     for name, table in TABLES.items():
         if name not in tables:
@@ -116,7 +118,7 @@ def instance_from_tables(
             complete = False
             continue
         typed[name], found = parse_table(table, tables[name])
-        issues += found
+        issues += [i for i in found if (i.table, i.line, i.field) not in read_cells]
         if any(i.line is None for i in found):  # a required column is missing
             complete = False
             continue

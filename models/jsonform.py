@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from models.caps import MAX_DEPTH, MAX_ROWS
-from models.errors import WHOLE_FILE, InstanceError, Issue
+from models.errors import WHOLE_FILE, InstanceError, Issue, short
 from models.folder import SETTINGS_FILE
 from models.reading import UnreadableError, depth, load_json
 from models.schema import TABLES
@@ -129,11 +129,14 @@ def _records_frame(name: str, records: list[Any]) -> tuple[pd.DataFrame, list[Is
         return pd.DataFrame(columns=list(TABLES[name].column_names), dtype=str), []
     frame = pd.DataFrame.from_records(records)
     nested = frame.map(lambda v: isinstance(v, dict | list))
+    text = frame.mask(nested, None).map(cell_text)
+    key = TABLES[name].key[0]
     issues = [Issue(TABLES[name].file, str(column), "must be a number, text, true, false or "
-                    "null, not a list or an object", line=int(row) + 2)
-              for column in frame.columns[nested.any()] for row in np.flatnonzero(
-                  nested[column])]
-    return frame.mask(nested, None).map(cell_text), issues
+                    "null, not a list or an object", line=int(row) + 2,
+                    row_id=short(text[key].iloc[row]) if key in text else None)
+              for column in frame.columns[nested.any()]
+              for row in np.flatnonzero(nested[column])]
+    return text, issues
 
 
 def read_json(path: str | Path) -> RawInstance:
@@ -156,10 +159,10 @@ def read_json(path: str | Path) -> RawInstance:
     if not isinstance(settings, dict):
         issues.append(Issue(SETTINGS_FILE, WHOLE_FILE, "must be an object of settings"))
         settings = {}
-    elif depth(settings) > MAX_DEPTH:
-        issues.append(Issue(SETTINGS_FILE, WHOLE_FILE, f"is nested more than {MAX_DEPTH} "
-                            "levels deep"))
-        settings = {}
+    for key in [k for k, v in settings.items() if depth(v) >= MAX_DEPTH]:
+        issues.append(Issue(SETTINGS_FILE, short(key), f"is nested more than {MAX_DEPTH} "
+                            "levels deep; no setting is"))
+        del settings[key]
     tables: dict[str, pd.DataFrame] = {}
     for name, table in TABLES.items():
         records = document["tables"].get(name)

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from models.caps import MAX_TEXT, text_problem
+from models.caps import CONTROL, MAX_TEXT, text_problem
 from models.errors import Issue
 from models.schema import Column, Table
 
@@ -79,8 +79,7 @@ def _parse_column(
     if col.kind in ("id", "str", "enum", "label"):
         text = raw.where(filled, "" if col.default is None else str(col.default))
         text = text.astype(str).str.strip()
-        limit = MAX_TEXT[col.text_kind]
-        long = text.str.len() > limit
+        long = (text.str.len() > MAX_TEXT[col.text_kind]) | text.str.contains(CONTROL)
         issues += issues_where(table, frame, long, col.name, text.where(long).map(
             lambda t: text_problem(t, col.text_kind), na_action="ignore"))
         filled &= ~long

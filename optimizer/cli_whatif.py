@@ -79,7 +79,7 @@ def _text(value: Any) -> str:
 def _table(title: str, frame: pd.DataFrame, formats: dict[str, str]) -> Table:
     table = Table(title=title)
     for column in frame.columns:
-        table.add_column(str(column), justify="right" if column in formats else "left")
+        table.add_column(shown(column), justify="right" if column in formats else "left")
     for row in frame.itertuples(index=False):
         table.add_row(*[_fmt(v, formats[c]) if c in formats else _text(v)
                         for c, v in zip(frame.columns, row, strict=True)])

@@ -13,6 +13,7 @@ import numpy as np
 from matplotlib import colormaps
 from matplotlib.figure import Figure
 
+import optimizer.report_charts  # noqa: F401  # labels are text, never mathtext
 from optimizer.results_io import write_results
 from optimizer.whatif import Comparison
 
