@@ -103,7 +103,8 @@ def instance_from_tables(
         parsed = (settings if isinstance(settings, InstanceSettings)
                   else InstanceSettings.model_validate(dict(settings)))
     except ValidationError as exc:
-        issues += settings_issues(exc)
+        unread = any(i.table == SETTINGS_FILE and i.field == WHOLE_FILE for i in prior_issues)
+        issues += [] if unread else settings_issues(exc)  # not "name is missing" as well
     typed: dict[str, pd.DataFrame] = {}
     clean: dict[str, pd.DataFrame] = {}
     broken: dict[str, set[str]] = {}

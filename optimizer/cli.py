@@ -140,9 +140,9 @@ app.command()(cli_whatif.alternatives)
 @app.command()
 def generate(
     out: Annotated[Path, typer.Argument(help="Folder to write the instance to.")],
-    settlements: Annotated[int, typer.Option(help="Number of settlements.")] = 200,
-    projects: Annotated[int, typer.Option(help="Number of candidate projects.")] = 400,
-    seed: Annotated[int, typer.Option(help="Random seed (same seed, same instance).")] = 0,
+    settlements: opt.Settlements = 200,
+    projects: opt.Projects = 400,
+    seed: opt.Seed = 0,
 ) -> None:
     """Write a synthetic instance (folder form) of any size; labelled synthetic."""
     from models.folder import write_folder

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from models.caps import CAPS
+from models.caps import CAPS, MAX_ROWS
 from models.instance import Instance
 
 errors = Console(stderr=True)
@@ -47,6 +47,15 @@ NodeLimit = Annotated[int | None, typer.Option(
 Penalty = Annotated[float | None, typer.Option(
     help="Objective units per changed approved start (default: instance, else 1000).",
     callback=within("weight"))]
+
+Settlements = Annotated[int, typer.Option(help="Number of settlements.", min=1,
+                                          max=MAX_ROWS // 20)]
+"""Each settlement has a coverage row per standard (13), and a table holds ``MAX_ROWS``."""
+Projects = Annotated[int, typer.Option(help="Number of candidate projects.", min=0,
+                                       max=MAX_ROWS // 2)]
+"""Each project has one or two effect rows."""
+Seed = Annotated[int, typer.Option(help="Random seed (same seed, same instance).", min=0,
+                                   max=2**32 - 1)]
 
 
 def cores() -> int:
