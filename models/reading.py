@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import stat
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -47,7 +48,10 @@ def check_size(path: Path, cap: int = MAX_FILE_BYTES) -> None:
         UnreadableError: the file is too big.
         OSError: the file cannot be looked at.
     """
-    size = path.stat().st_size
+    status = path.stat()
+    if not stat.S_ISREG(status.st_mode):
+        raise UnreadableError("is not a regular file (a pipe or a device never ends)")
+    size = status.st_size
     if size > cap:
         raise UnreadableError(f"is {megabytes(size)}; the cap for an input file of this kind is "
                           f"{megabytes(cap)}")

@@ -66,12 +66,13 @@ def apply_baseline(instance: Instance, plan: Path | None, penalty: float | None)
         return instance
     try:
         starts = read_baseline(plan)
-    except (FileNotFoundError, KeyError, ValueError) as exc:
+        planned = with_baseline(instance, starts, penalty)  # start years within their cap
+    except (FileNotFoundError, KeyError, TypeError, ValueError) as exc:
         errors.print(f"--baseline-plan {plan}: {exc}", style="red", markup=False,
                      highlight=False)
         raise typer.Exit(2) from None
     console.print(f"baseline plan {shown_path(plan)}: {len(starts):,} approved starts")
-    return with_baseline(instance, starts, penalty)
+    return planned
 
 
 def warn_before_solve(instance: Instance) -> None:

@@ -14,6 +14,7 @@ import pandas as pd
 import typer
 from rich.console import Console
 
+from models.errors import short
 from models.folder import write_folder
 from models.instance import Instance, load_instance, read_raw
 from models.jsonform import write_json
@@ -83,7 +84,12 @@ def report(
     """Write a self-contained HTML report with charts of a solve's results."""
     if not (results / "summary.json").is_file():
         raise _fail(f"{results}: no summary.json; give a folder written by srsopt solve")
-    written = write_report(load_results(results), out or results / "report.html",
+    try:
+        solved = load_results(results)
+    except (OSError, KeyError, TypeError, ValueError, RecursionError) as exc:
+        raise _fail(f"{results}: cannot be read as a folder written by srsopt solve: "
+                    f"{short(exc, 300)}") from None
+    written = write_report(solved, out or results / "report.html",
                            _load(instance) if instance else None)
     console.print(f"report written to [bold]{shown_path(written)}[/]")
 
