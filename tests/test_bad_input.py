@@ -25,8 +25,17 @@ import pytest
 from builders import set_cell, valid_tables, write_instance
 from typer.testing import CliRunner, Result
 
-from models.caps import MAX_FILE_BYTES, MAX_ROWS, MAX_YAML_BYTES
+from models.caps import (
+    CAPS,
+    MAX_DEPTH,
+    MAX_FILE_BYTES,
+    MAX_ROWS,
+    MAX_TEXT,
+    MAX_UNPACKED_BYTES,
+    MAX_YAML_BYTES,
+)
 from models.jsonform import write_json
+from models.reading import megabytes
 from models.workbook import write_workbook
 from optimizer.cli import app
 
@@ -329,3 +338,15 @@ def test_names_are_printed_as_written(tmp_path: Path) -> None:
     code, output, _ = run_in_process(["solve", str(folder), "--out", str(tmp_path / "o")])
     assert code == 0, output
     assert "plan [/x] [bold]2026" in output
+
+
+def test_every_cap_is_documented() -> None:
+    """docs/instance-format.md, Limits: a row per unit and every size cap as the messages say it."""
+    text = (Path(__file__).resolve().parents[1] / "docs" / "instance-format.md").read_text(
+        encoding="utf-8")
+    limits = text.split("\n## Limits\n", 1)[1].split("\n## ", 1)[0]
+    sizes = [megabytes(MAX_FILE_BYTES), megabytes(MAX_UNPACKED_BYTES), megabytes(MAX_YAML_BYTES),
+             f"{MAX_ROWS:,}", f"{MAX_DEPTH} levels",
+             *(f"{cap:,} characters" for cap in MAX_TEXT.values())]
+    missing = [u for u in CAPS if f"| {u} |" not in limits] + [s for s in sizes if s not in limits]
+    assert not missing, f"caps not in docs/instance-format.md, Limits: {missing}"
