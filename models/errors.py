@@ -34,8 +34,8 @@ class Issue:
         if self.line is not None:
             where += f" line {self.line}"
         if self.row_id:
-            where += f" ({self.row_id})"
-        what = "" if self.field == WHOLE_FILE else f"{self.field} "
+            where += f" ({short(self.row_id, 60)})"
+        what = "" if self.field == WHOLE_FILE else f"{short(self.field, 60)} "
         if self.value is not None:
             what += f"{_show(self.value)} "
         return f"{where}: {what}{self.message}"

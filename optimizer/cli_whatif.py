@@ -140,8 +140,8 @@ def print_comparison(comparison: Any) -> None:
     console.print(table)
     for row in comparison.overview.dropna(subset=["reason"]).itertuples():
         if row.reason != "the base":
-            console.print(f"  {row.scenario}: solved from scratch: {row.reason}",
-                          highlight=False, markup=False)
+            console.print(f"  {shown(row.scenario)}: solved from scratch: {shown(row.reason, 300)}",
+                          highlight=False)
     nat = comparison.national
     if len(nat):
         cell = nat.assign(text=[f"{100 * p:.1f}% ({_fmt(100 * c, '+.1f')})" for p, c in

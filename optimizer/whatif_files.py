@@ -6,6 +6,7 @@ Each case's own results go to a sub-folder through ``write_results`` (with its
 
 from __future__ import annotations
 
+import hashlib
 import re
 from pathlib import Path
 
@@ -22,8 +23,15 @@ TABLES = ("overview", "national", "money", "regions", "projects")
 
 
 def folder_name(name: str) -> str:
-    """A scenario name as a safe folder name."""
-    return re.sub(r"[^A-Za-z0-9_.+-]+", "_", name).strip("._") or "scenario"
+    """A scenario name as a safe folder name.
+
+    A long one is cut and tagged with its hash: a file name has at most 255 bytes, and two
+    long names must not share a folder.
+    """
+    safe = re.sub(r"[^A-Za-z0-9_.+-]+", "_", name).strip("._") or "scenario"
+    if len(safe) <= 64:
+        return safe
+    return f"{safe[:55]}-{hashlib.sha256(name.encode()).hexdigest()[:8]}"
 
 
 def write_comparison(comparison: Comparison, out: str | Path) -> list[Path]:
