@@ -15,6 +15,7 @@ from matplotlib import colormaps
 from matplotlib.figure import Figure
 
 import optimizer.report_charts  # noqa: F401  # labels are text, never mathtext
+from models.errors import short
 from optimizer.results_io import write_results
 from optimizer.whatif import Comparison
 
@@ -70,12 +71,13 @@ def _offsets(n: int, k: int, of: int) -> np.ndarray:
 def comparison_chart(comparison: Comparison, path: Path) -> Path:
     """Four panels: objective change, national provision by area, money per year, regions."""
     names = list(comparison.results)
+    label = {name: short(name, 40) for name in names}  # a 500-character name fits no chart
     colours = [colormaps["tab10"].colors[i % 10] for i in range(len(names))]
     fig = Figure(figsize=(13, 9), dpi=100, layout="constrained")
     (ax1, ax2), (ax3, ax4) = fig.subplots(2, 2)
     over = comparison.overview.set_index("scenario").reindex(names)
     ax1.bar(range(len(names)), over["objective_change"].fillna(0.0), color=colours)
-    ax1.set_xticks(range(len(names)), names, rotation=20, ha="right")
+    ax1.set_xticks(range(len(names)), [label[n] for n in names], rotation=20, ha="right")
     ax1.axhline(0, color="black", linewidth=0.8)
     ax1.set_title("Objective change against the base (lower is better)")
 
@@ -87,7 +89,7 @@ def comparison_chart(comparison: Comparison, path: Path) -> Path:
     for k, name in enumerate(names):
         if name in share.index.get_level_values(0):
             ax2.bar(_offsets(len(areas), k, len(names)), share.loc[name].reindex(areas),
-                    0.8 / len(names), color=colours[k], label=name)
+                    0.8 / len(names), color=colours[k], label=label[name])
     ax2.set_xticks(np.arange(len(areas)), areas)
     ax2.set_ylim(max(0.0, float(share.min()) - 10), 100)
     ax2.set_title("National provision in the last target year, all categories (%)")
@@ -96,7 +98,7 @@ def comparison_chart(comparison: Comparison, path: Path) -> Path:
     money = comparison.money
     for k, name in enumerate(names):
         rows = money[money["scenario"] == name]
-        ax3.plot(rows["year"], rows["transfer"], marker="o", color=colours[k], label=name)
+        ax3.plot(rows["year"], rows["transfer"], marker="o", color=colours[k], label=label[name])
     ax3.set_xticks(sorted(set(money["year"])))
     ax3.set_title("Republican transfers per year (million KZT)")
     ax3.legend(fontsize=8)
@@ -107,7 +109,7 @@ def comparison_chart(comparison: Comparison, path: Path) -> Path:
     for k, name in enumerate(others):
         rows = regions[regions["scenario"] == name].set_index("region_id").reindex(ids)
         ax4.bar(_offsets(len(ids), k, len(others)), 100 * rows["change"], 0.8 / len(others),
-                color=colours[names.index(name)], label=name)
+                color=colours[names.index(name)], label=label[name])
     ax4.set_xticks(np.arange(len(ids)), ids, rotation=60, ha="right", fontsize=7)
     ax4.axhline(0, color="black", linewidth=0.8)
     ax4.set_title("Regional provision change against the base (percentage points)")

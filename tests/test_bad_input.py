@@ -229,17 +229,20 @@ def test_more_threads_than_cores_are_clamped_with_a_warning(tmp_path: Path) -> N
 
 
 def test_names_are_printed_as_written(tmp_path: Path) -> None:
-    """Markup in an instance and a scenario name: printed literally, the comparison kept."""
+    """Markup in an instance and a (long) scenario name: printed literally and shortened, the
+    comparison, its chart and the case's folder kept."""
     settings, tables = valid_tables()
     settings["name"] = "plan [/x] [bold]2026"
     folder = write_instance(tmp_path, settings, tables)
-    (tmp_path / "s.yaml").write_text("name: 'cut [/x] $\\frac{$'\nchanges:\n"
+    name = "cut [/x] $\\frac{$ " + "a" * 400
+    (tmp_path / "s.yaml").write_text(f"name: '{name}'\nchanges:\n"
                                      "  - envelope: {scale: 0.9}\n", encoding="utf-8")
     code, output, _ = run_in_process(["whatif", str(folder), str(tmp_path / "s.yaml"),
                                       "--out", str(tmp_path / "w")])
     assert code == 0, output
-    assert "cut [/x] $\\frac{$" in output
+    assert name[:60] in flat(output) and name not in flat(output)
     assert (tmp_path / "w" / "comparison.png").is_file()
+    assert len(list((tmp_path / "w" / "cases").iterdir())) == 2
     code, output, _ = run_in_process(["solve", str(folder), "--out", str(tmp_path / "o")])
     assert code == 0, output
     assert "plan [/x] [bold]2026" in output
