@@ -20,6 +20,7 @@ from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
 from models.caps import MAX_DEPTH, MAX_FILE_BYTES, MAX_ROWS, MAX_UNPACKED_BYTES, MAX_YAML_BYTES
+from models.errors import short
 
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _OPENING = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
@@ -147,14 +148,25 @@ def _integer(text: str) -> int:
     return int(text)
 
 
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object, refusing a key given twice (``json`` would keep the last)."""
+    found = dict(pairs)
+    if len(found) < len(pairs):
+        keys = [key for key, _ in pairs]
+        twice = next(key for i, key in enumerate(keys) if key in keys[:i])
+        raise ValueError(f"the key {short(repr(twice))} appears twice in one object; keep one")
+    return found
+
+
 def load_json(path: Path) -> Any:
-    """A JSON document read safely: size-capped, no NaN or Infinity, no huge integers.
+    """A JSON document read safely: size-capped, no NaN, Infinity, huge integers or repeated keys.
 
     Raises:
         UnreadableError: ``cannot be read as JSON: <why>``.
     """
     try:
-        return json.loads(read_text(path), parse_constant=_refuse_constant, parse_int=_integer)
+        return json.loads(read_text(path), parse_constant=_refuse_constant, parse_int=_integer,
+                          object_pairs_hook=_object)
     except RecursionError:
         raise UnreadableError("cannot be read as JSON: it is nested too deeply (an instance "
                           f"document needs at most {MAX_DEPTH} levels)") from None

@@ -133,6 +133,9 @@ CATALOGUE: dict[str, Bad] = {
     "yaml-colliding-years": Bad(text_edit("folder", "instance.yaml", lambda t: t.replace(
         "    2027: 100.0", "    '2026': 100.0")), (
         "instance.yaml: budget.envelope names the year 2026 twice (as 2026 and '2026')",)),
+    "json-duplicate-key": Bad(text_edit("json", "", lambda t: t.replace(
+        '"capex": 80', '"capex": 80, "capex": 8', 1)), (
+        "cannot be read as JSON: the key 'capex' appears twice in one object",)),
     "json-colliding-years": Bad(text_edit("json", "", lambda t: t.replace(
         '"2027": 100.0', '"02026": 100.0', 1)), (
         "settings: budget.envelope names the year 2026 twice (as 2026 and '02026')",)),
