@@ -32,8 +32,11 @@ class Cap:
         return f"at most {number(self.high)} {self.unit} ({self.why})".replace("  ", " ")
 
     def problem(self, value: float) -> str | None:
-        """What is wrong with ``value`` in this unit, or ``None`` when it is within the cap."""
-        if not math.isfinite(value):
+        """What is wrong with ``value`` in this unit, or ``None`` when it is within the cap.
+
+        An int is compared as it is: one of 400 digits has no float.
+        """
+        if isinstance(value, float) and not math.isfinite(value):
             return f"is not a finite number; expected {self.describe()}"
         if value < self.low or (self.low_open and value == self.low):
             low = f"{number(self.low)} {self.unit}".strip()

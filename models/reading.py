@@ -135,6 +135,10 @@ def load_yaml(path: Path) -> Any:
                           None if mark is None else mark.line + 1) from None
     except yaml.YAMLError as exc:
         raise UnreadableError(f"is not valid YAML: {exc}") from None
+    except UnreadableError:
+        raise
+    except (ValueError, OverflowError) as exc:  # e.g. an int of 5,000 digits
+        raise UnreadableError(f"is not valid YAML: {exc}") from None
 
 
 def _refuse_constant(name: str) -> Any:

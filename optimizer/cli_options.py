@@ -16,6 +16,7 @@ import typer
 from rich.console import Console
 
 from models.caps import CAPS, MAX_ROWS
+from models.errors import short
 from models.instance import Instance
 
 errors = Console(stderr=True)
@@ -27,9 +28,9 @@ def within(unit: str) -> Callable[[Any], Any]:
 
     def check(value: Any) -> Any:
         if value is not None:
-            problem = cap.problem(float(value))
+            problem = cap.problem(value)
             if problem is not None:
-                raise typer.BadParameter(f"{value} {problem}")
+                raise typer.BadParameter(f"{short(str(value), 40)} {problem}")
         return value
 
     return check
