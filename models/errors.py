@@ -30,7 +30,7 @@ class Issue:
 
     def __str__(self) -> str:
         """E.g. ``projects.csv line 14 (P-0132): settlement_id 'akm-017' does not exist ...``."""
-        where = self.table
+        where = short(self.table, 160)
         if self.line is not None:
             where += f" line {self.line}"
         if self.row_id:

@@ -30,9 +30,15 @@ def read_folder(
         InstanceError: the path is not a folder.
     """
     folder = Path(path)
-    if not folder.is_dir():
-        raise InstanceError([Issue(str(folder), WHOLE_FILE, "is not a folder holding an instance")],
-                            source=str(folder))
+    try:
+        found = folder.is_dir()
+    except OSError as exc:  # a name too long for the file system
+        found, why = False, f" ({exc.strerror})"
+    else:
+        why = ""
+    if not found:
+        raise InstanceError([Issue(str(folder), WHOLE_FILE, "is not a folder holding an instance"
+                                   + why)], source=str(folder))
     settings, issues = read_settings(folder / SETTINGS_FILE)
     tables: dict[str, pd.DataFrame] = {}
     for table in TABLES.values():

@@ -17,7 +17,7 @@ from models.result import Result, SolveStatus
 from optimizer import cli_explain, cli_files, cli_whatif
 from optimizer import cli_options as opt
 from optimizer.cli_export import export
-from optimizer.cli_text import shown, shown_path
+from optimizer.cli_text import literal, shown, shown_path
 from optimizer.names import Backend
 from optimizer.pipeline import solve as solve_instance
 from optimizer.results_io import national_at_targets, worst_regions
@@ -53,7 +53,8 @@ def _load(path: Path) -> Instance:
     try:
         instance = load_instance(path)
     except InstanceError as exc:
-        _print_issues(exc.issues, f"{exc.source}: {len(exc.issues)} error(s)", "bold red")
+        _print_issues(exc.issues, f"{literal(exc.source)}: {len(exc.issues)} error(s)",
+                      "bold red")
         if exc.warnings:
             _print_issues(exc.warnings, f"{len(exc.warnings)} warning(s)", "yellow")
         raise typer.Exit(Exit.INVALID_INPUT) from None

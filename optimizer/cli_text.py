@@ -26,7 +26,12 @@ def shown(value: object, width: int = NAME_WIDTH) -> str:
     Control characters made visible, at most ``width`` characters (with an ellipsis), markup
     escaped.
     """
-    return escape(short(str(value).translate(_CONTROL), width))
+    return escape(literal(value, width))
+
+
+def literal(value: object, width: int = PATH_WIDTH) -> str:
+    """``value`` to print with ``markup=False``: control characters visible, shortened."""
+    return short(str(value).translate(_CONTROL), width)
 
 
 def shown_path(value: object) -> str:

@@ -167,6 +167,8 @@ CATALOGUE: dict[str, Bad] = {
     "csv-long-id": Bad(cell("folder", "settlements", 1, "settlement_id", "z" * 300), (
         "settlements.csv line 3", "settlement_id", "is 300 characters long; the cap for an "
         "id is 200 characters")),
+    "path-too-long": Bad(lambda folder: ["validate", str(folder / ("a[/x]" * 1000))], (
+        "a[/x]a[/x]", "is not a folder holding an instance (File name too long)")),
     "json-control-character": Bad(cell("json", "settlements", 0, "name", "Kok\x1b[2Jshetau"), (
         "tables.settlements[0] (kok): name", "holds the control character '\\x1b'")),
 }
