@@ -50,8 +50,10 @@ def check_size(path: Path, cap: int = MAX_FILE_BYTES) -> None:
         OSError: the file cannot be looked at.
     """
     status = path.stat()
+    if stat.S_ISDIR(status.st_mode):
+        raise UnreadableError("is a folder, not a file")
     if not stat.S_ISREG(status.st_mode):
-        raise UnreadableError("is not a regular file (a pipe or a device never ends)")
+        raise UnreadableError("is not a regular file (a pipe or a device may never end)")
     size = status.st_size
     if size > cap:
         raise UnreadableError(f"is {megabytes(size)}; the cap for an input file of this kind is "
@@ -67,6 +69,8 @@ def read_text(path: Path, cap: int = MAX_FILE_BYTES) -> str:
     try:
         check_size(path, cap)
         return path.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        raise UnreadableError("file does not exist") from None
     except UnicodeDecodeError as exc:
         raise UnreadableError(f"is not UTF-8 text: {exc}") from None
     except OSError as exc:

@@ -37,7 +37,7 @@ class ScenarioError(ValueError):
 
     def __init__(self, file: str, where: str, message: str) -> None:
         self.file, self.where, self.problem = file, where, message
-        super().__init__(f"{file}, {where}: {message}")
+        super().__init__(f"{short(file, 160)}, {where}: {message}")
 
 
 def existing(name: str, wanted: object, choices: Iterable[object], plural: str | None = None,
@@ -237,8 +237,6 @@ def load_scenario(path: str | Path) -> Scenario:
         ScenarioError: the file is missing, not YAML, or holds a bad change.
     """
     file = Path(path)
-    if not file.is_file():
-        raise ScenarioError(str(file), "whole file", "file does not exist")
     try:
         data = load_yaml(file)
     except UnreadableError as exc:

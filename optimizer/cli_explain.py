@@ -16,7 +16,7 @@ from rich.console import Console
 from models.instance import Instance
 from optimizer.baseline import read_baseline, with_baseline
 from optimizer.cli_options import within
-from optimizer.cli_text import shown_path
+from optimizer.cli_text import literal, shown_path
 from optimizer.explain import Explanation
 from optimizer.explain import explain as explain_instance
 from optimizer.prechecks import Finding, run_prechecks
@@ -67,9 +67,9 @@ def apply_baseline(instance: Instance, plan: Path | None, penalty: float | None)
     try:
         starts = read_baseline(plan)
         planned = with_baseline(instance, starts, penalty)  # start years within their cap
-    except (FileNotFoundError, KeyError, TypeError, ValueError) as exc:
-        errors.print(f"--baseline-plan {plan}: {exc}", style="red", markup=False,
-                     highlight=False)
+    except (OSError, KeyError, TypeError, ValueError) as exc:
+        errors.print(f"--baseline-plan {literal(plan)}: {literal(exc, 500)}", style="red",
+                     markup=False, highlight=False)
         raise typer.Exit(2) from None
     console.print(f"baseline plan {shown_path(plan)}: {len(starts):,} approved starts")
     return planned

@@ -82,9 +82,9 @@ def report(
                    ] = None,
 ) -> None:
     """Write a self-contained HTML report with charts of a solve's results."""
-    if not (results / "summary.json").is_file():
-        raise _fail(f"{results}: no summary.json; give a folder written by srsopt solve")
     try:
+        if not (results / "summary.json").is_file():
+            raise _fail(f"{results}: no summary.json; give a folder written by srsopt solve")
         solved = load_results(results)
     except (OSError, KeyError, TypeError, ValueError, RecursionError) as exc:
         raise _fail(f"{results}: cannot be read as a folder written by srsopt solve: "

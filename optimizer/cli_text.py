@@ -16,8 +16,9 @@ NAME_WIDTH = 80
 """Characters of a name shown on the terminal (the files keep it whole)."""
 PATH_WIDTH = 160
 """Characters of a path shown on the terminal."""
-_CONTROL = {code: f"\\x{code:02x}" for code in (*range(32), *range(127, 160))}
-"""Control characters, made visible (``\\x1b``) instead of acting on the terminal."""
+_CONTROL = {code: f"\\x{code:02x}" for code in (*range(32), *range(127, 160)) if code != 10}
+"""Control characters but the line break, made visible (``\\x1b``) instead of acting on the
+terminal."""
 
 
 def shown(value: object, width: int = NAME_WIDTH) -> str:

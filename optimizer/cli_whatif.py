@@ -15,7 +15,7 @@ from rich.table import Table
 from models.instance import Instance
 from models.scenario import ScenarioError
 from optimizer import cli_options as opt
-from optimizer.cli_text import shown, shown_path
+from optimizer.cli_text import literal, shown, shown_path
 from optimizer.whatif import Case, compare, run_cases, scenario_case, with_scenario
 
 console = Console()
@@ -61,7 +61,7 @@ def load_with_scenario(path: Path, scenario: str | None) -> tuple[Instance, dict
 def scenario_error(exc: ScenarioError) -> None:
     """Print a scenario's problem as written (a name may hold ``[/x]``)."""
     errors.print("[bold red]scenario error[/] ", end="")
-    errors.print(str(exc), markup=False, highlight=False)
+    errors.print(literal(exc, 4000), markup=False, highlight=False)
 
 
 def _missing(value: Any) -> bool:
