@@ -30,20 +30,25 @@ class Issue:
 
     def __str__(self) -> str:
         """E.g. ``projects.csv line 14 (P-0132): settlement_id 'akm-017' does not exist ...``."""
-        where = self.table
+        where = short(self.table, 160)
         if self.line is not None:
             where += f" line {self.line}"
         if self.row_id:
-            where += f" ({self.row_id})"
-        what = "" if self.field == WHOLE_FILE else f"{self.field} "
+            where += f" ({short(self.row_id, 60)})"
+        what = "" if self.field == WHOLE_FILE else f"{short(self.field, 60)} "
         if self.value is not None:
             what += f"{_show(self.value)} "
         return f"{where}: {what}{self.message}"
 
 
 def _show(value: object) -> str:
-    text = repr(value) if isinstance(value, str) else str(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+    return short(repr(value) if isinstance(value, str) else value, 60)
+
+
+def short(value: object, width: int = 80) -> str:
+    """``value`` as text of at most ``width`` characters, shortened with an ellipsis."""
+    text = str(value)
+    return text if len(text) <= width else text[:width - 1] + "…"
 
 
 class InstanceError(ValueError):

@@ -11,7 +11,17 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field
 
-from models.base import NonNegative, Share, StrictModel, Year
+from models.base import (
+    Factor,
+    Id,
+    Money,
+    MoneyByYear,
+    Share,
+    ShareByYear,
+    StrictModel,
+    Weight,
+    Year,
+)
 from models.errors import Issue
 from models.schema import TABLES
 from models.tables import issues_where
@@ -25,7 +35,7 @@ SETTINGS_FILE = "instance.yaml"
 class EqualizationSettings(StrictModel):
     """A current-transfer pool split among regions; each share adds to the region's fiscal space."""
 
-    pool: dict[Year, NonNegative]
+    pool: MoneyByYear
     """``pool[t]``: the pool in year ``t``, million KZT; it is distributed in full."""
     theta: Share = 0.0
     """Floor on per-capita revenue ``(own + general + eq) / pop`` as a share of the national
@@ -35,17 +45,17 @@ class EqualizationSettings(StrictModel):
 class CriticalFloor(StrictModel):
     """A floor on a region's provision of one standard by a year (and every year after)."""
 
-    standard: str
+    standard: Id
     """``standard_id`` the floor is on."""
     year: Year
     """The floor holds at the end of this year."""
     level: Share
     """Share of the residents of the applicable settlements that must be served."""
-    region: str | None = None
+    region: Id | None = None
     """The region with this floor; ``None``: every region (one floor each)."""
     area: Literal["urban", "rural"] | None = None
     """Only the settlements of this area; ``None``: both."""
-    penalty: NonNegative | None = None
+    penalty: Weight | None = None
     """``None``: a hard floor. A number makes it elastic: objective units per person short."""
 
 
@@ -54,9 +64,9 @@ class StabilitySettings(StrictModel):
 
     max_decrease: Share | None = None
     """A region's transfer may fall at most this share below the previous year's."""
-    max_increase: NonNegative | None = None
+    max_increase: Factor | None = None
     """A region's transfer may rise at most this share above the previous year's."""
-    allowance: NonNegative = 0.0
+    allowance: Money = 0.0
     """Million KZT by which a transfer may move beyond both limits (lets a region start and
     finish: with 0, a region without transfer in one year gets none the next)."""
 
@@ -64,9 +74,9 @@ class StabilitySettings(StrictModel):
 class BaselinePlan(StrictModel):
     """A previously approved plan: changing one of its starts costs ``penalty``."""
 
-    starts: dict[str, Year] = Field(default_factory=dict)
+    starts: dict[Id, Year] = Field(default_factory=dict)
     """Approved start year per project id (``srsopt solve --baseline-plan`` fills it)."""
-    penalty: NonNegative = 1000.0
+    penalty: Weight = 1000.0
     """Objective units (weighted persons) per approved start that is moved or dropped."""
 
 
@@ -75,10 +85,10 @@ class FiscalRules(StrictModel):
 
     equalization: EqualizationSettings | None = None
     """The equalization pool and its per-capita floor."""
-    dependency_cap: dict[Year, Share] = Field(default_factory=dict)
+    dependency_cap: ShareByYear = Field(default_factory=dict)
     """``delta_max[t]``: cap on ``(general + tau) / (own + general + tau)`` per year; a
     region's ``regions.dependency_cap`` overrides it."""
-    critical_floors: dict[str, CriticalFloor] = Field(default_factory=dict)
+    critical_floors: dict[Id, CriticalFloor] = Field(default_factory=dict)
     """Floors on a region's provision of a standard by a year, by a name used in messages."""
     stability: StabilitySettings | None = None
     """Hold-harmless band on each region's transfer."""

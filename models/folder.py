@@ -9,9 +9,12 @@ from typing import Any
 import pandas as pd
 import yaml
 
+from models.caps import MAX_ROWS
 from models.errors import WHOLE_FILE, InstanceError, Issue
+from models.reading import UnreadableError, check_size, count_lines, load_yaml
 from models.safe_output import OutputTarget, write_output
 from models.schema import TABLES
+from models.tables import unique_headers
 
 SETTINGS_FILE = "instance.yaml"
 
@@ -21,43 +24,65 @@ def read_folder(
 ) -> tuple[dict[str, Any], dict[str, pd.DataFrame], tuple[Issue, ...]]:
     """Read the raw settings mapping and the raw tables (all cells as text) of a folder.
 
-    Files that are missing or unreadable come back as Issues, so the rest is still checked.
+    Files that are missing, unreadable or beyond the caps of ``models.caps`` come back as
+    Issues, so the rest is still checked.
 
     Raises:
         InstanceError: the path is not a folder.
     """
     folder = Path(path)
-    if not folder.is_dir():
-        raise InstanceError([Issue(str(folder), WHOLE_FILE, "is not a folder holding an instance")],
-                            source=str(folder))
-    issues: list[Issue] = []
-    settings: dict[str, Any] = {}
-    settings_path = folder / SETTINGS_FILE
-    if not settings_path.is_file():
-        issues.append(Issue(SETTINGS_FILE, WHOLE_FILE, "file is missing"))
+    try:
+        found = folder.is_dir()
+    except OSError as exc:  # a name too long for the file system
+        found, why = False, f" ({exc.strerror})"
     else:
-        try:
-            loaded = yaml.safe_load(settings_path.read_text(encoding="utf-8"))
-        except yaml.YAMLError as exc:
-            issues.append(Issue(SETTINGS_FILE, WHOLE_FILE, f"is not valid YAML: {exc}"))
-        else:
-            if isinstance(loaded, dict):
-                settings = loaded
-            else:
-                issues.append(Issue(SETTINGS_FILE, WHOLE_FILE, "must be a mapping of settings"))
+        why = ""
+    if not found:
+        raise InstanceError([Issue(str(folder), WHOLE_FILE, "is not a folder holding an instance"
+                                   + why)], source=str(folder))
+    settings, issues = read_settings(folder / SETTINGS_FILE)
     tables: dict[str, pd.DataFrame] = {}
     for table in TABLES.values():
-        file = folder / table.file
-        if not file.is_file():
-            issues.append(Issue(table.file, WHOLE_FILE, "file is missing"))
-            continue
-        try:
-            tables[table.name] = pd.read_csv(
-                file, dtype=str, keep_default_na=False, skipinitialspace=True, encoding="utf-8"
-            )
-        except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-            issues.append(Issue(table.file, WHOLE_FILE, f"cannot be read as CSV: {exc}"))
+        frame, found = read_csv(folder / table.file, table.file)
+        issues += found
+        if frame is not None:
+            tables[table.name] = frame
     return settings, tables, tuple(issues)
+
+
+def read_settings(file: Path) -> tuple[dict[str, Any], list[Issue]]:
+    """The settings mapping of ``instance.yaml`` (strict YAML: no aliases, no repeated keys)."""
+    if not file.is_file():
+        return {}, [Issue(SETTINGS_FILE, WHOLE_FILE, "file is missing")]
+    try:
+        loaded = load_yaml(file)
+    except UnreadableError as exc:
+        return {}, [Issue(SETTINGS_FILE, WHOLE_FILE, str(exc), line=exc.line)]
+    if not isinstance(loaded, dict):
+        return {}, [Issue(SETTINGS_FILE, WHOLE_FILE, "must be a mapping of settings")]
+    return loaded, []
+
+
+def read_csv(file: Path, label: str) -> tuple[pd.DataFrame | None, list[Issue]]:
+    """One table as text cells; its size and rows are checked before pandas reads it."""
+    if not file.is_file():
+        return None, [Issue(label, WHOLE_FILE, "file is missing")]
+    try:
+        check_size(file)
+        rows = count_lines(file) - 1
+        if rows > MAX_ROWS:
+            return None, [Issue(label, WHOLE_FILE, f"has {rows:,} rows; the cap is "
+                                f"{MAX_ROWS:,} rows per table")]
+        cells = pd.read_csv(file, dtype=str, header=None, keep_default_na=False,
+                            skipinitialspace=True, encoding="utf-8")
+    except UnreadableError as exc:
+        return None, [Issue(label, WHOLE_FILE, str(exc))]
+    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        return None, [Issue(label, WHOLE_FILE, f"cannot be read as CSV: {exc}")]
+    keep, issues = unique_headers(list(cells.iloc[0]), label, lambda i: f"column {i + 1}")
+    frame = cells.iloc[1:, list(keep.values())].reset_index(drop=True)
+    frame.columns = list(keep)
+    return frame, issues
 
 
 def fill_folder(settings: Mapping[str, Any], tables: Mapping[str, pd.DataFrame],

@@ -14,7 +14,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from models.checks import CheckContext, run_checks
-from models.errors import WHOLE_FILE, InstanceError, Issue
+from models.errors import WHOLE_FILE, InstanceError, Issue, short
 from models.folder import SETTINGS_FILE, read_folder
 from models.jsonform import Locator, RawInstance, place_in_json, read_json
 from models.schema import TABLES
@@ -81,7 +81,7 @@ def settings_issues(error: ValidationError) -> list[Issue]:
         value = err.get("input")
         if isinstance(value, dict | list):
             value = None
-        issues.append(Issue(SETTINGS_FILE, ".".join(loc) or WHOLE_FILE,
+        issues.append(Issue(SETTINGS_FILE, short(".".join(loc)) or WHOLE_FILE,
                             _settings_message(err), value=value))
     return issues
 
@@ -103,11 +103,14 @@ def instance_from_tables(
         parsed = (settings if isinstance(settings, InstanceSettings)
                   else InstanceSettings.model_validate(dict(settings)))
     except ValidationError as exc:
-        issues += settings_issues(exc)
+        unread = any(i.table == SETTINGS_FILE and i.field == WHOLE_FILE for i in prior_issues)
+        issues += [] if unread else settings_issues(exc)  # not "name is missing" as well
     typed: dict[str, pd.DataFrame] = {}
     clean: dict[str, pd.DataFrame] = {}
     broken: dict[str, set[str]] = {}
     missing_files = {i.table for i in issues if i.field == WHOLE_FILE}
+    # cells the reader already found wrong (a JSON list in a cell): one mistake, one error
+    read_cells = {(i.table, i.line, i.field) for i in prior_issues if i.line is not None}
     complete = True
     for name, table in TABLES.items():
         if name not in tables:
@@ -116,7 +119,7 @@ def instance_from_tables(
             complete = False
             continue
         typed[name], found = parse_table(table, tables[name])
-        issues += found
+        issues += [i for i in found if (i.table, i.line, i.field) not in read_cells]
         if any(i.line is None for i in found):  # a required column is missing
             complete = False
             continue

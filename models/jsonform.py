@@ -22,10 +22,13 @@ from numbers import Integral, Real
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from models.errors import WHOLE_FILE, InstanceError, Issue
+from models.caps import MAX_DEPTH, MAX_ROWS
+from models.errors import WHOLE_FILE, InstanceError, Issue, short
 from models.folder import SETTINGS_FILE
+from models.reading import UnreadableError, depth, load_json
 from models.safe_output import OutputTarget, write_output
 from models.schema import TABLES
 
@@ -84,11 +87,18 @@ def cell_values(column: pd.Series, kind: str | None) -> list[object]:
 
 
 def int_keys(value: Any) -> Any:
-    """Mappings with digit keys (``"2030"``) keyed by int, as YAML reads years."""
-    if isinstance(value, Mapping):
-        return {int(k) if isinstance(k, str) and k.isdigit() else k: int_keys(v)
-                for k, v in value.items()}
-    return value
+    """Mappings with digit keys (``"2030"``) keyed by int, as YAML reads years.
+
+    A key whose int another key already gives (``"02030"`` after ``"2030"``) stays text, so
+    that validation reports the two instead of the last silently replacing the first.
+    """
+    if not isinstance(value, Mapping):
+        return value
+    keyed: dict[Any, Any] = {}
+    for key, item in value.items():
+        number = int(key) if isinstance(key, str) and key.isdigit() and len(key) < 20 else key
+        keyed[key if number in keyed else number] = int_keys(item)
+    return keyed
 
 
 def table_records(name: str, frame: pd.DataFrame) -> list[dict[str, object]]:
@@ -115,11 +125,23 @@ def write_json(
     return write_output(path, "instance-file", lambda file: save_json(settings, tables, file))
 
 
-def _records_frame(name: str, records: list[Any]) -> pd.DataFrame:
-    """Records as a text table; an empty list still has the contract columns."""
+def _records_frame(name: str, records: list[Any]) -> tuple[pd.DataFrame, list[Issue]]:
+    """Records as a text table (an empty list still has the contract columns).
+
+    A cell that is a list or an object is an Issue and reads as empty.
+    """
     if not records:
-        return pd.DataFrame(columns=list(TABLES[name].column_names), dtype=str)
-    return pd.DataFrame.from_records(records).map(cell_text)
+        return pd.DataFrame(columns=list(TABLES[name].column_names), dtype=str), []
+    frame = pd.DataFrame.from_records(records)
+    nested = frame.map(lambda v: isinstance(v, dict | list))
+    text = frame.mask(nested, None).map(cell_text)
+    key = TABLES[name].key[0]
+    issues = [Issue(TABLES[name].file, str(column), "must be a number, text, true, false or "
+                    "null, not a list or an object", line=int(row) + 2,
+                    row_id=short(text[key].iloc[row]) if key in text else None)
+              for column in frame.columns[nested.any()]
+              for row in np.flatnonzero(nested[column])]
+    return text, issues
 
 
 def read_json(path: str | Path) -> RawInstance:
@@ -127,14 +149,13 @@ def read_json(path: str | Path) -> RawInstance:
 
     Raises:
         InstanceError: the file is missing or is not a JSON document with ``settings`` and
-            ``tables`` objects.
+            ``tables`` objects (too big, too deep, ``NaN``, a huge number: not a document).
     """
     file = Path(path)
     try:
-        document = json.loads(file.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InstanceError([Issue(str(file), WHOLE_FILE, f"cannot be read as JSON: {exc}")],
-                            source=str(file)) from None
+        document = load_json(file)
+    except UnreadableError as exc:
+        raise InstanceError([Issue(str(file), WHOLE_FILE, str(exc))], source=str(file)) from None
     if not isinstance(document, dict) or not isinstance(document.get("tables"), dict):
         raise InstanceError([Issue(str(file), WHOLE_FILE, 'must be a JSON object with "settings" '
                                    'and "tables" (see docs/reports.md)')], source=str(file))
@@ -143,6 +164,10 @@ def read_json(path: str | Path) -> RawInstance:
     if not isinstance(settings, dict):
         issues.append(Issue(SETTINGS_FILE, WHOLE_FILE, "must be an object of settings"))
         settings = {}
+    for key in [k for k, v in settings.items() if depth(v) >= MAX_DEPTH]:
+        issues.append(Issue(SETTINGS_FILE, short(key), f"is nested more than {MAX_DEPTH} "
+                            "levels deep; no setting is"))
+        del settings[key]
     tables: dict[str, pd.DataFrame] = {}
     for name, table in TABLES.items():
         records = document["tables"].get(name)
@@ -150,8 +175,12 @@ def read_json(path: str | Path) -> RawInstance:
             continue  # reported as a missing table by validation
         if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
             issues.append(Issue(table.file, WHOLE_FILE, "must be a list of records (objects)"))
-            continue
-        tables[name] = _records_frame(name, records)
+        elif len(records) > MAX_ROWS:
+            issues.append(Issue(table.file, WHOLE_FILE, f"has {len(records):,} records; the cap "
+                                f"is {MAX_ROWS:,} rows per table"))
+        else:
+            tables[name], found = _records_frame(name, records)
+            issues += found
     return int_keys(settings), tables, tuple(issues)
 
 

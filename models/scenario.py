@@ -12,10 +12,23 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-from pydantic import BaseModel, Field, PositiveFloat, ValidationError, model_validator
+from pydantic import BaseModel, Field, ValidationError, model_validator
 
-from models.base import NonNegative, Share, StrictModel, Year
+from models.base import (
+    Description,
+    Factor,
+    Id,
+    MoneyByYear,
+    Name,
+    PositiveFactor,
+    Share,
+    ShareByYear,
+    StrictModel,
+    Weight,
+    Year,
+)
+from models.errors import short
+from models.reading import UnreadableError, load_yaml
 from models.settings import ObjectiveMode
 
 
@@ -24,15 +37,15 @@ class ScenarioError(ValueError):
 
     def __init__(self, file: str, where: str, message: str) -> None:
         self.file, self.where, self.problem = file, where, message
-        super().__init__(f"{file}, {where}: {message}")
+        super().__init__(f"{short(file, 160)}, {where}: {message}")
 
 
 def existing(name: str, wanted: object, choices: Iterable[object], plural: str | None = None,
              limit: int = 12) -> str:
     """``region 'almatyy' does not exist; did you mean 'almaty'? (regions are: ...)``."""
-    options = [str(c) for c in choices]
-    text = f"{name} {wanted!r} does not exist"
-    close = difflib.get_close_matches(str(wanted), options, n=1)
+    options = [short(c) for c in choices]
+    text = f"{name} {short(repr(wanted))} does not exist"
+    close = difflib.get_close_matches(str(wanted), options, n=1) if len(str(wanted)) < 200 else []
     if close:
         text += f"; did you mean {close[0]!r}?"
     shown = ", ".join(options[:limit]) + (f" and {len(options) - limit:,} more"
@@ -43,10 +56,10 @@ def existing(name: str, wanted: object, choices: Iterable[object], plural: str |
 class EnvelopeChange(StrictModel):
     """``B_t``: scale every year by one factor, or set some years to new values."""
 
-    scale: PositiveFloat | None = None
+    scale: PositiveFactor | None = None
     """Factor applied to every year's envelope (0.9 = a 10% cut); also scales the
     concentration caps ``sigma_r * B_t``, which follow ``B_t``."""
-    set: dict[Year, NonNegative] | None = None
+    set: MoneyByYear | None = None
     """New envelope of the years named, million KZT."""
 
     @model_validator(mode="after")
@@ -59,31 +72,31 @@ class EnvelopeChange(StrictModel):
 class TargetsChange(StrictModel):
     """``target[a,t]``: new provision targets per area and year (other years are kept)."""
 
-    urban: dict[Year, Share] = Field(default_factory=dict)
-    rural: dict[Year, Share] = Field(default_factory=dict)
+    urban: ShareByYear = Field(default_factory=dict)
+    rural: ShareByYear = Field(default_factory=dict)
 
 
 class ObjectiveChange(StrictModel):
     """Objective settings to override; keys not given keep the instance's values."""
 
     mode: ObjectiveMode | None = None
-    category_weights: dict[str, NonNegative] = Field(default_factory=dict)
+    category_weights: dict[Id, Weight] = Field(default_factory=dict)
     """``W_g`` of the categories named (the others keep theirs)."""
-    access_weight: NonNegative | None = None
-    cost_weight: NonNegative | None = None
-    lexicographic_tolerance: NonNegative | None = None
+    access_weight: Weight | None = None
+    cost_weight: Weight | None = None
+    lexicographic_tolerance: Share | None = None
 
 
 class RegionChange(StrictModel):
     """Rules of one or more regions (``all`` for every region)."""
 
-    region: str | list[str]
+    region: Id | list[Id]
     """Region id, a list of ids, or ``all``."""
     cofinancing_rate: Share | None = None
     """``alpha_r``: minimum local share of capex."""
     max_envelope_share: Share | None = None
     """``sigma_r``: largest share of ``B_t`` the region may receive."""
-    fiscal_space_scale: NonNegative | None = None
+    fiscal_space_scale: Factor | None = None
     """Factor on ``F[r,t]`` in every year."""
 
     @model_validator(mode="after")
@@ -98,7 +111,7 @@ class RegionChange(StrictModel):
 class LockChange(StrictModel):
     """Force projects in (``committed``) or out (``excluded``), or fix their start year."""
 
-    project: str | list[str]
+    project: Id | list[Id]
     """Project id or a list of ids."""
     force: Literal["in", "out"] | None = None
     """``in``: status committed (must start); ``out``: status excluded (never starts)."""
@@ -117,11 +130,11 @@ class LockChange(StrictModel):
 class CapexOverrunChange(StrictModel):
     """Multiply capex, of all projects or of those of one category and/or region."""
 
-    factor: PositiveFloat
+    factor: PositiveFactor
     """1.2 = a 20% overrun."""
-    category: str | None = None
+    category: Id | None = None
     """Only projects with an effect on a standard of this category."""
-    region: str | None = None
+    region: Id | None = None
     """Only projects hosted in this region."""
 
 
@@ -162,9 +175,9 @@ class Scenario(BaseModel):
 
 
 class _ScenarioFile(StrictModel):
-    name: str
-    description: str = ""
-    base: str | None = None
+    name: Name
+    description: Description = ""
+    base: Name | None = None
     changes: list[Any] = Field(min_length=1)
 
 
@@ -172,13 +185,13 @@ def _pydantic_message(exc: ValidationError, model: type[BaseModel]) -> str:
     """The first problems of a pydantic error in the analyst's words."""
     texts = []
     for err in exc.errors()[:3]:
-        loc = ".".join(str(p) for p in err["loc"] if p != "[key]")
+        loc = short(".".join(str(p) for p in err["loc"] if p != "[key]"))
         if err["type"] == "extra_forbidden":
             texts.append(f"unknown key {loc!r}; known keys: {', '.join(model.model_fields)}")
         else:
             msg = str(err["msg"]).removeprefix("Value error, ")
             texts.append(f"{loc + ': ' if loc else ''}{msg}"
-                         + (f" (got {err['input']!r})" if loc else ""))
+                         + (f" (got {short(repr(err['input']))})" if loc else ""))
     return "; ".join(texts)
 
 
@@ -224,12 +237,11 @@ def load_scenario(path: str | Path) -> Scenario:
         ScenarioError: the file is missing, not YAML, or holds a bad change.
     """
     file = Path(path)
-    if not file.is_file():
-        raise ScenarioError(str(file), "whole file", "file does not exist")
     try:
-        data = yaml.safe_load(file.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise ScenarioError(str(file), "whole file", f"is not valid YAML: {exc}") from None
+        data = load_yaml(file)
+    except UnreadableError as exc:
+        where = "whole file" if exc.line is None else f"line {exc.line}"
+        raise ScenarioError(str(file), where, str(exc)) from None
     return parse_scenario(data, str(file), file.parent)
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from models.caps import CAPS, Cap
+
 SETTLEMENT_TYPES: tuple[str, ...] = (
     "city_republican",
     "city_regional",
@@ -44,6 +46,23 @@ class Column:
     """Smallest allowed value of a numeric column (``share`` is [0, 1] by kind)."""
     ascii: bool = False
     """The values must be short ASCII ids (letters, digits, ``_ - .``)."""
+    cap: str | None = None
+    """Unit whose cap (``models.caps.CAPS``) bounds a numeric column; default: by kind."""
+
+    @property
+    def limit(self) -> Cap:
+        """The finite range a numeric cell of this column must fall in."""
+        return CAPS[self.cap or _KIND_CAPS.get(self.kind, "money")]
+
+    @property
+    def text_kind(self) -> str:
+        """Which text cap (``models.caps.MAX_TEXT``) a text cell of this column has."""
+        return "text" if self.kind == "str" else "id"
+
+
+_KIND_CAPS = {"money": "money", "persons": "persons", "share": "share", "year": "year",
+              "int": "count"}
+"""The cap of each numeric kind; a ``float`` column without a unit of its own takes money's."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,7 +157,7 @@ TABLES: dict[str, Table] = {
                 Column("settlement_id", "id"),
                 Column("capex", "money", unit="million KZT", minimum=0.0),
                 Column("opex", "money", unit="million KZT per year", minimum=0.0),
-                Column("duration", "int", unit="years", minimum=1.0),
+                Column("duration", "int", unit="years", minimum=1.0, cap="duration"),
                 Column("earliest_start", "year", required=False),
                 Column("latest_start", "year", required=False),
                 Column("status", "enum", required=False, choices=PROJECT_STATUSES,

@@ -4,9 +4,22 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, PositiveFloat, PositiveInt, field_validator
+from pydantic import Field, field_validator
 
-from models.base import NonNegative, Share, StrictModel, Year
+from models.base import (
+    Count,
+    Description,
+    Id,
+    MoneyByYear,
+    Name,
+    Seconds,
+    Share,
+    ShareByYear,
+    StrictModel,
+    Threads,
+    Weight,
+    Year,
+)
 from models.fiscal import FiscalRules
 
 Area = Literal["urban", "rural"]
@@ -16,7 +29,7 @@ ObjectiveMode = Literal["weighted", "lexicographic", "equity"]
 class BudgetSettings(StrictModel):
     """The republican envelope for targeted development transfers."""
 
-    envelope: dict[Year, NonNegative]
+    envelope: MoneyByYear
     """``B_t``: envelope per planning year, million KZT."""
     carryover: bool = False
     """May unspent envelope be spent in later years (cumulative envelope rows)."""
@@ -28,13 +41,13 @@ class ObjectiveSettings(StrictModel):
     mode: ObjectiveMode = "weighted"
     """``weighted``; ``lexicographic`` (shortfall, then access, then money) or ``equity`` (the
     worst region's relative shortfall first, then ``weighted``): see docs/whatif.md."""
-    category_weights: dict[str, NonNegative] = Field(default_factory=dict)
+    category_weights: dict[Id, Weight] = Field(default_factory=dict)
     """``W_g`` per SRS category; a category not named here has weight 1."""
-    access_weight: NonNegative = 0.01
+    access_weight: Weight = 0.01
     """Weight of the access term (person-years of provision, averaged over the horizon)."""
-    cost_weight: NonNegative = 0.0
+    cost_weight: Weight = 0.0
     """Weight of republican money (per million KZT of targeted transfer)."""
-    lexicographic_tolerance: NonNegative = 1e-4
+    lexicographic_tolerance: Share = 1e-4
     """Relative slack a later stage of ``lexicographic`` or ``equity`` may give up on an earlier
     stage's value (1e-4 = 0.01%): an exact bound would leave later stages at the mercy of
     solver tolerances and the MIP gap of the earlier stage."""
@@ -43,13 +56,14 @@ class ObjectiveSettings(StrictModel):
 class SolverSettings(StrictModel):
     """HiGHS options an analyst may set per instance (command-line flags override them)."""
 
-    time_limit: PositiveFloat = 60.0
+    time_limit: Seconds = 60.0
     """Wall-clock limit of the solve, seconds."""
-    mip_rel_gap: NonNegative = 1e-3
+    mip_rel_gap: Share = 1e-3
     """Relative MIP gap at which HiGHS stops."""
-    threads: PositiveInt | None = None
-    """Solver threads; ``None`` lets HiGHS decide."""
-    node_limit: PositiveInt | None = None
+    threads: Threads | None = None
+    """Solver threads; ``None`` lets HiGHS decide. At most 256; the command line uses no more
+    than the machine's cores (it clamps and says so)."""
+    node_limit: Count | None = None
     """Reproducible mode: every MIP stage stops after this many branch-and-bound nodes instead
     of at a share of the time limit, so the same input gives the same plan on any machine (as
     long as ``time_limit``, kept as a safety net, is not reached)."""
@@ -58,13 +72,13 @@ class SolverSettings(StrictModel):
 class InstanceSettings(StrictModel):
     """Everything in ``instance.yaml``: horizon, targets, budget, objective, solver."""
 
-    name: str
+    name: Name
     """Short name of the instance, shown in reports."""
-    description: str = ""
+    description: Description = ""
     """Free text: what the instance is, its sources, what is synthetic."""
     years: list[Year] = Field(min_length=1)
     """``T``: consecutive planning years."""
-    targets: dict[Area, dict[Year, Share]] = Field(default_factory=dict)
+    targets: dict[Area, ShareByYear] = Field(default_factory=dict)
     """``target[a,t]``: provision target per area and year; a year without a value has no target."""
     budget: BudgetSettings
     objective: ObjectiveSettings = Field(default_factory=ObjectiveSettings)

@@ -6,10 +6,12 @@ The checks run column-wise with pandas; Python only loops over the rows that are
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
 
+from models.caps import CONTROL, MAX_TEXT, text_problem
 from models.errors import Issue
 from models.schema import Column, Table
 
@@ -77,6 +79,10 @@ def _parse_column(
     if col.kind in ("id", "str", "enum", "label"):
         text = raw.where(filled, "" if col.default is None else str(col.default))
         text = text.astype(str).str.strip()
+        long = (text.str.len() > MAX_TEXT[col.text_kind]) | text.str.contains(CONTROL)
+        issues += issues_where(table, frame, long, col.name, text.where(long).map(
+            lambda t: text_problem(t, col.text_kind), na_action="ignore"))
+        filled &= ~long
         if col.ascii:
             bad = filled & ~text.str.fullmatch(_ASCII_ID)
             issues += issues_where(table, frame, bad, col.name,
@@ -96,26 +102,27 @@ def _parse_column(
         issues += issues_where(table, frame, bad, col.name,
                                "is not a boolean; expected true or false")
         return lowered.isin(_TRUE).where(filled, bool(col.default)), issues
-    numbers = pd.to_numeric(raw.where(filled), errors="coerce")
-    not_number = filled & numbers.isna()
-    issues += issues_where(table, frame, not_number, col.name,
+    numbers = pd.to_numeric(raw.where(filled), errors="coerce").astype(float)
+    issues += issues_where(table, frame, filled & numbers.isna(), col.name,
                            f"is not a number; expected {_expect(col)}")
-    ok = numbers.notna()
+    cap = col.limit
+    finite = pd.Series(np.isfinite(numbers), index=numbers.index)
+    issues += issues_where(table, frame, numbers.notna() & ~finite, col.name,
+                           f"is not a finite number; expected {_expect(col)}")
     if col.kind in ("int", "year"):
-        fractional = ok & (numbers != numbers.round())
-        issues += issues_where(table, frame, fractional, col.name, "is not a whole number")
-    low = 0.0 if col.kind == "share" else col.minimum
-    if low is not None:
-        issues += issues_where(table, frame, ok & (numbers < low), col.name,
-                              f"is below {low:g}; expected {_expect(col)}")
-    if col.kind == "share":
-        issues += issues_where(table, frame, ok & (numbers > 1.0), col.name,
-                              "is above 1; expected a share in [0, 1]")
+        issues += issues_where(table, frame, finite & (numbers != numbers.round()), col.name,
+                               "is not a whole number")
+    low = cap.low if col.minimum is None else max(cap.low, col.minimum)
+    below, above = finite & (numbers < low), finite & (numbers > cap.high)
+    issues += issues_where(table, frame, below, col.name,
+                           f"is below {low:g}; expected {_expect(col)}")
+    issues += issues_where(table, frame, above, col.name, cap.above())
+    numbers = numbers.where(finite & ~below & ~above)  # a bad cell is already an Issue
     if col.default is not None:
         numbers = numbers.fillna(col.default)
     if col.kind in ("int", "year"):
         return numbers.round().astype("Int64"), issues
-    return numbers.astype(float), issues
+    return numbers, issues
 
 
 def _expect(col: Column) -> str:
@@ -160,3 +167,22 @@ def parse_table(table: Table, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[I
                    + f"; {'/'.join(key)} must be unique")
         issues += issues_where(table, typed, duplicated, table.key[-1], message)
     return typed, issues
+
+
+def unique_headers(names: Sequence[str], file: str, place: Callable[[int], str]
+                   ) -> tuple[dict[str, int], list[Issue]]:
+    """Position of each column name (blank ones skipped); a name heading two columns is an issue.
+
+    Without it pandas would silently rename the second ``capex.1`` and read the first only.
+    ``place`` names a column position for the message (``C`` in a sheet, ``3`` in a CSV file).
+    """
+    keep: dict[str, int] = {}
+    issues = []
+    for position, raw in enumerate(names):
+        name = str(raw).strip()
+        if name and name in keep:
+            issues.append(Issue(file, name, f"is the header of two columns ({place(keep[name])} "
+                                f"and {place(position)}); keep one", line=1))
+        elif name:
+            keep[name] = position
+    return keep, issues

@@ -14,7 +14,6 @@ from __future__ import annotations
 import functools
 import re
 import typing
-import zipfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -23,17 +22,19 @@ from typing import Any
 import pandas as pd
 from openpyxl import Workbook, load_workbook
 from openpyxl.utils import get_column_letter
-from openpyxl.utils.exceptions import InvalidFileException
 from pydantic import BaseModel
 
+from models.caps import MAX_DEPTH
 from models.errors import WHOLE_FILE, InstanceError, Issue
 from models.folder import SETTINGS_FILE
 from models.jsonform import RawInstance, cell_text, int_keys, relabel
+from models.reading import UnreadableError, open_workbook, sheet_rows
 from models.safe_output import OutputTarget, write_output
 from models.schema import TABLES
 from models.settings import InstanceSettings, ObjectiveSettings, SolverSettings
 from models.sheets import column_note, drop_downs, write_frame
 from models.synthetic import DEFAULT_TARGETS
+from models.tables import unique_headers
 
 SETTINGS_SHEET = "settings"
 SETTINGS_COLUMNS = ("key", "value", "note")
@@ -90,6 +91,10 @@ def _unflatten(rows: Sequence[tuple[int, str, str]]) -> tuple[dict[str, Any], li
     for row, key, text in rows:
         node: Any = settings
         parts = key.split(".")
+        if len(parts) > MAX_DEPTH:
+            issues.append(Issue(SETTINGS_FILE, key[:80], f"has more than {MAX_DEPTH} dotted "
+                                "parts; no setting is nested that deep", line=row))
+            continue
         for part in parts[:-1]:
             node = node.setdefault(part, {}) if isinstance(node, dict) else None
         last = parts[-1]
@@ -106,13 +111,16 @@ def _unflatten(rows: Sequence[tuple[int, str, str]]) -> tuple[dict[str, Any], li
 
 def _settings_rows(ws: Any) -> tuple[list[tuple[int, str, str]], list[Issue]]:
     """``(Excel row, key, value text)`` of every filled settings row."""
-    rows = ws.iter_rows(values_only=True)
-    header = [cell_text(v).strip().lower() for v in next(rows, ())]
+    try:
+        rows = sheet_rows(ws)
+    except UnreadableError as exc:
+        return [], [Issue(SETTINGS_FILE, WHOLE_FILE, str(exc))]
+    header = [cell_text(v).strip().lower() for v in (rows[0] if rows else ())]
     if "key" not in header or "value" not in header:
         return [], [Issue(SETTINGS_FILE, WHOLE_FILE, "needs the headers key and value in row 1")]
     k, v = header.index("key"), header.index("value")
     found = []
-    for number, row in enumerate(rows, start=2):
+    for number, row in enumerate(rows[1:], start=2):
         key = cell_text(row[k] if k < len(row) else None).strip()
         text = cell_text(row[v] if v < len(row) else None).strip()
         if key and text:
@@ -122,22 +130,17 @@ def _settings_rows(ws: Any) -> tuple[list[tuple[int, str, str]], list[Issue]]:
 
 # --- table sheets --------------------------------------------------------------------------
 
-def _sheet_frame(ws: Any, file: str) -> tuple[pd.DataFrame, list[Issue]]:
-    """A table sheet as text cells, empty rows skipped.
+def _sheet_frame(ws: Any, file: str) -> tuple[pd.DataFrame | None, list[Issue]]:
+    """A table sheet as text cells, empty rows skipped (``None`` beyond the row cap).
 
     ``attrs["rows"]`` keeps the Excel row of each record so that issues can name it.
     """
-    rows = [[cell_text(v) for v in row] for row in ws.iter_rows(values_only=True)]
-    header = [c.strip() for c in rows[0]] if rows else []
-    keep: dict[str, int] = {}
-    issues = []
-    for position, name in enumerate(header):
-        if name and name in keep:
-            first, second = get_column_letter(keep[name] + 1), get_column_letter(position + 1)
-            issues.append(Issue(file, name, f"is the header of two columns ({first} and "
-                                f"{second}); keep one"))
-        elif name:
-            keep[name] = position
+    try:
+        rows = [[cell_text(v) for v in row] for row in sheet_rows(ws)]
+    except UnreadableError as exc:
+        return None, [Issue(file, WHOLE_FILE, str(exc))]
+    keep, issues = unique_headers(rows[0] if rows else [], file,
+                                  lambda i: get_column_letter(i + 1))
     numbers = [n for n, row in enumerate(rows[1:], start=2) if any(c.strip() for c in row)]
     body = [rows[n - 1] for n in numbers]
     frame = pd.DataFrame({name: [r[i] if i < len(r) else "" for r in body]
@@ -150,14 +153,12 @@ def read_workbook(path: str | Path) -> RawInstance:
     """Read the raw settings and text tables of an instance workbook (formulas as last computed).
 
     Raises:
-        InstanceError: the file is missing or is not an ``.xlsx`` workbook.
+        InstanceError: the file is missing, too big, or not an ``.xlsx`` workbook.
     """
-    file = Path(path)
     try:
-        book = load_workbook(file, read_only=True, data_only=True)
-    except (OSError, zipfile.BadZipFile, InvalidFileException, KeyError, ValueError) as exc:
-        raise InstanceError([Issue(str(file), WHOLE_FILE, f"cannot be read as an .xlsx workbook: "
-                                   f"{exc}")], source=str(file)) from None
+        book = open_workbook(Path(path))
+    except UnreadableError as exc:
+        raise InstanceError([Issue(str(path), WHOLE_FILE, str(exc))], source=str(path)) from None
     try:
         sheets = {ws.title.strip().lower(): ws for ws in book.worksheets}
         issues: list[Issue] = []
@@ -173,8 +174,10 @@ def read_workbook(path: str | Path) -> RawInstance:
             if name not in sheets:
                 issues.append(Issue(table.file, WHOLE_FILE, "sheet is missing"))
                 continue
-            tables[name], found = _sheet_frame(sheets[name], table.file)
+            frame, found = _sheet_frame(sheets[name], table.file)
             issues += found
+            if frame is not None:
+                tables[name] = frame
     finally:
         book.close()
     return settings, tables, tuple(issues)

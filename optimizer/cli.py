@@ -15,7 +15,9 @@ from models.errors import InstanceError, Issue
 from models.instance import Instance, load_instance
 from models.result import Result, SolveStatus
 from optimizer import cli_explain, cli_files, cli_output, cli_whatif
+from optimizer import cli_options as opt
 from optimizer.cli_export import export
+from optimizer.cli_text import literal, shown, shown_path
 from optimizer.names import Backend
 from optimizer.pipeline import solve as solve_instance
 from optimizer.results_io import national_at_targets, worst_regions
@@ -45,7 +47,7 @@ class Exit:
 
 
 def _print_issues(issues: list[Issue], title: str, style: str, limit: int = 200) -> None:
-    errors.print(f"[{style}]{title}[/]")
+    errors.print(title, style=style, markup=False, highlight=False)
     for issue in issues[:limit]:
         errors.print(f"  - {issue}", markup=False, highlight=False)
     if len(issues) > limit:
@@ -56,7 +58,8 @@ def _load(path: Path) -> Instance:
     try:
         instance = load_instance(path)
     except InstanceError as exc:
-        _print_issues(exc.issues, f"{exc.source}: {len(exc.issues)} error(s)", "bold red")
+        _print_issues(exc.issues, f"{literal(exc.source)}: {len(exc.issues)} error(s)",
+                      "bold red")
         if exc.warnings:
             _print_issues(exc.warnings, f"{len(exc.warnings)} warning(s)", "yellow")
         raise typer.Exit(Exit.INVALID_INPUT) from None
@@ -72,9 +75,10 @@ def validate(
 ) -> None:
     """Check an instance and list every problem, each with its file, line, ID and field."""
     instance = _load(path)
-    console.print(f"[green]valid[/]: {instance.settings.name} — {len(instance.regions)} regions, "
-                  f"{len(instance.settlements):,} settlements, {len(instance.projects):,} "
-                  f"projects, years {instance.years[0]}–{instance.years[-1]}")
+    console.print(f"[green]valid[/]: {shown(instance.settings.name)} — "
+                  f"{len(instance.regions)} regions, {len(instance.settlements):,} settlements, "
+                  f"{len(instance.projects):,} projects, "
+                  f"years {instance.years[0]}–{instance.years[-1]}")
 
 
 @app.command()
@@ -82,11 +86,10 @@ def solve(
     path: Annotated[Path, typer.Argument(help="Instance: folder, .xlsx or .json.")],
     out: Annotated[Path, typer.Option(help="Folder for summary.json and CSV tables; a .xlsx path "
                                       "writes only the results workbook.")] = Path("results"),
-    time_limit: Annotated[float | None, typer.Option(help="Seconds (overrides instance).")] = None,
-    gap: Annotated[float | None, typer.Option(help="Relative MIP gap to stop at.")] = None,
-    threads: Annotated[int | None, typer.Option(help="HiGHS threads.")] = None,
-    node_limit: Annotated[int | None, typer.Option(
-        help="Reproducible mode: stop every MIP stage after N nodes instead of on time.")] = None,
+    time_limit: opt.TimeLimit = None,
+    gap: opt.Gap = None,
+    threads: opt.Threads = None,
+    node_limit: opt.NodeLimit = None,
     strategy: Annotated[Strategy, typer.Option(
         help="engineered: LP + RENS plan + Lagrangian bound + HiGHS; plain: HiGHS alone.")
     ] = "engineered",
@@ -99,8 +102,7 @@ def solve(
     baseline_plan: Annotated[Path | None, typer.Option(
         help="Results folder of an approved plan: moving or dropping its starts is penalised."
     )] = None,
-    baseline_penalty: Annotated[float | None, typer.Option(
-        help="Objective units per changed approved start (default: instance, else 1000).")] = None,
+    baseline_penalty: opt.Penalty = None,
     force: cli_output.ForceOption = False,
 ) -> None:
     """Solve an instance, print a summary and write DIR/summary.json plus CSV tables."""
@@ -112,20 +114,21 @@ def solve(
     instance = cli_explain.apply_baseline(instance, baseline_plan, baseline_penalty)
     cli_explain.warn_before_solve(instance)
     try:
-        with console.status(f"solving {instance.settings.name} with HiGHS…"):
+        with console.status(f"solving {shown(instance.settings.name)} with HiGHS…"):
             result = solve_instance(instance, time_limit=time_limit, mip_rel_gap=gap,
-                                    threads=threads, log_to_console=log, backend=backend,
+                                    threads=opt.solver_threads(threads, instance),
+                                    log_to_console=log, backend=backend,
                                     node_limit=node_limit, strategy=strategy)
     except VerificationError as exc:
-        errors.print(f"[bold red]{exc}[/]")
+        errors.print(str(exc), style="bold red", markup=False)
         raise typer.Exit(Exit.VERIFICATION_FAILED) from None
     except NotImplementedError as exc:  # e.g. the Pyomo reference asked for a phase-2 rule
-        errors.print(f"[bold red]{exc}[/]")
+        errors.print(str(exc), style="bold red", markup=False)
         raise typer.Exit(Exit.INVALID_INPUT) from None
     result = with_scenario(result, record)  # scenario.json goes with the results
     written = cli_files.write_solve_outputs(result, instance, targets, excel=excel, report=report)
     print_summary(instance, result)
-    console.print(f"results written to [bold]{', '.join(map(str, written))}[/]")
+    console.print(f"results written to [bold]{', '.join(map(shown_path, written))}[/]")
     if result.status == SolveStatus.INFEASIBLE:
         cli_explain.explain_infeasible(instance, time_limit)
         raise typer.Exit(Exit.INFEASIBLE)
@@ -146,9 +149,9 @@ app.command()(cli_whatif.alternatives)
 @app.command()
 def generate(
     out: Annotated[Path, typer.Argument(help="Folder to write the instance to.")],
-    settlements: Annotated[int, typer.Option(help="Number of settlements.")] = 200,
-    projects: Annotated[int, typer.Option(help="Number of candidate projects.")] = 400,
-    seed: Annotated[int, typer.Option(help="Random seed (same seed, same instance).")] = 0,
+    settlements: opt.Settlements = 200,
+    projects: opt.Projects = 400,
+    seed: opt.Seed = 0,
     force: cli_output.ForceOption = False,
 ) -> None:
     """Write a synthetic instance (folder form) of any size; labelled synthetic."""
@@ -159,8 +162,8 @@ def generate(
     settings, tables = generate_tables(settlements, projects, seed)
     with cli_output.refusals():
         write_folder(settings, tables, target)
-    console.print(f"wrote synthetic instance to [bold]{out}[/]: {settlements:,} settlements, "
-                  f"{projects:,} projects, seed {seed}")
+    console.print(f"wrote synthetic instance to [bold]{shown_path(out)}[/]: {settlements:,} "
+                  f"settlements, {projects:,} projects, seed {seed}")
 
 
 def _pct(value: float | None) -> str:
@@ -172,8 +175,8 @@ def print_summary(instance: Instance, result: Result) -> None:
     colour = {"optimal": "green", "time_limit": "yellow", "limit_reached": "yellow"}.get(
         result.status.value, "red")
     gap = "–" if result.mip_gap is None else f"{100 * result.mip_gap:.2f}%"
-    console.print(f"\n[bold]{instance.settings.name}[/]  status [{colour}]{result.status.value}"
-                  f"[/]  gap {gap}  build {result.build_seconds:.2f} s  solve "
+    console.print(f"\n[bold]{shown(instance.settings.name)}[/]  status [{colour}]"
+                  f"{result.status.value}[/]  gap {gap}  build {result.build_seconds:.2f} s  solve "
                   f"{result.solve_seconds:.2f} s")
     console.print(f"  {result.message}", markup=False)
     if not result.has_plan:
@@ -210,7 +213,7 @@ def print_summary(instance: Instance, result: Result) -> None:
         for column in ("region", "shortfall (persons)", "baseline", "plan"):
             table.add_column(column, justify="left" if column == "region" else "right")
         for row in worst.itertuples():
-            table.add_row(row.region_id, f"{row.shortfall:,.0f}", _pct(row.baseline),
+            table.add_row(shown(row.region_id), f"{row.shortfall:,.0f}", _pct(row.baseline),
                           _pct(row.provision))
         console.print(table)
     funded = result.projects[result.projects["funded"] > 1e-9]

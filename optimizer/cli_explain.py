@@ -15,6 +15,8 @@ from rich.console import Console
 
 from models.instance import Instance
 from optimizer.baseline import read_baseline, with_baseline
+from optimizer.cli_options import within
+from optimizer.cli_text import literal, shown_path
 from optimizer.explain import Explanation
 from optimizer.explain import explain as explain_instance
 from optimizer.prechecks import Finding, run_prechecks
@@ -64,11 +66,13 @@ def apply_baseline(instance: Instance, plan: Path | None, penalty: float | None)
         return instance
     try:
         starts = read_baseline(plan)
-    except (FileNotFoundError, KeyError, ValueError) as exc:
-        errors.print(f"[red]--baseline-plan {plan}: {exc}[/]", highlight=False)
+        planned = with_baseline(instance, starts, penalty)  # start years within their cap
+    except (OSError, KeyError, TypeError, ValueError) as exc:
+        errors.print(f"--baseline-plan {literal(plan)}: {literal(exc, 500)}", style="red",
+                     markup=False, highlight=False)
         raise typer.Exit(2) from None
-    console.print(f"baseline plan {plan}: {len(starts):,} approved starts")
-    return with_baseline(instance, starts, penalty)
+    console.print(f"baseline plan {shown_path(plan)}: {len(starts):,} approved starts")
+    return planned
 
 
 def warn_before_solve(instance: Instance) -> None:
@@ -89,7 +93,8 @@ def explain(
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON for a program.")] = False,
     iis: Annotated[bool, typer.Option(help="Also compute HiGHS's IIS of the LP relaxation.")
                    ] = True,
-    time_limit: Annotated[float | None, typer.Option(help="Seconds per elastic solve.")] = None,
+    time_limit: Annotated[float | None, typer.Option(
+        help="Seconds per elastic solve.", callback=within("seconds"))] = None,
     baseline_plan: Annotated[Path | None, typer.Option(
         help="Results folder of an approved plan (as for solve).")] = None,
 ) -> None:

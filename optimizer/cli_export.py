@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 
 from optimizer import cli_output
+from optimizer.cli_text import shown_path
 from optimizer.names import Backend, ModelFormat, export_model
 
 console = Console()
@@ -31,6 +32,7 @@ def export(
         with cli_output.refusals():
             written = export_model(_load(path), target, fmt, backend)
     except NotImplementedError as exc:  # the Pyomo reference states the v1 model only
-        Console(stderr=True).print(f"[bold red]{exc}[/]")
+        Console(stderr=True).print(str(exc), style="bold red", markup=False)
         raise typer.Exit(Exit.INVALID_INPUT) from None
-    console.print(f"wrote the {backend} model of [bold]{path}[/] to [bold]{written}[/]")
+    console.print(f"wrote the {backend} model of [bold]{shown_path(path)}[/] to "
+                  f"[bold]{shown_path(written)}[/]")

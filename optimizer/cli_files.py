@@ -14,6 +14,7 @@ import pandas as pd
 import typer
 from rich.console import Console
 
+from models.errors import short
 from models.folder import fill_folder
 from models.instance import Instance, load_instance, read_raw
 from models.jsonform import save_json
@@ -21,6 +22,7 @@ from models.result import Result
 from models.safe_output import OutputError, OutputTarget
 from models.workbook import save_workbook, write_template
 from optimizer import cli_output
+from optimizer.cli_text import shown, shown_path
 from optimizer.report import load_results, save_report, write_report
 from optimizer.results_io import fill_results
 from optimizer.results_workbook import save_results_workbook, write_results_workbook
@@ -34,7 +36,7 @@ SOLVE_OUT = "a folder (e.g. results/x) or a .xlsx workbook"
 
 
 def _fail(message: str) -> typer.Exit:
-    Console(stderr=True).print(f"[bold red]{message}[/]")
+    Console(stderr=True).print(message, style="bold red", markup=False, highlight=False)
     return typer.Exit(2)
 
 
@@ -68,8 +70,8 @@ def convert(
 
     with cli_output.refusals():
         out.write(fill)
-    console.print(f"wrote [bold]{target}[/]: {instance.settings.name}, the same instance as "
-                  f"{source}")
+    console.print(f"wrote [bold]{shown_path(target)}[/]: {shown(instance.settings.name)}, the "
+                  f"same instance as {shown_path(source)}")
 
 
 def template(
@@ -81,8 +83,8 @@ def template(
                              expects="a .xlsx workbook (the template is an Excel workbook)")
     with cli_output.refusals():
         write_template(target)
-    console.print(f"wrote [bold]{out}[/]: fill the settings and the seven table sheets, then "
-                  f"run srsopt validate {out}")
+    console.print(f"wrote [bold]{shown_path(out)}[/]: fill the settings and the seven table "
+                  f"sheets, then run srsopt validate {shown_path(out)}")
 
 
 def report(
@@ -98,10 +100,14 @@ def report(
         raise _fail(f"{results}: no summary.json; give a folder written by srsopt solve")
     read = [results / "summary.json", *results.glob("*.csv"), instance]  # what it reads
     target = cli_output.plan(out or results / "report.html", "report", force=force, inputs=read)
+    try:
+        solved = load_results(results)
+    except (OSError, KeyError, TypeError, ValueError, RecursionError) as exc:
+        raise _fail(f"{results}: cannot be read as a folder written by srsopt solve: "
+                    f"{short(exc, 300)}") from None
     with cli_output.refusals():
-        written = write_report(load_results(results), target,
-                               _load(instance) if instance else None)
-    console.print(f"report written to [bold]{written}[/]")
+        written = write_report(solved, target, _load(instance) if instance else None)
+    console.print(f"report written to [bold]{shown_path(written)}[/]")
 
 
 def plan_solve_outputs(out: Path, *, report: bool, force: bool,

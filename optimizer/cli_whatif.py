@@ -14,15 +14,15 @@ from rich.table import Table
 
 from models.instance import Instance
 from models.scenario import ScenarioError
+from optimizer import cli_options as opt
 from optimizer import cli_output
+from optimizer.cli_text import literal, shown, shown_path
 from optimizer.whatif import Case, compare, run_cases, scenario_case
 
 console = Console()
 errors = Console(stderr=True)
 
-TimeLimit = Annotated[float | None, typer.Option(help="Seconds per solve (overrides instance).")]
-Gap = Annotated[float | None, typer.Option(help="Relative MIP gap to stop at.")]
-Threads = Annotated[int | None, typer.Option(help="HiGHS threads.")]
+TimeLimit, Gap, Threads = opt.TimeLimit, opt.Gap, opt.Threads
 ScenarioOption = Annotated[str | None, typer.Option(
     help="Scenario files applied first, in order: a.yaml,b.yaml.")]
 
@@ -54,9 +54,15 @@ def load_with_scenario(path: Path, scenario: str | None) -> tuple[Instance, dict
     try:
         case = scenario_case(instance, scenario, path)
     except ScenarioError as exc:
-        errors.print(f"[bold red]scenario error[/] {exc}", highlight=False)
+        scenario_error(exc)
         raise typer.Exit(Exit.INVALID_INPUT) from None
     return case.instance, case.record
+
+
+def scenario_error(exc: ScenarioError) -> None:
+    """Print a scenario's problem as written (a name may hold ``[/x]``)."""
+    errors.print("[bold red]scenario error[/] ", end="")
+    errors.print(literal(exc, 4000), markup=False, highlight=False)
 
 
 def _missing(value: Any) -> bool:
@@ -68,13 +74,13 @@ def _fmt(value: Any, spec: str = ",.0f") -> str:
 
 
 def _text(value: Any) -> str:
-    return "–" if _missing(value) else str(value)
+    return "–" if _missing(value) else shown(value)
 
 
 def _table(title: str, frame: pd.DataFrame, formats: dict[str, str]) -> Table:
     table = Table(title=title)
     for column in frame.columns:
-        table.add_column(str(column), justify="right" if column in formats else "left")
+        table.add_column(shown(column), justify="right" if column in formats else "left")
     for row in frame.itertuples(index=False):
         table.add_row(*[_fmt(v, formats[c]) if c in formats else _text(v)
                         for c, v in zip(frame.columns, row, strict=True)])
@@ -107,19 +113,20 @@ def whatif(
                 name, k = f"{case.name} ({k})", k + 1
             cases.append(Case(name=name, instance=case.instance, record=case.record))
     except ScenarioError as exc:
-        errors.print(f"[bold red]scenario error[/] {exc}", highlight=False)
+        scenario_error(exc)
         raise typer.Exit(Exit.INVALID_INPUT) from None
+    threads = opt.solver_threads(threads, instance)
     with _progress() as progress:
         task = progress.add_task("what-if", total=len(cases))
         results = run_cases(
             cases, time_limit=time_limit, mip_rel_gap=gap, threads=threads,
-            on_start=lambda c: progress.update(task, description=f"solving {c.name}"),
+            on_start=lambda c: progress.update(task, description=f"solving {shown(c.name)}"),
             on_done=lambda c, r: progress.advance(task))
     comparison = compare(results)
     print_comparison(comparison)
     with cli_output.refusals():
         written = write_comparison(comparison, target)
-    console.print(f"comparison written to [bold]{out}[/] ({len(written)} files)")
+    console.print(f"comparison written to [bold]{shown_path(out)}[/] ({len(written)} files)")
 
 
 def print_comparison(comparison: Any) -> None:
@@ -128,7 +135,7 @@ def print_comparison(comparison: Any) -> None:
     table = Table(title="What-if comparison (objective: lower is better)")
     table.add_column("")
     for name in over.index:
-        table.add_column(name, justify="right")
+        table.add_column(shown(name), justify="right")
     for column, label, spec in OVERVIEW_ROWS:
         if column in over:
             values = over[column]
@@ -138,7 +145,7 @@ def print_comparison(comparison: Any) -> None:
     console.print(table)
     for row in comparison.overview.dropna(subset=["reason"]).itertuples():
         if row.reason != "the base":
-            console.print(f"  {row.scenario}: solved from scratch: {row.reason}",
+            console.print(f"  {shown(row.scenario)}: solved from scratch: {shown(row.reason, 300)}",
                           highlight=False)
     nat = comparison.national
     if len(nat):
@@ -168,14 +175,15 @@ def sweep(
     path: Annotated[Path, typer.Argument(help="Instance: folder, .xlsx or .json.")],
     envelope: Annotated[str, typer.Option(help="Envelope scales START:STOP:POINTS.")
                         ] = "0.5:2.0:16",
-    jobs: Annotated[int, typer.Option(help="Points solved in parallel (processes).")] = 1,
+    jobs: Annotated[int, typer.Option(help="Points solved in parallel (processes), at most the "
+                                      "machine's cores.", min=1)] = 1,
     time_limit: Annotated[float | None, typer.Option(
-        help="Seconds per point (default: the instance's solver.time_limit).")] = None,
+        help="Seconds per point (default: the instance's solver.time_limit).",
+        callback=opt.within("seconds"))] = None,
     gap: Gap = None,
-    threads: Annotated[int, typer.Option(help="HiGHS threads per point.")] = 1,
-    node_limit: Annotated[int | None, typer.Option(
-        help="Reproducible points: stop every MIP stage after N nodes instead of on time.")
-    ] = None,
+    threads: Annotated[int, typer.Option(help="HiGHS threads per point.",
+                                         callback=opt.within("threads"))] = 1,
+    node_limit: opt.NodeLimit = None,
     scenario: ScenarioOption = None,
     out: Annotated[Path, typer.Option(help="Folder for sweep.csv and sweep.png.")] = Path(
         "results/sweep"),
@@ -192,6 +200,7 @@ def sweep(
     target = cli_output.plan(out, "sweep", force=force,
                              inputs=[path, *cli_output.scenario_files(scenario)])
     instance, _ = load_with_scenario(path, scenario)
+    jobs, threads = opt.on_cores(jobs, "processes") or 1, opt.on_cores(threads) or 1
     with _progress() as progress:
         task = progress.add_task(f"sweep ({jobs} job{'s' if jobs > 1 else ''})",
                                  total=len(scales))
@@ -212,14 +221,16 @@ def sweep(
                           "provision_rural": ".2f", "marginal_persons_per_million": ",.3f"}))
     with cli_output.refusals():
         write_curve(curve, target)
-    console.print(f"curve written to [bold]{out}[/] (sweep.csv, sweep_national.csv, sweep.png)")
+    console.print(f"curve written to [bold]{shown_path(out)}[/] (sweep.csv, sweep_national.csv, "
+                  "sweep.png)")
 
 
 def alternatives(
     path: Annotated[Path, typer.Argument(help="Instance: folder, .xlsx or .json.")],
-    within: Annotated[float, typer.Option(help="Objective within this share of the optimum."
-                                          )] = 0.02,
-    count: Annotated[int, typer.Option("-n", "--count", help="How many alternatives.")] = 5,
+    within: Annotated[float, typer.Option(help="Objective within this share of the optimum.",
+                                          callback=opt.within("share"))] = 0.02,
+    count: Annotated[int, typer.Option("-n", "--count", help="How many alternatives.", min=1,
+                                       max=100)] = 5,
     time_limit: TimeLimit = None, gap: Gap = None, threads: Threads = None,
     scenario: ScenarioOption = None,
     out: Annotated[Path, typer.Option(help="Folder for the plans and tables.")] = Path(
@@ -233,12 +244,14 @@ def alternatives(
     target = cli_output.plan(out, "alternatives", force=force,
                              inputs=[path, *cli_output.scenario_files(scenario)])
     instance, record = load_with_scenario(path, scenario)
+    threads = opt.solver_threads(threads, instance)
     with _progress() as progress:
         task = progress.add_task("optimum, then alternatives", total=count)
         found = find(instance, within=within, count=count, time_limit=time_limit,
                      mip_rel_gap=gap, threads=threads, on_done=lambda r: progress.advance(task))
     if not found.optimum.has_plan:
-        errors.print(f"[bold red]no optimum[/]: {found.optimum.message}")
+        errors.print("[bold red]no optimum[/]: ", end="")
+        errors.print(found.optimum.message, markup=False, highlight=False)
         raise typer.Exit(4)
     console.print(f"{len(found.plans)} alternative(s) within {within:.1%} of the optimum "
                   f"(objective <= {found.bound:,.2f})")
@@ -250,5 +263,5 @@ def alternatives(
                          "first 30)", diff.head(30).astype(object), {"capex": ",.0f"}))
     with cli_output.refusals():
         write_alternatives(found, target, record)
-    console.print(f"plans written to [bold]{out}[/] (plans.csv, differences.csv, one folder "
-                  "per plan)")
+    console.print(f"plans written to [bold]{shown_path(out)}[/] (plans.csv, differences.csv, "
+                  "one folder per plan)")

@@ -11,7 +11,7 @@ import io
 
 import numpy as np
 import pandas as pd
-from matplotlib import colormaps
+from matplotlib import colormaps, rcParams
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
@@ -22,6 +22,7 @@ COFINANCING = "#E69F00"
 ENVELOPE = "#DCE6F1"
 _THOUSANDS = FuncFormatter(lambda v, _: f"{v:,.0f}")
 _DPI = 110
+rcParams["text.parse_math"] = False  # names are text: a "$" in one is not a formula
 
 
 def _figure(width: float, height: float, columns: int = 1, **kwargs: object) -> tuple:

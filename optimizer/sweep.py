@@ -19,12 +19,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from models.caps import CAPS
 from models.instance import Instance
 from models.safe_output import OutputTarget, write_output
 from models.scenario import Change, EnvelopeChange, Scenario
 from models.scenario_apply import apply_scenarios
 from optimizer.pipeline import solve
 from optimizer.whatif import funded, national_at_target_year, target_year
+
+MAX_POINTS = 1000
+"""Points of one sweep: each is a solve."""
 
 
 def parse_range(spec: str) -> np.ndarray:
@@ -35,13 +39,17 @@ def parse_range(spec: str) -> np.ndarray:
     """
     try:
         start, stop, points = spec.split(":")
-        values = np.linspace(float(start), float(stop), int(points))
+        ends, count = (float(start), float(stop)), int(points)
     except ValueError:
         raise ValueError(f"--envelope {spec!r}: expected START:STOP:POINTS, e.g. 0.5:2.0:16"
                          ) from None
-    if len(values) < 2 or values.min() <= 0:
-        raise ValueError(f"--envelope {spec!r}: need at least 2 points and scales above 0")
-    return values
+    if not 2 <= count <= MAX_POINTS or min(ends) <= 0:
+        raise ValueError(f"--envelope {spec!r}: need 2 to {MAX_POINTS} points and scales above 0")
+    for end in ends:
+        problem = CAPS["factor"].problem(end)
+        if problem is not None:
+            raise ValueError(f"--envelope {spec!r}: {end} {problem}")
+    return np.linspace(*ends, count)
 
 
 def scaled(instance: Instance, scale: float) -> Instance:
