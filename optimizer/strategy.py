@@ -156,7 +156,7 @@ def attack(index: IndexSets, form: Formulation, options: HighsOptions, started: 
     start = None
     decomposed = False
     is_mip = bool(form.columns.integer.any())
-    if strategy == "engineered" and is_mip:
+    if strategy == "engineered" and is_mip and not stopping.requested():
         if lp.values is None:  # the LP did not finish: a greedy plan by value per million KZT
             start = checked(index, form, round_lp(index, form, None))
         elif bound is not None and lp.row_duals is not None and (
