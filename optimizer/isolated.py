@@ -44,7 +44,7 @@ GRACE_SECONDS = 3.0
 POLL_SECONDS = 0.1
 PARENT_POLL_SECONDS = 0.5
 _BOOT = ("import sys; sys.argv[1] in sys.path or sys.path.insert(0, sys.argv[1]); "
-         "from optimizer.isolated import serve; serve()")
+         "from optimizer.isolated import serve; serve(int(sys.argv[2]))")
 """Put srsopt's folder first unless it is on the path already (an installed srsopt: then it is
 site-packages, which must stay behind the standard library)."""
 
@@ -58,7 +58,7 @@ class WorkerError(RuntimeError):
 
 def command() -> list[str]:
     """The worker's command line: the running interpreter, isolated, srsopt's folder first."""
-    return [sys.executable, "-I", "-c", _BOOT, str(ROOT)]
+    return [sys.executable, "-I", "-c", _BOOT, str(ROOT), str(os.getpid())]
 
 
 def call(function: str, *args: Any) -> Any:
@@ -74,7 +74,8 @@ def call(function: str, *args: Any) -> Any:
     with _lock:
         _live.add(proc)
     try:
-        out, err = _communicate(proc, pickle.dumps((function, args)))
+        _send(proc, pickle.dumps((function, args)))
+        out, err = _communicate(proc)
     finally:
         _end(proc)
         with _lock:
@@ -90,14 +91,28 @@ def call(function: str, *args: Any) -> Any:
     raise value
 
 
-def _communicate(proc: subprocess.Popen[bytes], data: bytes | None) -> tuple[bytes, bytes]:
+def _send(proc: subprocess.Popen[bytes], data: bytes) -> None:
+    """Write the call to the worker's stdin and close it (the worker reads it all first).
+
+    Not through ``communicate``: retried after a timeout, it drops the input not yet written.
+    """
+    assert proc.stdin is not None
+    try:
+        with proc.stdin:
+            proc.stdin.write(data)
+    except BrokenPipeError:
+        pass  # the worker ended early: its stderr says why
+    proc.stdin = None  # closed: ``communicate`` must not flush it
+
+
+def _communicate(proc: subprocess.Popen[bytes]) -> tuple[bytes, bytes]:
     """The worker's stdout and stderr; on a stop request, SIGTERM then (later) SIGKILL."""
     stopped_at = None
     while True:
         try:
-            return proc.communicate(data, timeout=POLL_SECONDS)
+            return proc.communicate(timeout=POLL_SECONDS)
         except subprocess.TimeoutExpired:
-            data = None  # already handed to communicate, which keeps writing it
+            pass
         if stopped_at is None and stopping.requested():
             _signal_group(proc, signal.SIGTERM)
             stopped_at = time.monotonic()
@@ -130,9 +145,8 @@ def _end_all() -> None:
         _end(proc)
 
 
-def _watch_parent() -> None:
-    """End this worker when its parent dies (it is then re-parented)."""
-    parent = os.getppid()
+def _watch_parent(parent: int) -> None:
+    """End this worker when its parent dies (it is then re-parented), even before this call."""
 
     def watch() -> None:
         while os.getppid() == parent:
@@ -142,11 +156,14 @@ def _watch_parent() -> None:
     threading.Thread(target=watch, name="watch-parent", daemon=True).start()
 
 
-def serve() -> None:
-    """The worker's side: read (function, args) on stdin, answer (ok, value, trace) on stdout."""
+def serve(parent: int) -> None:
+    """The worker's side: read (function, args) on stdin, answer (ok, value, trace) on stdout.
+
+    ``parent``: the process id of the caller, which this worker must not outlive.
+    """
     answer = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # descriptor 1 is now stderr: nothing else can write into the answer
-    _watch_parent()
+    _watch_parent(parent)
     function, args = pickle.load(sys.stdin.buffer)
     module, name = function.split(":")
     with stopping.on_signals():  # SIGTERM from the parent: stop, and still answer
