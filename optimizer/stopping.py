@@ -77,8 +77,9 @@ def on_signals(notice: str | None = None) -> Iterator[None]:
     """Inside: SIGINT and SIGTERM request a stop instead of ending the process.
 
     ``notice`` is written to stderr at the first signal (the user sees the stop was heard);
-    later signals are only recorded. The previous handlers are restored on leaving, and the
-    request is cleared on entering and leaving. Outside the main thread (where Python cannot
+    later signals are only recorded. The previous handlers are restored on leaving, unless a
+    signal came (then later ones are ignored: the process is ending); the request is cleared on
+    entering and leaving. Outside the main thread (where Python cannot
     set handlers) this only clears the request.
     """
     reset()
@@ -100,8 +101,12 @@ def on_signals(notice: str | None = None) -> Iterator[None]:
     try:
         yield
     finally:
+        stopped = requested()
         for s, handler in previous.items():
-            signal.signal(s, handler)
+            # after a stop the process is ending with its code: later signals must not cut
+            # that short (an exception in an exit handler, another code). SIG_IGN, unlike a
+            # Python handler, also holds while the interpreter shuts down.
+            signal.signal(s, signal.SIG_IGN if stopped else handler)
         reset()
 
 
