@@ -3,7 +3,7 @@
 A solve stopped by SIGINT or SIGTERM ends within seconds, keeps its best plan (status
 ``interrupted``, verified, written) or, with no plan yet, leaves the results folder alone, and
 exits 130 or 143; no worker process outlives srsopt, none runs code from the current folder;
-an unexpected error prints one line and the log file holding its traceback.
+internal errors are tested in ``test_crash.py``.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ import contextlib
 import json
 import os
 import queue
-import re
 import signal
 import subprocess
 import sys
@@ -29,8 +28,7 @@ from models.folder import write_folder
 from models.instance import instance_from_tables, load_instance
 from models.result import Result, SolveStatus
 from models.synthetic import generate_tables
-from optimizer import crash, isolated, stopping
-from optimizer.cli import main
+from optimizer import isolated, stopping
 from optimizer.decompose import lagrangian, linking_prices
 from optimizer.formulation import build_formulation
 from optimizer.highs import HighsOptions, make_highs, run
@@ -289,85 +287,3 @@ def test_a_stopped_run_starts_nothing_and_a_result_without_plan_has_none() -> No
     assert base.status == SolveStatus.INTERRUPTED and not base.has_plan
     assert "before any plan was found" in base.message
     assert not Result(status=SolveStatus.INTERRUPTED, message="").has_plan
-
-
-def _crash(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, *argv: str) -> None:
-    def boom(*args: object, **kwargs: object) -> None:
-        raise RuntimeError("boom [/x]\n" + "long " * 100)
-
-    monkeypatch.setattr("optimizer.cli.solve_instance", boom)
-    monkeypatch.setattr(sys, "argv", ["srsopt", *argv, "solve", str(TINY), "--out",
-                                      str(tmp_path / "out")])
-    main()
-
-
-@pytest.fixture
-def _signals_restored() -> Iterator[None]:
-    saved = {s: signal.getsignal(s) for s in stopping.SIGNALS}
-    yield
-    for s, handler in saved.items():
-        signal.signal(s, handler)
-
-
-@pytest.mark.usefixtures("_signals_restored")
-def test_an_internal_error_is_one_line_and_a_log_file(
-        monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
-    monkeypatch.delenv(crash.DEBUG_ENV, raising=False)
-    with pytest.raises(SystemExit) as ended:
-        _crash(monkeypatch, tmp_path)
-    assert ended.value.code == 1
-    err = capsys.readouterr().err
-    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
-    found = re.fullmatch(r"srsopt: internal error: RuntimeError: boom \[/x\] long .{150,}…; "
-                         r"the traceback is in (\S+)\n", err)
-    assert found, err
-    log = Path(found[1])
-    assert log.parent == tmp_path / "state" / "srsopt"
-    assert f"-{os.getpid()}.log" in log.name
-    text = log.read_text()
-    assert "Traceback (most recent call last)" in text and "def boom" not in text
-    assert "RuntimeError: boom [/x]" in text and "srsopt solve" in text
-
-
-@pytest.mark.usefixtures("_signals_restored")
-def test_the_log_falls_back_to_the_temporary_folder(
-        monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
-    blocked = tmp_path / "a-file"
-    blocked.write_text("")
-    monkeypatch.setenv("XDG_STATE_HOME", str(blocked))  # no folder can be made under it
-    (tmp_path / "tmp").mkdir()
-    monkeypatch.setattr("tempfile.tempdir", str(tmp_path / "tmp"))
-    with pytest.raises(SystemExit):
-        _crash(monkeypatch, tmp_path)
-    path = Path(capsys.readouterr().err.rsplit(" ", 1)[1].strip())
-    assert path.parent == tmp_path / "tmp" and "Traceback" in path.read_text()
-
-
-@pytest.mark.usefixtures("_signals_restored")
-@pytest.mark.parametrize("how", ["env", "option"])
-def test_debug_lets_the_traceback_through(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
-                                          how: str) -> None:
-    monkeypatch.delenv(crash.DEBUG_ENV, raising=False)
-    if how == "env":
-        monkeypatch.setenv(crash.DEBUG_ENV, "1")
-    with pytest.raises(RuntimeError, match="boom"):
-        _crash(monkeypatch, tmp_path, *(["--debug"] if how == "option" else []))
-
-
-@pytest.mark.usefixtures("_signals_restored")
-def test_usage_errors_and_signals_outside_a_solve_keep_their_codes(
-        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> None:
-    monkeypatch.setattr(sys, "argv", ["srsopt", "solve", "--no-such-option"])
-    with pytest.raises(SystemExit) as ended:
-        main()
-    assert ended.value.code == 2
-
-    def app() -> None:
-        os.kill(os.getpid(), signal.SIGTERM)
-        time.sleep(5)  # the handler raises before this ends
-
-    with pytest.raises(SystemExit) as ended:
-        crash.run_console(app)
-    assert ended.value.code == 143
-    assert capsys.readouterr().err.strip().splitlines()[-1] == "srsopt: stopped by SIGTERM"
