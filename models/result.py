@@ -25,9 +25,14 @@ class SolveStatus(StrEnum):
     """A limit was reached before any plan was found."""
     ERROR = "error"
     """HiGHS failed (model, presolve or solve error)."""
+    INTERRUPTED = "interrupted"
+    """Stopped on request (SIGINT or SIGTERM): the best plan found by then, with its gap, or no
+    plan when none had been found yet."""
 
 
-PLAN_STATUSES = frozenset({SolveStatus.OPTIMAL, SolveStatus.TIME_LIMIT, SolveStatus.LIMIT})
+PLAN_STATUSES = frozenset({SolveStatus.OPTIMAL, SolveStatus.TIME_LIMIT, SolveStatus.LIMIT,
+                           SolveStatus.INTERRUPTED})
+"""Statuses that come with a plan; ``interrupted`` only when one had been found (``has_plan``)."""
 
 
 class Result(BaseModel):
@@ -58,8 +63,8 @@ class Result(BaseModel):
 
     @property
     def has_plan(self) -> bool:
-        """Whether a (verified) plan was found."""
-        return self.status in PLAN_STATUSES
+        """Whether a (verified) plan was found: an interrupted solve may have none."""
+        return self.status in PLAN_STATUSES and self.projects is not None
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The result tables that exist, by name."""

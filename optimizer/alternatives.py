@@ -29,6 +29,7 @@ import pandas as pd
 from models.instance import Instance
 from models.result import PLAN_STATUSES, Result, SolveStatus
 from models.safe_output import OutputTarget, write_output
+from optimizer import stopping
 from optimizer.formulation import Formulation, build_formulation
 from optimizer.highs import HighsOptions, make_highs, new_highs, run, use_threads
 from optimizer.index import IndexSets, build_index
@@ -93,7 +94,7 @@ def alternatives(instance: Instance, *, within: float = 0.02, count: int = 5,
     plans: list[Result] = []
     seen = [frozenset(funded(optimum).index)]
     latest = optimum
-    while len(plans) < count:
+    while len(plans) < count and not stopping.requested():  # a stop keeps the plans so far
         inside = project_of.isin(list(seen[-1]))[index.start_project]
         # d + sum_{p in F} f_p - sum_{p not in F} f_p <= |F|, i.e. d <= distance to plan F
         row_cols = np.concatenate([[n], starts]).astype(np.int32)
@@ -112,7 +113,8 @@ def alternatives(instance: Instance, *, within: float = 0.02, count: int = 5,
         if outcome.status in PLAN_STATUSES and outcome.values is not None:
             outcome = replace(outcome, values=outcome.values[:n], bound=None, gap=None)
         elif start is not None:  # HiGHS stopped before it took its start: keep the start
-            outcome = replace(outcome, status=SolveStatus.TIME_LIMIT, values=start[:n],
+            outcome = replace(outcome, status=SolveStatus.INTERRUPTED if stopping.requested()
+                              else SolveStatus.TIME_LIMIT, values=start[:n],
                               bound=None, gap=None, objective=None)
         else:
             break  # no other plan within the bound (or none found in time)

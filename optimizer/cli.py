@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import logging
-import sys
+import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -14,7 +16,7 @@ from rich.table import Table
 from models.errors import InstanceError, Issue
 from models.instance import Instance, load_instance
 from models.result import Result, SolveStatus
-from optimizer import cli_explain, cli_files, cli_output, cli_whatif
+from optimizer import cli_explain, cli_files, cli_output, cli_whatif, crash, stopping
 from optimizer import cli_options as opt
 from optimizer.cli_export import export
 from optimizer.cli_text import literal, shown, shown_path
@@ -31,19 +33,57 @@ console = Console()
 errors = Console(stderr=True)
 
 
-@app.callback()
-def _every_command(ctx: typer.Context) -> None:
-    ctx.call_on_close(cli_output.release_all)  # output locks end with the command
-
-
 class Exit:
     """Exit codes a calling program can act on."""
 
     OK = 0
+    INTERNAL_ERROR = crash.INTERNAL_ERROR
     INVALID_INPUT = 2
     INFEASIBLE = 3
     NO_PLAN = 4
     VERIFICATION_FAILED = 5
+    SIGINT = 130
+    """Stopped by SIGINT (Ctrl-C); the best plan so far is written, if there was one."""
+    SIGTERM = 143
+    """Stopped by SIGTERM; as SIGINT."""
+
+
+STOP_NOTICE = ("srsopt: {signal} received: stopping; the best plan so far is kept and written "
+               "(a few seconds)")
+
+
+def stoppable(command: Callable[..., None]) -> Callable[..., None]:
+    """The command with SIGINT and SIGTERM as a stop request (``optimizer.stopping``).
+
+    The command finishes with what it has (the solve returns its best plan, ``interrupted``) and
+    writes it; then the exit code is 130 (SIGINT) or 143 (SIGTERM) in place of 0 (a plan) or
+    4 (no plan). Invalid input (2), infeasibility (3) and a failed verification (5) keep their
+    codes. Signals during writing only add to the request, so no file is left half-written.
+    """
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> None:
+        code = Exit.OK
+        with stopping.on_signals(STOP_NOTICE):
+            try:
+                command(*args, **kwargs)
+            except typer.Exit as exc:
+                code = exc.exit_code
+            signum = stopping.received()
+        if signum is not None and code in (Exit.OK, Exit.NO_PLAN):
+            code = stopping.exit_code(signum)
+        if code != Exit.OK:
+            raise typer.Exit(code)
+
+    return wrapper
+
+
+@app.callback()
+def _every_command(ctx: typer.Context, debug: Annotated[bool, typer.Option(
+        "--debug", help=f"On an internal error show Python's traceback instead of one line "
+        f"(also {crash.DEBUG_ENV}=1).")] = False) -> None:
+    ctx.call_on_close(cli_output.release_all)  # output locks end with the command
+    if debug:
+        os.environ[crash.DEBUG_ENV] = "1"
 
 
 def _print_issues(issues: list[Issue], title: str, style: str, limit: int = 200) -> None:
@@ -82,6 +122,7 @@ def validate(
 
 
 @app.command()
+@stoppable
 def solve(
     path: Annotated[Path, typer.Argument(help="Instance: folder, .xlsx or .json.")],
     out: Annotated[Path, typer.Option(help="Folder for summary.json and CSV tables; a .xlsx path "
@@ -125,6 +166,11 @@ def solve(
     except NotImplementedError as exc:  # e.g. the Pyomo reference asked for a phase-2 rule
         errors.print(str(exc), style="bold red", markup=False)
         raise typer.Exit(Exit.INVALID_INPUT) from None
+    if result.status == SolveStatus.INTERRUPTED and not result.has_plan:
+        print_summary(instance, result)
+        errors.print(f"nothing written: no plan yet to keep; {out} is left as it was",
+                     markup=False, highlight=False)
+        raise typer.Exit(Exit.NO_PLAN)
     result = with_scenario(result, record)  # scenario.json goes with the results
     written = cli_files.write_solve_outputs(result, instance, targets, excel=excel, report=report)
     print_summary(instance, result)
@@ -141,9 +187,9 @@ app.command()(cli_explain.explain)
 app.command()(cli_files.convert)
 app.command()(cli_files.template)
 app.command()(cli_files.report)
-app.command()(cli_whatif.whatif)
-app.command()(cli_whatif.sweep)
-app.command()(cli_whatif.alternatives)
+app.command()(stoppable(cli_whatif.whatif))
+app.command()(stoppable(cli_whatif.sweep))
+app.command()(stoppable(cli_whatif.alternatives))
 
 
 @app.command()
@@ -172,8 +218,8 @@ def _pct(value: float | None) -> str:
 
 def print_summary(instance: Instance, result: Result) -> None:
     """The at-a-glance summary: status, targets, money per year, worst regions."""
-    colour = {"optimal": "green", "time_limit": "yellow", "limit_reached": "yellow"}.get(
-        result.status.value, "red")
+    colour = {"optimal": "green", "time_limit": "yellow", "limit_reached": "yellow",
+              "interrupted": "yellow"}.get(result.status.value, "red")
     gap = "–" if result.mip_gap is None else f"{100 * result.mip_gap:.2f}%"
     console.print(f"\n[bold]{shown(instance.settings.name)}[/]  status [{colour}]"
                   f"{result.status.value}[/]  gap {gap}  build {result.build_seconds:.2f} s  solve "
@@ -222,9 +268,9 @@ def print_summary(instance: Instance, result: Result) -> None:
                   f"{result.region_years['transfer'].sum():,.0f} million KZT")
 
 
-def main() -> None:  # pragma: no cover - console entry for `python -m optimizer.cli`
-    """Run the app."""
-    sys.exit(app())
+def main() -> None:
+    """The console entry (``srsopt``, ``python -m optimizer.cli``): no traceback, exit codes."""
+    crash.run_console(app)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -21,7 +21,6 @@ gap between the LP bound and the best plan.
 from __future__ import annotations
 
 import logging
-import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -29,6 +28,7 @@ from dataclasses import dataclass, replace
 import highspy
 import numpy as np
 
+from optimizer import stopping
 from optimizer.cumulative import CumulativeModel, cumulate, previous_starts
 from optimizer.formulation import Formulation
 from optimizer.highs import HighsOptions, highs_for, run
@@ -153,24 +153,33 @@ def solve_regions(models: list[RegionModel], options: HighsOptions, deadline: fl
     """Solve blocks one after another, small first, each within its share of the time left.
 
     ``deadline`` is wall-clock (``time.time()``), the same in every worker process whatever
-    its start-up took. Returns (region, bound, plan, optimal) per block.
+    its start-up took. Returns (region, bound, plan, optimal) per block; after a stop request
+    (``optimizer.stopping``), only the blocks solved by then.
     """
     sizes = np.asarray([m.weight for m in models])
     size_left = sizes.sum()
     out = []
     for k in np.argsort(sizes, kind="stable"):  # time the small leave goes to the big
+        if stopping.requested():
+            break
         remaining = deadline - time.time()
         share = remaining if options.node_limit is not None else (
             remaining * sizes[k] / max(size_left, 1.0))
         size_left -= sizes[k]
         model = models[k]
-        out.append((model.region, *_solve_region(model, options, share)))
+        solved = _solve_region(model, options, share)
+        if solved is None:
+            break
+        out.append((model.region, *solved))
     return out
 
 
 def _solve_region(model: RegionModel, options: HighsOptions, seconds: float
-                  ) -> tuple[float, FloatArray, bool]:
-    """Bound and plan of one region: its LP first, then its MIP within ``seconds``."""
+                  ) -> tuple[float, FloatArray, bool] | None:
+    """Bound and plan of one region: its LP first, then its MIP within ``seconds``.
+
+    None when a stop request cut its LP short (no bound).
+    """
     block = model.model
     integer = block.integer
     # silent: a worker's stdout carries its pickled answer
@@ -178,6 +187,8 @@ def _solve_region(model: RegionModel, options: HighsOptions, seconds: float
                   replace(options, time_limit=np.inf, log_to_console=False))
     relaxed = run(h)
     if relaxed.objective is None:
+        if stopping.requested():
+            return None
         raise RuntimeError("a region's LP relaxation failed")  # the full LP was optimal
     bound, values = relaxed.objective, relaxed.values
     if not integer.any():
@@ -211,7 +222,8 @@ def lagrangian(index: IndexSets, form: Formulation, options: HighsOptions, mu: F
 
     Each worker is a fresh Python process (``optimizer.region_worker``) running one HiGHS
     thread, so HiGHS's global scheduler is its own; a failed worker's regions are solved here.
-    Returns None when regions are linked by more than the envelope.
+    Returns None when regions are linked by more than the envelope, or when a stop was requested
+    before every region was solved (a bound needs them all).
     """
     started = time.perf_counter()
     models = region_models(index, form, mu)
@@ -229,11 +241,16 @@ def lagrangian(index: IndexSets, form: Formulation, options: HighsOptions, mu: F
         for group, future in zip(groups, futures, strict=True):
             try:
                 solved += future.result()
-            except (subprocess.CalledProcessError, OSError, EOFError) as exc:
+            except Exception as exc:  # the worker's own error, or it died
+                if stopping.requested():
+                    break
                 log.warning("region worker failed (%s); solving its regions here", exc)
                 solved += solve_regions(group, options, max(deadline, time.time() + 1.0))
     else:
         solved = solve_regions(models, options, deadline)
+    if stopping.requested():
+        log.info("Lagrangian bound dropped: a stop was requested")
+        return None
     values = np.zeros(form.layout.n_cols)
     rows = linking_rows(form)
     side = np.where(mu > 0, form.row_upper[rows], np.where(mu < 0, form.row_lower[rows], 0.0))

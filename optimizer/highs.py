@@ -6,7 +6,6 @@ import logging
 import math
 import os
 import sys
-import threading
 import time
 from dataclasses import dataclass
 
@@ -15,13 +14,17 @@ import numpy as np
 import scipy.sparse as sp
 
 from models.result import SolveStatus
+from optimizer import stopping
 from optimizer.formulation import Formulation
+from optimizer.highs_interrupt import solve_interruptibly
 
 log = logging.getLogger(__name__)
 
 _MS = highspy.HighsModelStatus
 _LIMITS = {_MS.kIterationLimit, _MS.kSolutionLimit, _MS.kInterrupt, _MS.kHighsInterrupt,
            _MS.kObjectiveBound, _MS.kObjectiveTarget, _MS.kMemoryLimit}
+_FINAL = {SolveStatus.OPTIMAL, SolveStatus.INFEASIBLE, SolveStatus.UNBOUNDED}
+"""Statuses a stop request does not change: the run had already settled the question."""
 _ERRORS = {_MS.kNotset, _MS.kLoadError, _MS.kModelError, _MS.kPresolveError, _MS.kSolveError,
            _MS.kPostsolveError, _MS.kUnknown}
 
@@ -143,6 +146,10 @@ def highs_for(lp: highspy.HighsLp, options: HighsOptions) -> highspy.Highs:
     return h
 
 
+def _is_mip(h: highspy.Highs) -> bool:
+    return len(h.getLp().integrality_) > 0
+
+
 def map_status(model_status: highspy.HighsModelStatus, has_solution: bool) -> SolveStatus:
     """Srsopt's status from HiGHS's model status: HiGHS's run() says ``ok`` even when infeasible."""
     if model_status == _MS.kOptimal:
@@ -164,63 +171,52 @@ def map_status(model_status: highspy.HighsModelStatus, has_solution: bool) -> So
     return SolveStatus.INFEASIBLE
 
 
-def _stop(event: highspy.HighsCallbackEvent) -> None:
-    event.interrupt()
+def settle(status: SolveStatus) -> SolveStatus:
+    """``interrupted`` for a run a stop request cut short; a settled status stays."""
+    return SolveStatus.INTERRUPTED if stopping.requested() and status not in _FINAL else status
 
 
-def _interrupt_at(h: highspy.Highs, seconds: float) -> threading.Timer:
-    """At the deadline, switch on HiGHS's interrupt callbacks so that the solve stops there.
-
-    HiGHS checks ``time_limit`` only between phases: a cut-separation round on the national
-    model overran it by 10 s. A callback subscribed from the start costs ~40% of the solve
-    (it runs in Python at every check), so it is only subscribed when the deadline passes;
-    the interrupted solve keeps its incumbent and bound.
-    """
-
-    def subscribe() -> None:
-        h.cbMipInterrupt += _stop
-        h.cbSimplexInterrupt += _stop
-        h.cbIpmInterrupt += _stop
-
-    timer = threading.Timer(seconds, subscribe)
-    timer.daemon = True
-    timer.start()
-    return timer
+def _not_run() -> HighsOutcome:
+    """The outcome of a run not started because a stop was requested."""
+    log.info("HiGHS: not run, a stop was requested")
+    return HighsOutcome(status=SolveStatus.INTERRUPTED, model_status="not run: stop requested",
+                        values=None, row_duals=None, objective=None, bound=None, gap=None,
+                        seconds=0.0, nodes=0)
 
 
 def run(h: highspy.Highs, deadline: float | None = None) -> HighsOutcome:
     """Solve the model held by ``h``; read status, values, duals, bound and gap.
 
-    ``deadline`` (seconds from now) interrupts a solve that overruns HiGHS's own time limit;
-    the interrupt is withdrawn when the run ends, so ``h`` can be run again (a live model).
+    ``deadline`` (seconds from now) interrupts a solve that overruns HiGHS's own time limit. A
+    stop request (``optimizer.stopping``) interrupts it too: the status is then
+    ``interrupted`` (unless HiGHS had already proven optimality or infeasibility), with the
+    best plan HiGHS had; once a stop is requested, no run starts.
     """
+    if stopping.requested():
+        return _not_run()
     started = time.perf_counter()
-    timer = _interrupt_at(h, deadline) if deadline is not None else None
-    h.run()
-    if timer is not None:
-        timer.cancel()
-        timer.join()  # a subscription racing the end of the run is over before the clear
-        for event in (h.cbMipInterrupt, h.cbSimplexInterrupt, h.cbIpmInterrupt):
-            if event.callbacks:  # left subscribed, they would stop the next run of h at once
-                event.clear()
+    log.info("HiGHS: %s of %d rows x %d columns started", "MIP" if _is_mip(h) else "LP",
+             h.getNumRow(), h.getNumCol())
+    solve_interruptibly(h, h.run, deadline)
     model_status = h.getModelStatus()
     if model_status == _MS.kUnboundedOrInfeasible:
         # presolve could not tell; without presolve HiGHS decides which
         h.setOptionValue("presolve", "off")
-        h.run()
+        solve_interruptibly(h, h.run, None)
         model_status = h.getModelStatus()
     seconds = time.perf_counter() - started
     info = h.getInfo()
     has_solution = info.primal_solution_status == highspy.SolutionStatus.kSolutionStatusFeasible
     status = map_status(model_status, has_solution)
-    if timer is not None and status == SolveStatus.LIMIT and time.perf_counter() - started >= (
-            deadline or 0):
+    if deadline is not None and status == SolveStatus.LIMIT and time.perf_counter() - started >= (
+            deadline):
         status = SolveStatus.TIME_LIMIT
-    is_mip = info.mip_node_count >= 0 and h.getLp().integrality_ != []
+    status = settle(status)
+    is_mip = info.mip_node_count >= 0 and _is_mip(h)
     values = duals = None
     objective = bound = gap = None
     if has_solution and status in (SolveStatus.OPTIMAL, SolveStatus.TIME_LIMIT,
-                                   SolveStatus.LIMIT):
+                                   SolveStatus.LIMIT, SolveStatus.INTERRUPTED):
         solution = h.getSolution()
         values = np.asarray(solution.col_value)
         if solution.dual_valid:
@@ -230,8 +226,8 @@ def run(h: highspy.Highs, deadline: float | None = None) -> HighsOutcome:
         gap = info.mip_gap if is_mip else 0.0
         if gap is not None and not math.isfinite(gap):
             gap = None
-    elif is_mip and status in (SolveStatus.NO_SOLUTION, SolveStatus.TIME_LIMIT,
-                               SolveStatus.LIMIT) and math.isfinite(info.mip_dual_bound):
+    elif is_mip and status in (SolveStatus.NO_SOLUTION, SolveStatus.TIME_LIMIT, SolveStatus.LIMIT,
+                               SolveStatus.INTERRUPTED) and math.isfinite(info.mip_dual_bound):
         bound = info.mip_dual_bound  # a proven bound even before any plan is found
     log.info("HiGHS: %s in %.2f s (objective %s, gap %s)", h.modelStatusToString(model_status),
              seconds, objective, gap)

@@ -22,6 +22,7 @@ import scipy.sparse as sp
 
 from models.instance import Instance
 from models.result import PLAN_STATUSES, Result, SolveStatus
+from optimizer import stopping
 from optimizer.formulation import Formulation, build_formulation
 from optimizer.formulation.objective import columns
 from optimizer.formulation.provision import PERSONS_SCALE
@@ -125,6 +126,8 @@ def _worst(statuses: list[SolveStatus]) -> SolveStatus:
     others = set(statuses) - {SolveStatus.OPTIMAL}
     if not others:
         return SolveStatus.OPTIMAL
+    if SolveStatus.INTERRUPTED in others:
+        return SolveStatus.INTERRUPTED
     return SolveStatus.LIMIT if others == {SolveStatus.LIMIT} else SolveStatus.TIME_LIMIT
 
 
@@ -177,6 +180,8 @@ def solve_mode(instance: Instance, *, time_limit: float | None = None,
         if outcome.status not in PLAN_STATUSES or outcome.values is None:
             break
         best = outcome
+        if stopping.requested():  # the later stages are skipped
+            break
         if k + 1 < len(stages):
             if name == "worst_relative_shortfall":
                 value = outcome.objective
@@ -189,6 +194,8 @@ def solve_mode(instance: Instance, *, time_limit: float | None = None,
     final = best if best is not None else outcome
     assert final is not None
     status = _worst([SolveStatus(r["status"]) for r in records]) if best else final.status
+    if best is not None and stopping.requested() and len(records) < len(stages):
+        status = SolveStatus.INTERRUPTED  # stopped between stages
     final = replace(final, status=status, bound=None, gap=None,
                     values=None if final.values is None else final.values[:n])
     result = assemble_result(instance, index, form, final, options, build_seconds=build_seconds,

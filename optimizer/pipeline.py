@@ -54,7 +54,10 @@ _MEANING = {
     SolveStatus.UNBOUNDED: "the objective is unbounded: a cost or bound is missing",
     SolveStatus.NO_SOLUTION: "a limit was reached before any plan was found; allow more time",
     SolveStatus.ERROR: "HiGHS failed to solve the model",
+    SolveStatus.INTERRUPTED: "stopped on request (SIGINT or SIGTERM): the best plan found by then "
+    "is returned with its gap against the proven bound",
 }
+_NO_PLAN_YET = "stopped on request (SIGINT or SIGTERM) before any plan was found"
 
 
 def _version(package: str) -> str:
@@ -191,6 +194,8 @@ def assemble_result(instance: Instance, index: IndexSets, form: Formulation,
     }
     message = f"{_MEANING[outcome.status]} (HiGHS: {outcome.model_status})"
     if outcome.status not in PLAN_STATUSES or outcome.values is None:
+        if outcome.status == SolveStatus.INTERRUPTED:
+            message = f"{_NO_PLAN_YET} (HiGHS: {outcome.model_status})"
         return Result(status=outcome.status, message=message, build_seconds=build_seconds,
                       solve_seconds=solve_seconds, metadata=metadata)
     plan = polish(index, form, outcome.values)

@@ -1,35 +1,18 @@
 """A worker process for the Lagrangian decomposition: region blocks in, bounds and plans out.
 
-Started as ``python -m optimizer.region_worker`` with a pickle on stdin, so that it never
-imports the caller's ``__main__`` (as ``multiprocessing``'s spawn would: a script without an
-``if __name__ == "__main__"`` guard would run again in every worker).
+The worker is an isolated interpreter in its own process group (``optimizer.isolated``): it
+imports only srsopt's own code whatever the current directory holds, never the caller's
+``__main__``, stops with its parent, and is killed with its group when the call ends early.
 """
 
 from __future__ import annotations
 
-import pickle
-import subprocess
-import sys
-
-from optimizer.decompose import RegionModel, solve_regions
+from optimizer.decompose import RegionModel
 from optimizer.highs import HighsOptions
+from optimizer.isolated import call
 
 
 def run_worker(models: list[RegionModel], options: HighsOptions, deadline: float
                ) -> list[tuple]:
     """Solve ``models`` in a fresh Python process and return ``solve_regions``' rows."""
-    done = subprocess.run([sys.executable, "-m", "optimizer.region_worker"],
-                          input=pickle.dumps((models, options, deadline)),
-                          capture_output=True, check=True)
-    return pickle.loads(done.stdout)
-
-
-def main() -> None:
-    """Read (models, options, deadline) from stdin, write the solved rows to stdout."""
-    models, options, deadline = pickle.loads(sys.stdin.buffer.read())
-    rows = solve_regions(models, options, deadline)
-    sys.stdout.buffer.write(pickle.dumps(rows))
-
-
-if __name__ == "__main__":
-    main()
+    return call("optimizer.decompose:solve_regions", models, options, deadline)

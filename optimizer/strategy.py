@@ -30,6 +30,7 @@ from typing import Literal
 import numpy as np
 
 from models.result import SolveStatus
+from optimizer import stopping
 from optimizer.decompose import lagrangian, linking_prices
 from optimizer.formulation import Formulation
 from optimizer.heuristic import crossover, rens, round_lp
@@ -123,8 +124,8 @@ def _with_bound(outcome: HighsOutcome, bound: float | None, mip_rel_gap: float
     best = bound if outcome.bound is None else max(outcome.bound, bound)
     status = outcome.status
     proven = gap(outcome.objective, best)
-    if status in (SolveStatus.TIME_LIMIT, SolveStatus.LIMIT) and proven is not None and (
-            proven <= mip_rel_gap):
+    if status in (SolveStatus.TIME_LIMIT, SolveStatus.LIMIT, SolveStatus.INTERRUPTED) and (
+            proven is not None and proven <= mip_rel_gap):
         status = SolveStatus.OPTIMAL
     return replace(outcome, bound=best, gap=proven, status=status)
 
@@ -155,7 +156,7 @@ def attack(index: IndexSets, form: Formulation, options: HighsOptions, started: 
     start = None
     decomposed = False
     is_mip = bool(form.columns.integer.any())
-    if strategy == "engineered" and is_mip:
+    if strategy == "engineered" and is_mip and not stopping.requested():
         if lp.values is None:  # the LP did not finish: a greedy plan by value per million KZT
             start = checked(index, form, round_lp(index, form, None))
         elif bound is not None and lp.row_duals is not None and (
@@ -165,7 +166,7 @@ def attack(index: IndexSets, form: Formulation, options: HighsOptions, started: 
         else:
             start = checked(index, form, rens(form, replace(
                 options, time_limit=share(HEURISTIC_SHARE)), lp.values))
-        if start is None and lp.values is not None:
+        if start is None and lp.values is not None and not stopping.requested():
             start = checked(index, form, round_lp(index, form, lp.values))
         steps["heuristic_seconds"], clock = time.perf_counter() - clock, time.perf_counter()
         steps["heuristic_objective"] = None if start is None else float(
@@ -174,11 +175,14 @@ def attack(index: IndexSets, form: Formulation, options: HighsOptions, started: 
     within = proven is not None and proven <= options.mip_rel_gap
     too_late = decomposed or (options.node_limit is None
                               and left() < MIP_SECONDS_PER_COLUMN * form.shape[1])
-    if start is not None and (within or too_late):
+    stopped = stopping.requested()
+    if start is not None and (within or too_late or stopped):
         outcome = HighsOutcome(
-            status=SolveStatus.OPTIMAL if within else SolveStatus.TIME_LIMIT,
+            status=SolveStatus.OPTIMAL if within else SolveStatus.INTERRUPTED if stopped
+            else SolveStatus.TIME_LIMIT,
             model_status="MIP not run: " + ("the plan is within the gap of the proven bound"
-                                            if within else "too little time left" if not decomposed
+                                            if within else "a stop was requested" if stopped
+                                            else "too little time left" if not decomposed
                                             else "the decomposition's plan is final"),
             values=start, row_duals=None, objective=steps["heuristic_objective"], bound=bound,
             gap=proven, seconds=0.0, nodes=0)
@@ -188,8 +192,11 @@ def attack(index: IndexSets, form: Formulation, options: HighsOptions, started: 
         h.setSolution(len(start), np.arange(len(start), dtype=np.int32), start)
     reserve = _reserve(options)
     h.setOptionValue("time_limit", float(max((1 - MIP_RESERVE) * left() - reserve, 0.1)))
-    outcome = _with_bound(run(h, deadline=max(left() - reserve, 0.1)), bound,
-                          options.mip_rel_gap)
+    outcome = run(h, deadline=max(left() - reserve, 0.1))
+    if outcome.values is None and start is not None and stopping.requested():
+        # stopped before HiGHS took its start: the start is the best plan so far
+        outcome = replace(outcome, values=start, objective=steps["heuristic_objective"])
+    outcome = _with_bound(outcome, bound, options.mip_rel_gap)
     steps["mip_seconds"] = time.perf_counter() - clock
     return _done(Attack(outcome=outcome, lp=lp, steps=steps), strategy)
 
@@ -225,12 +232,13 @@ def _decomposed(index: IndexSets, form: Formulation, options: HighsOptions, lp: 
                        max(share(DECOMPOSITION_SHARE) - reserve, 0.0), workers)
     steps["lagrangian_seconds"] = time.perf_counter() - clock
     start = None
-    if split is not None:
+    if split is not None:  # None after a stop request too
         steps["lagrangian_bound"] = split.bound
         bound = max(bound, split.bound)
         sub = replace(options, time_limit=max(share(CROSSOVER_SHARE) - reserve, 0.5))
         start = checked(index, form, crossover(form, sub, lp.values, split.values))
-        if start is not None and share(1.0) - reserve >= RECROSS_SECONDS:
+        if start is not None and share(1.0) - reserve >= RECROSS_SECONDS and (
+                not stopping.requested()):
             # the plan's own disagreements with the region plans: a small, second neighbourhood
             again = checked(index, form, crossover(
                 form, replace(options, time_limit=share(1.0) - reserve), start, split.values,
@@ -238,7 +246,7 @@ def _decomposed(index: IndexSets, form: Formulation, options: HighsOptions, lp: 
             if again is not None and form.columns.cost @ again < form.columns.cost @ start:
                 start = again
         steps["crossover_seconds"] = time.perf_counter() - clock - steps["lagrangian_seconds"]
-    if start is None:
+    if start is None and not stopping.requested():
         start = checked(index, form, rens(form, replace(
             options, time_limit=share(HEURISTIC_SHARE)), lp.values))
     return start, bound

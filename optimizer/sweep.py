@@ -1,17 +1,18 @@
 """Budget curve: solve an instance across envelope scales and price the money between points.
 
 Every point is an independent, fresh ``optimizer.solve`` of the instance with every year's
-envelope scaled (the same ``envelope: {scale: s}`` change a scenario file states), so a process
-pool (``jobs > 1``) gives the same numbers as a sequential run as long as every point ends
-within its gap or is stopped by ``node_limit`` (a point stopped by its time limit depends on the
-machine's speed).
+envelope scaled (the same ``envelope: {scale: s}`` change a scenario file states), so worker
+processes (``jobs > 1``, one isolated process per point, ``optimizer.isolated``) give the same
+numbers as a sequential run as long as every point ends within its gap or is stopped by
+``node_limit`` (a point stopped by its time limit depends on the machine's speed). After a stop
+request (``optimizer.stopping``) the points being solved end ``interrupted`` and the rest are
+skipped: the curve holds the points solved by then.
 """
 
 from __future__ import annotations
 
-import multiprocessing
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,8 @@ from models.instance import Instance
 from models.safe_output import OutputTarget, write_output
 from models.scenario import Change, EnvelopeChange, Scenario
 from models.scenario_apply import apply_scenarios
+from optimizer import stopping
+from optimizer.isolated import WorkerError, call
 from optimizer.pipeline import solve
 from optimizer.whatif import funded, national_at_target_year, target_year
 
@@ -61,7 +64,7 @@ def scaled(instance: Instance, scale: float) -> Instance:
 
 def solve_point(instance: Instance, scale: float, options: dict[str, Any]
                 ) -> tuple[dict[str, Any], pd.DataFrame]:
-    """One point of the curve: its summary row and its national table (a process-pool task)."""
+    """One point of the curve: its summary row and its national table (a worker process's task)."""
     changed = scaled(instance, scale)
     result = solve(changed, price_envelope=False, **options)
     row: dict[str, Any] = {"scale": scale,
@@ -84,8 +87,41 @@ def solve_point(instance: Instance, scale: float, options: dict[str, Any]
     return row, national
 
 
-def _task(args: tuple[Instance, float, dict[str, Any]]) -> tuple[dict[str, Any], pd.DataFrame]:
-    return solve_point(*args)
+Task = tuple[Instance, float, dict[str, Any]]
+Output = tuple[dict[str, Any], pd.DataFrame]
+
+
+def _in_worker(task: Task) -> Output | None:
+    """One point in an isolated worker process; None when a stop came first or ended it."""
+    if stopping.requested():
+        return None
+    try:
+        return call("optimizer.sweep:solve_point", *task)
+    except WorkerError:
+        if stopping.requested():  # killed after its grace period
+            return None
+        raise
+
+
+def _solve_points(tasks: list[Task], jobs: int,
+                  on_done: Callable[[dict[str, Any]], None] | None) -> list[Output]:
+    """Every point (in ``jobs`` worker processes when above 1), in order; fewer after a stop."""
+    outputs: list[Output] = []
+
+    def done(output: Output | None) -> None:
+        if output is not None:
+            outputs.append(output)
+            if on_done is not None:
+                on_done(output[0])
+
+    if jobs > 1:
+        with ThreadPoolExecutor(jobs) as pool:
+            for output in pool.map(_in_worker, tasks):
+                done(output)
+    else:
+        for task in tasks:
+            done(None if stopping.requested() else solve_point(*task))
+    return outputs
 
 
 @dataclass(frozen=True)
@@ -100,7 +136,7 @@ def sweep(instance: Instance, scales: Sequence[float], *, jobs: int = 1,
           time_limit: float | None = None, mip_rel_gap: float | None = None,
           threads: int = 1, node_limit: int | None = None,
           on_done: Callable[[dict[str, Any]], None] | None = None) -> Curve:
-    """Solve every envelope scale (in a pool of ``jobs`` processes) and add marginal values.
+    """Solve every envelope scale (in ``jobs`` worker processes) and add marginal values.
 
     ``time_limit`` is per point (``None``: the instance's ``solver.time_limit``, which is what a
     single solve of it is meant to need); ``threads`` is per point too.
@@ -110,21 +146,9 @@ def sweep(instance: Instance, scales: Sequence[float], *, jobs: int = 1,
     """
     options = {"time_limit": time_limit, "mip_rel_gap": mip_rel_gap, "threads": threads,
                "node_limit": node_limit}
-    tasks = [(instance, float(s), options) for s in scales]
-    if jobs > 1:
-        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
-            outputs = []
-            for output in pool.map(_task, tasks):
-                outputs.append(output)
-                if on_done is not None:
-                    on_done(output[0])
-    else:
-        outputs = []
-        for task in tasks:
-            outputs.append(_task(task))
-            if on_done is not None:
-                on_done(outputs[-1][0])
-    points = pd.DataFrame([row for row, _ in outputs]).sort_values("scale", ignore_index=True)
+    outputs = _solve_points([(instance, float(s), options) for s in scales], jobs, on_done)
+    points = pd.DataFrame([row for row, _ in outputs], columns=None if outputs else ["scale"]
+                          ).sort_values("scale", ignore_index=True)
     if "shortfall" in points:
         money = points["envelope"].diff()
         points["marginal_persons_per_million"] = -points["shortfall"].diff() / money
@@ -154,7 +178,7 @@ def write_curve(curve: Curve, out: str | Path | OutputTarget) -> list[Path]:
 
 def curve_chart(curve: Curve, path: Path) -> Path:
     """Provision and shortfall against money, and the marginal persons per million KZT."""
-    from matplotlib.figure import Figure  # not imported by the pool's workers
+    from matplotlib.figure import Figure  # not imported by the worker processes
 
     p = curve.points.dropna(subset=["shortfall"])
     money = p["envelope"] / 1e3

@@ -19,6 +19,7 @@ from models.instance import Instance
 from models.result import Result
 from models.scenario import ScenarioError, load_scenarios
 from models.scenario_apply import apply_scenarios
+from optimizer import stopping
 from optimizer.pipeline import solve, solve_options
 from optimizer.resolve import LiveModel
 
@@ -83,7 +84,8 @@ def run_cases(cases: Sequence[Case], *, time_limit: float | None = None,
     """Solve every case, the first one (the base) on a live model the others re-use if they can.
 
     Each result's ``metadata["resolve"]`` says ``edited in place`` (with the counts of edits) or
-    why the model was built from scratch.
+    why the model was built from scratch. After a stop request (``optimizer.stopping``) the
+    cases not yet started are skipped.
     """
     base = cases[0].instance
     live = None
@@ -91,6 +93,8 @@ def run_cases(cases: Sequence[Case], *, time_limit: float | None = None,
         live = LiveModel(base, solve_options(base, time_limit, mip_rel_gap, threads))
     results: dict[str, Result] = {}
     for k, case in enumerate(cases):
+        if k > 0 and stopping.requested():
+            break
         if on_start is not None:
             on_start(case)
         reason = "the base" if k == 0 else "no live model: the base is solved in stages"

@@ -23,7 +23,8 @@ from models.instance import Instance
 from models.result import PLAN_STATUSES, Result, SolveStatus
 from optimizer.formulation import Formulation, build_formulation
 from optimizer.formulation.provision import PERSONS_SCALE
-from optimizer.highs import HighsOptions, HighsOutcome, _interrupt_at, map_status, use_threads
+from optimizer.highs import HighsOptions, HighsOutcome, map_status, settle, use_threads
+from optimizer.highs_interrupt import solve_interruptibly
 from optimizer.index import FloatArray, IndexSets, build_index
 from optimizer.names import column_names, label
 from optimizer.pipeline import assemble_result, envelope_prices, solve_relaxation
@@ -100,18 +101,17 @@ def run_pyomo(handle: PyomoHandle, index: IndexSets, form: Formulation, options:
     started = time.perf_counter()
     h = handle.highs
     use_threads(h, options.threads)
-    timer = _interrupt_at(h, deadline) if deadline is not None else None
-    results = _solve(handle, options, presolve=True)
+    results = solve_interruptibly(h, lambda: _solve(handle, options, presolve=True), deadline)
     if h.getModelStatus() == highspy.HighsModelStatus.kUnboundedOrInfeasible:
-        results = _solve(handle, options, presolve=False)  # without presolve HiGHS decides
-    if timer is not None:
-        timer.cancel()
+        # without presolve HiGHS decides
+        results = solve_interruptibly(h, lambda: _solve(handle, options, presolve=False), None)
     seconds = time.perf_counter() - started
     info = h.getInfo()
     has_solution = info.primal_solution_status == highspy.SolutionStatus.kSolutionStatusFeasible
     status = map_status(h.getModelStatus(), has_solution)
-    if timer is not None and status == SolveStatus.LIMIT and seconds >= (deadline or 0):
+    if deadline is not None and status == SolveStatus.LIMIT and seconds >= deadline:
         status = SolveStatus.TIME_LIMIT  # our deadline interrupt, as in optimizer.highs.run
+    status = settle(status)
     values = objective = bound = gap = None
     if has_solution and status in PLAN_STATUSES:
         values = to_columns(results.solution_loader.get_vars(), index, form)
