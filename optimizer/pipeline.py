@@ -6,13 +6,14 @@ import logging
 import time
 from dataclasses import replace
 from importlib.metadata import PackageNotFoundError, version
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
 from models.instance import Instance
 from models.result import PLAN_STATUSES, Result, SolveStatus
+from optimizer.claims import claim_problems, gap, kept_claims, result_claims
 from optimizer.formulation import Formulation, build_formulation
 from optimizer.highs import HighsOptions, HighsOutcome, make_highs, run, to_highs_lp
 from optimizer.index import IndexSets, build_index
@@ -33,7 +34,6 @@ from optimizer.strategy import (
     POLISH_SHARE,
     Strategy,
     attack,
-    gap,
 )
 from optimizer.verify import verify
 
@@ -172,11 +172,18 @@ def with_bound(outcome: HighsOutcome, lp: HighsOutcome) -> HighsOutcome:
 def assemble_result(instance: Instance, index: IndexSets, form: Formulation,
                     outcome: HighsOutcome, options: HighsOptions, *, build_seconds: float,
                     solve_seconds: float, prices: pd.DataFrame | None = None,
-                    steps: dict[str, float] | None = None) -> Result:
+                    steps: dict[str, Any] | None = None,
+                    extra: dict[str, Any] | None = None) -> Result:
     """Polish HiGHS's vector into verified result tables; every solve path ends here.
 
+    ``outcome.objective``: the objective HiGHS reported for ``form``'s own objective (None when
+    it solved another, as the staged modes do); it is checked against ``outcome.values`` and
+    the bound and status against the polished plan (``check_claims``). ``extra``: metadata
+    the verifier reads too (the staged modes' ``stages``).
+
     Raises:
-        VerificationError: the plan breaks a rule when recomputed from the raw tables.
+        VerificationError: the plan breaks a rule when recomputed from the raw tables, or the
+            result claims more than it proves.
     """
     metadata = {
         "srsopt_version": _version("srsopt"),
@@ -188,12 +195,14 @@ def assemble_result(instance: Instance, index: IndexSets, form: Formulation,
         "time_limit": options.time_limit, "mip_rel_gap": options.mip_rel_gap,
         "threads": options.threads, "highs_model_status": outcome.model_status,
         "nodes": outcome.nodes,
-    }
+    } | (extra or {})
     message = f"{_MEANING[outcome.status]} (HiGHS: {outcome.model_status})"
     if outcome.status not in PLAN_STATUSES or outcome.values is None:
         return Result(status=outcome.status, message=message, build_seconds=build_seconds,
                       solve_seconds=solve_seconds, metadata=metadata)
     plan = polish(index, form, outcome.values)
+    outcome, steps, message = check_claims(form, outcome, plan.objective, options.mip_rel_gap,
+                                           metadata.get("stages"), dict(steps or {}), message)
     projects = project_table(instance, index, form, plan)
     region_years = region_year_table(instance, index, form, plan)
     provision, national = provision_tables(index, plan)
@@ -209,7 +218,32 @@ def assemble_result(instance: Instance, index: IndexSets, form: Formulation,
         projects=projects, starts=start_table(index, form, plan), region_years=region_years,
         provision=provision, national=national,
         envelope=envelope, metadata=metadata | {"highs_objective": outcome.objective,
-                                                "steps": steps or {}},
+                                                "steps": steps},
     )
     verify(instance, result)
     return result
+
+
+def check_claims(form: Formulation, outcome: HighsOutcome, objective: float, mip_rel_gap: float,
+                 stages: list[dict[str, Any]] | None, steps: dict[str, Any], message: str
+                 ) -> tuple[HighsOutcome, dict[str, Any], str]:
+    """The solver's claims about the plan, kept only where they hold (``optimizer.claims``).
+
+    The reported objective must be ``form``'s objective at HiGHS's own values, the bound at
+    most the polished plan's ``objective``, and ``optimal`` proven within ``mip_rel_gap``.
+    HiGHS's runs are checked (and re-solved) as they finish (``optimizer.mip_start``); this
+    last check covers every path, the Pyomo backend's mapping of its plan included. What
+    fails is logged at WARNING and written to ``steps["claims"]`` and the message.
+    """
+    raw = None if outcome.objective is None else float(
+        form.columns.cost @ outcome.values + form.columns.offset)
+    problems = claim_problems(None, raw, outcome.objective, None, mip_rel_gap) + result_claims(
+        outcome.status, objective, None, outcome.bound, mip_rel_gap, stages)
+    if not problems:
+        return outcome, steps, message
+    status, bound = kept_claims(outcome.status, objective, outcome.bound, mip_rel_gap, stages)
+    note = f"the solver's claim was not kept: {'; '.join(problems)}"
+    log.warning("%s", note)
+    return (replace(outcome, status=status, bound=bound),
+            steps | {"claims": [*steps.get("claims", []), note]},
+            f"{_MEANING[status]} ({note}; HiGHS: {outcome.model_status})")

@@ -23,6 +23,7 @@ from models.result import Result
 from optimizer.formulation import Formulation, build_formulation
 from optimizer.highs import HighsOptions, HighsOutcome, make_highs, run
 from optimizer.index import IndexSets, build_index
+from optimizer.mip_start import set_time_limit
 from optimizer.pipeline import assemble_result, envelope_prices
 from optimizer.strategy import LP_SHARE, attack
 
@@ -119,15 +120,6 @@ def push_edits(h: highspy.Highs, form: Formulation, edits: Edits) -> None:
     col_of = np.searchsorted(matrix.indptr, edits.coefficients, side="right") - 1
     for k, j in zip(edits.coefficients.tolist(), col_of.tolist(), strict=True):
         h.changeCoeff(int(matrix.indices[k]), j, float(matrix.data[k]))
-
-
-def set_time_limit(h: highspy.Highs, seconds: float) -> None:
-    """Give the next ``run`` of ``h`` this many seconds.
-
-    HiGHS compares ``time_limit`` with its run clock, which adds up over every ``run`` of the
-    same object: a live model re-solved with ``time_limit = seconds`` would stop at once.
-    """
-    h.setOptionValue("time_limit", float(h.getRunTime() + max(seconds, 0.1)))
 
 
 class LiveModel:

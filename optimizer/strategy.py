@@ -25,16 +25,18 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
 from models.result import SolveStatus
+from optimizer.claims import gap, within_gap
 from optimizer.decompose import lagrangian, linking_prices
 from optimizer.formulation import Formulation
 from optimizer.heuristic import crossover, rens, round_lp
 from optimizer.highs import HighsOptions, HighsOutcome, make_highs, run
 from optimizer.index import IndexSets
+from optimizer.mip_start import run_checked
 from optimizer.solution import polish
 
 log = logging.getLogger(__name__)
@@ -82,15 +84,9 @@ class Attack:
 
     outcome: HighsOutcome
     lp: HighsOutcome
-    steps: dict[str, float]
-    """Seconds and bounds of each step, for the summary and benchmarks."""
-
-
-def gap(objective: float | None, bound: float | None) -> float | None:
-    """``|objective - bound| / |objective|`` (0 when equal), HiGHS's definition."""
-    if objective is None or bound is None or not np.isfinite(bound):
-        return None
-    return 0.0 if objective == bound else max(0.0, objective - bound) / max(abs(objective), 1e-9)
+    steps: dict[str, Any]
+    """Seconds and bounds of each step, for the summary and benchmarks; ``claims``: what was
+    done about a claim of HiGHS that did not hold (``optimizer.mip_start``)."""
 
 
 def checked(index: IndexSets, form: Formulation, values: np.ndarray | None
@@ -122,11 +118,10 @@ def _with_bound(outcome: HighsOutcome, bound: float | None, mip_rel_gap: float
         return outcome
     best = bound if outcome.bound is None else max(outcome.bound, bound)
     status = outcome.status
-    proven = gap(outcome.objective, best)
-    if status in (SolveStatus.TIME_LIMIT, SolveStatus.LIMIT) and proven is not None and (
-            proven <= mip_rel_gap):
+    if status in (SolveStatus.TIME_LIMIT, SolveStatus.LIMIT) and within_gap(
+            outcome.objective, best, mip_rel_gap):
         status = SolveStatus.OPTIMAL
-    return replace(outcome, bound=best, gap=proven, status=status)
+    return replace(outcome, bound=best, gap=gap(outcome.objective, best), status=status)
 
 
 def attack(index: IndexSets, form: Formulation, options: HighsOptions, started: float,
@@ -144,7 +139,7 @@ def attack(index: IndexSets, form: Formulation, options: HighsOptions, started: 
         """A stage's time; in reproducible mode nodes stop it and time is only a safety net."""
         return left() if options.node_limit is not None else fraction * left()
 
-    steps: dict[str, float] = {}
+    steps: dict[str, Any] = {}
     clock = time.perf_counter()
     if lp is None:
         lp = _relaxation(form, replace(options, relax_integrality=True,
@@ -171,7 +166,8 @@ def attack(index: IndexSets, form: Formulation, options: HighsOptions, started: 
         steps["heuristic_objective"] = None if start is None else float(
             form.columns.cost @ start + form.columns.offset)
     proven = gap(steps.get("heuristic_objective"), bound)
-    within = proven is not None and proven <= options.mip_rel_gap
+    within = start is not None and within_gap(steps["heuristic_objective"], bound,
+                                               options.mip_rel_gap)
     too_late = decomposed or (options.node_limit is None
                               and left() < MIP_SECONDS_PER_COLUMN * form.shape[1])
     if start is not None and (within or too_late):
@@ -184,13 +180,14 @@ def attack(index: IndexSets, form: Formulation, options: HighsOptions, started: 
             gap=proven, seconds=0.0, nodes=0)
         return _done(Attack(outcome=outcome, lp=lp, steps=steps), strategy)
     h = make_highs(form, options)
-    if start is not None:
-        h.setSolution(len(start), np.arange(len(start), dtype=np.int32), start)
     reserve = _reserve(options)
     h.setOptionValue("time_limit", float(max((1 - MIP_RESERVE) * left() - reserve, 0.1)))
-    outcome = _with_bound(run(h, deadline=max(left() - reserve, 0.1)), bound,
-                          options.mip_rel_gap)
+    mip = run_checked(h, start=start, deadline=max(left() - reserve, 0.1),
+                      mip_rel_gap=options.mip_rel_gap)
+    outcome = _with_bound(mip.outcome, bound, options.mip_rel_gap)
     steps["mip_seconds"] = time.perf_counter() - clock
+    if mip.notes:
+        steps["claims"] = list(mip.notes)
     return _done(Attack(outcome=outcome, lp=lp, steps=steps), strategy)
 
 
@@ -209,7 +206,7 @@ def _relaxation(form: Formulation, options: HighsOptions) -> HighsOutcome:
 
 
 def _decomposed(index: IndexSets, form: Formulation, options: HighsOptions, lp: HighsOutcome,
-                bound: float, share: Callable[[float], float], steps: dict[str, float | None]
+                bound: float, share: Callable[[float], float], steps: dict[str, Any]
                 ) -> tuple[np.ndarray | None, float]:
     """Lagrangian bound by region, then the crossover of its region plans with the LP.
 
