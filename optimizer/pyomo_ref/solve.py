@@ -102,10 +102,10 @@ def _claims(h: highspy.Highs, mip_rel_gap: float) -> list[str]:
     if info.primal_solution_status != highspy.SolutionStatus.kSolutionStatusFeasible:
         return []
     status = map_status(h.getModelStatus(), True)
-    is_mip = info.mip_node_count >= 0
+    objective = info.objective_function_value  # an LP's own value is its bound
     return claim_problems(status, model_objective(h, np.asarray(h.getSolution().col_value)),
-                          info.objective_function_value,
-                          info.mip_dual_bound if is_mip else None, mip_rel_gap)
+                          objective, info.mip_dual_bound if info.mip_node_count >= 0
+                          else objective, mip_rel_gap)
 
 
 def run_pyomo(handle: PyomoHandle, index: IndexSets, form: Formulation, options: HighsOptions,
