@@ -259,3 +259,12 @@ def test_a_failed_claim_exits_with_verification_failed(tmp_path: Path,
                                    "--strategy", "plain"])
     assert run.exit_code == Exit.VERIFICATION_FAILED, run.output
     assert "claim" in run.output
+
+
+def test_reliability_section_names_tests_that_exist() -> None:
+    """docs/reliability-claims.md holds each promise to a test: every one it names exists."""
+    doc = (ROOT / "docs" / "reliability-claims.md").read_text()
+    named = re.findall(r"`(tests/\w+\.py)::(\w+)`", doc)
+    assert len(named) >= 8
+    for path, name in named:
+        assert re.search(rf"^def {name}\(", (ROOT / path).read_text(), re.MULTILINE), (path, name)

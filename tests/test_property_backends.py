@@ -23,7 +23,7 @@ from optimizer.verify import check_plan
 RTOL = 1e-6
 
 
-@settings(max_examples=30, deadline=None, derandomize=True,
+@settings(max_examples=25, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_array_build_and_pyomo_reference_agree(data: st.DataObject) -> None:
