@@ -40,7 +40,7 @@ covers the rest, as in ``optimizer.strategy``."""
 MIN_RETRY_SECONDS = 0.5
 """A second solve with less time than this is not started; the start is kept instead."""
 FEASIBILITY_TOL = 1e-6
-"""HiGHS's primal feasibility tolerance, relative to each row's bound."""
+"""HiGHS's primal feasibility tolerance, relative to each row's bound (at least 1)."""
 
 
 @dataclass(frozen=True)
@@ -90,22 +90,29 @@ def model_objective(h: highspy.Highs, values: np.ndarray) -> float:
     return float(np.asarray(lp.col_cost_) @ values + lp.offset_)
 
 
+def meets_rows(matrix: sp.spmatrix, row_lower: np.ndarray, row_upper: np.ndarray,
+               col_lower: np.ndarray, col_upper: np.ndarray, values: np.ndarray) -> bool:
+    """Whether ``values`` meets every row and column bound, to HiGHS's feasibility tolerance."""
+    activity = matrix @ values
+    slack = FEASIBILITY_TOL * (1.0 + np.abs(np.where(np.isfinite(row_upper), row_upper,
+                                                     row_lower)))
+    return bool(np.all(activity >= row_lower - slack) and np.all(activity <= row_upper + slack)
+                and np.all(values >= col_lower - FEASIBILITY_TOL)
+                and np.all(values <= col_upper + FEASIBILITY_TOL))
+
+
 def feasible(h: highspy.Highs, values: np.ndarray) -> bool:
     """Whether ``values`` meets every row, bound and integrality of the model held by ``h``."""
     lp = h.getLp()
     a = lp.a_matrix_
     matrix = sp.csc_matrix((np.asarray(a.value_), np.asarray(a.index_), np.asarray(a.start_)),
                            shape=(lp.num_row_, lp.num_col_))
-    activity = matrix @ values
-    lower, upper = np.asarray(lp.row_lower_), np.asarray(lp.row_upper_)
-    slack = FEASIBILITY_TOL * (1.0 + np.abs(np.where(np.isfinite(upper), upper, lower)))
     integer = np.array([t != highspy.HighsVarType.kContinuous for t in lp.integrality_],
                        dtype=bool)
     whole = np.abs(values[integer] - np.round(values[integer])) <= FEASIBILITY_TOL
-    return bool(np.all(activity >= lower - slack) and np.all(activity <= upper + slack)
-                and np.all(values >= np.asarray(lp.col_lower_) - FEASIBILITY_TOL)
-                and np.all(values <= np.asarray(lp.col_upper_) + FEASIBILITY_TOL)
-                and whole.all())
+    return bool(whole.all()) and meets_rows(matrix, np.asarray(lp.row_lower_),
+                                      np.asarray(lp.row_upper_), np.asarray(lp.col_lower_),
+                                      np.asarray(lp.col_upper_), values)
 
 
 class _Start:

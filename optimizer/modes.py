@@ -196,8 +196,10 @@ def solve_mode(instance: Instance, *, time_limit: float | None = None,
                     values=None if final.values is None else final.values[:n])
     meta: dict[str, Any] = {"objective_mode": mode, "lexicographic_tolerance": tolerance,
                             "stages": records}
+    notes = [f"{r['stage']}: {note}" for r in records for note in r.get("claims", [])]
     result = assemble_result(instance, index, form, final, options, build_seconds=build_seconds,
-                             solve_seconds=solve_seconds, extra=meta)
+                             solve_seconds=solve_seconds, extra=meta,
+                             steps={"claims": notes} if notes else None)
     if result.has_plan and final.values is not None:
         v = polish(index, form, final.values).values
         terms = {name: float(c @ v + k) for name, (c, k) in exprs.items()}

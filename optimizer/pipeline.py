@@ -13,7 +13,7 @@ import pandas as pd
 
 from models.instance import Instance
 from models.result import PLAN_STATUSES, Result, SolveStatus
-from optimizer.claims import claim_problems, gap, kept_claims, result_claims
+from optimizer.claims import gap, kept_claims, result_claims, tolerance
 from optimizer.formulation import Formulation, build_formulation
 from optimizer.highs import HighsOptions, HighsOutcome, make_highs, run, to_highs_lp
 from optimizer.index import IndexSets, build_index
@@ -229,16 +229,20 @@ def check_claims(form: Formulation, outcome: HighsOutcome, objective: float, mip
                  ) -> tuple[HighsOutcome, dict[str, Any], str]:
     """The solver's claims about the plan, kept only where they hold (``optimizer.claims``).
 
-    The reported objective must be ``form``'s objective at HiGHS's own values, the bound at
-    most the polished plan's ``objective``, and ``optimal`` proven within ``mip_rel_gap``.
-    HiGHS's runs are checked (and re-solved) as they finish (``optimizer.mip_start``); this
-    last check covers every path, the Pyomo backend's mapping of its plan included. What
-    fails is logged at WARNING and written to ``steps["claims"]`` and the message.
+    ``form``'s objective at the solver's values may not be above the objective it reported
+    (below is allowed: the Pyomo reference's incumbent may leave a provision short of what its
+    starts give, which the array layout recomputes); the bound must be at most the polished
+    plan's ``objective``, and ``optimal`` proven within ``mip_rel_gap``. HiGHS's runs are
+    checked both ways (and re-solved) as they finish (``optimizer.mip_start``); this last check
+    covers every path, the Pyomo backend's mapping of its plan included. What fails is logged
+    at WARNING and written to ``steps["claims"]`` and the message.
     """
-    raw = None if outcome.objective is None else float(
-        form.columns.cost @ outcome.values + form.columns.offset)
-    problems = claim_problems(None, raw, outcome.objective, None, mip_rel_gap) + result_claims(
-        outcome.status, objective, None, outcome.bound, mip_rel_gap, stages)
+    problems = result_claims(outcome.status, objective, None, outcome.bound, mip_rel_gap, stages)
+    if outcome.objective is not None:
+        raw = float(form.columns.cost @ outcome.values + form.columns.offset)
+        if raw > outcome.objective + tolerance(raw):
+            problems.insert(0, f"the plan's objective {raw:,.6f} is above the reported "
+                               f"{outcome.objective:,.6f}")
     if not problems:
         return outcome, steps, message
     status, bound = kept_claims(outcome.status, objective, outcome.bound, mip_rel_gap, stages)

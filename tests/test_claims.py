@@ -268,3 +268,27 @@ def test_reliability_section_names_tests_that_exist() -> None:
     assert len(named) >= 8
     for path, name in named:
         assert re.search(rf"^def {name}\(", (ROOT / path).read_text(), re.MULTILINE), (path, name)
+
+
+def test_when_no_claim_holds_the_best_plan_is_kept_without_a_bound(
+        textbook: Instance, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Solved again without the start, then without presolve, and still doubted: the start
+    (the better of what is known) is returned with its own objective, no bound, no optimal."""
+    real = mip_start._problems
+    calls: list[int] = []
+
+    def doubting(*args: Any) -> list[str]:
+        calls.append(1)
+        return real(*args) or ["doubted by the test"]
+
+    monkeypatch.setattr(mip_start, "_problems", doubting)
+    h = _textbook_highs(textbook)
+    better = [0.0, 1.0, 1.0, 1.0, 10.0, 0.0, 9.0]  # the optimum, handed over as the start
+    checked = mip_start.run_checked(h, start=np.array(better), deadline=10.0, mip_rel_gap=0.0)
+    assert len(calls) == 3 and len(checked.notes) == 3
+    assert "without presolve" in checked.notes[2]
+    outcome = checked.outcome
+    assert outcome.status == SolveStatus.LIMIT and outcome.bound is None
+    assert outcome.objective == pytest.approx(OPTIMUM)
+    _, presolve = h.getOptionValue("presolve")
+    assert presolve == "choose"  # restored for the next run of a live model
