@@ -27,7 +27,7 @@ import pandas as pd
 from models.instance import Instance
 from models.result import PLAN_STATUSES, Result
 from optimizer.formulation import Formulation, build_formulation
-from optimizer.highs import HighsOptions, make_highs, new_highs, run, use_threads
+from optimizer.highs import HighsOptions, make_highs, new_highs, use_threads
 from optimizer.index import IndexSets, build_index
 from optimizer.mip_start import run_checked
 from optimizer.pipeline import assemble_result, solve, solve_options
@@ -172,7 +172,8 @@ def diverse_start(h: highspy.Highs, form: Formulation, options: HighsOptions, op
     use_threads(relaxed, options.threads)
     relaxed.passModel(model)
     relaxed.setOptionValue("time_limit", float(LP_SHARE * options.time_limit))
-    lp = run(relaxed)
+    lp = run_checked(relaxed, deadline=LP_SHARE * options.time_limit,
+                     mip_rel_gap=options.mip_rel_gap).outcome
     if lp.values is None:
         return None
     upper[bound_row] = full
@@ -188,7 +189,8 @@ def diverse_start(h: highspy.Highs, form: Formulation, options: HighsOptions, op
     sub.setOptionValue("mip_rel_gap", float(options.mip_rel_gap))
     sub.changeColsBounds(len(fixed), fixed, np.round(x[fixed]), np.round(x[fixed]))
     sub.setOptionValue("time_limit", float(RENS_SHARE * options.time_limit))
-    found = run(sub, deadline=RENS_SHARE * options.time_limit)
+    found = run_checked(sub, deadline=RENS_SHARE * options.time_limit,
+                        mip_rel_gap=options.mip_rel_gap).outcome
     return None if found.values is None else found.values
 
 

@@ -15,9 +15,10 @@ from models.instance import Instance
 from models.result import PLAN_STATUSES, Result, SolveStatus
 from optimizer.claims import gap, kept_claims, result_claims, tolerance
 from optimizer.formulation import Formulation, build_formulation
-from optimizer.highs import HighsOptions, HighsOutcome, make_highs, run, to_highs_lp
+from optimizer.highs import HighsOptions, HighsOutcome, make_highs, to_highs_lp
 from optimizer.index import IndexSets, build_index
 from optimizer.index_fiscal import fiscal_rules_active
+from optimizer.mip_start import run_checked
 from optimizer.prechecks import blocked_result
 from optimizer.solution import (
     polish,
@@ -48,7 +49,8 @@ LP_SHARE_OF_TIME = LP_SHARE
 _MEANING = {
     SolveStatus.OPTIMAL: "optimal within the requested MIP gap",
     SolveStatus.TIME_LIMIT: "time limit reached: the best plan found is returned with its gap",
-    SolveStatus.LIMIT: "a solver limit was reached: the best plan found is returned",
+    SolveStatus.LIMIT: "a solver limit was reached, or the solver's claim of optimality did not "
+    "hold: the best plan found is returned with the gap srsopt can prove",
     SolveStatus.INFEASIBLE: "no plan satisfies every constraint (commitments, co-financing, "
     "fiscal space, envelope); check committed projects against regions' fiscal space",
     SolveStatus.UNBOUNDED: "the objective is unbounded: a cost or bound is missing",
@@ -80,7 +82,8 @@ def solve_options(instance: Instance, time_limit: float | None, mip_rel_gap: flo
 
 def solve_relaxation(form: Formulation, options: HighsOptions) -> HighsOutcome:
     """The LP relaxation: its duals price the envelope, its bound and solution seed the MIP."""
-    return run(make_highs(form, replace(options, relax_integrality=True)))
+    return run_checked(make_highs(form, replace(options, relax_integrality=True)),
+                       deadline=options.time_limit, mip_rel_gap=options.mip_rel_gap).outcome
 
 
 def envelope_prices(form: Formulation, index: IndexSets, outcome: HighsOutcome
