@@ -1,11 +1,17 @@
 """How often HiGHS mis-reports a MIP start, and under which settings (docs/performance.md).
 
 Usage: python benchmarks/bench_mip_start.py [--instances 400] [--seed 1]
+       python benchmarks/bench_mip_start.py --paths 120 [--rule-on]
 
 Random knapsacks of 4 to 6 binaries, written as srsopt writes money: ``max value @ x`` with a
 cost-free transfer column ``t = capex @ x``, ``0 <= t <= budget``. Every feasible plan is
 handed over as the start in turn; a run is *wrong* when the objective HiGHS reports is not the
 objective of the values it returns. Each variant changes one thing.
+
+``--paths N``: srsopt's own start hand-overs on ``tests/random_instances.small`` seeds 0..N-1
+(solved, in both staged modes, with alternatives for every fifth, explained when infeasible for
+every third) and the textbook case of ``tests/claim_cases``: starts and failed claims per call
+site; ``--rule-on`` leaves HiGHS's zero cost singleton rule on, as srsopt did before.
 """
 
 from __future__ import annotations
@@ -61,12 +67,65 @@ def _run(capex: list[int], value: list[int], budget: int, start: np.ndarray, var
     return h.getInfo().objective_function_value, own
 
 
+def paths(count: int, rule_on: bool) -> None:
+    """Print starts and failed claims per call site of ``optimizer.mip_start.run_checked``."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+    from claim_cases import textbook_tables
+    from random_instances import small
+
+    import optimizer.mip_start as mip_start
+    from models.instance import instance_from_tables
+    from optimizer import alternatives, explain, heuristic, modes, solve, strategy
+
+    counts: Counter[tuple[str, str]] = Counter()
+    real = mip_start.run_checked
+    if rule_on:
+        mip_start.start_presolve_mask = lambda: 0
+
+    def counted(site: str):
+        def run_checked(h: highspy.Highs, **kwargs: object) -> mip_start.Checked:
+            checked = real(h, **kwargs)
+            if kwargs.get("start") is not None:
+                counts[site, "starts"] += 1
+                counts[site, "wrong claims"] += bool(checked.notes)
+            return checked
+        return run_checked
+
+    for module in (strategy, heuristic, modes, alternatives, explain):
+        module.run_checked = counted(module.__name__)
+    for seed in range(count):
+        settings, tables = small(random.Random(seed).choice)
+        instance = instance_from_tables(settings, tables)
+        result = solve(instance, price_envelope=False)
+        if result.has_plan:
+            for mode in ("lexicographic", "equity"):
+                staged = settings | {"objective": settings["objective"] | {"mode": mode}}
+                solve(instance_from_tables(staged, tables))
+            if seed % 5 == 0:
+                alternatives.alternatives(instance, count=2, time_limit=10)
+        elif result.status.value == "infeasible" and seed % 3 == 0:
+            explain.explain(instance, time_limit=10, iis=False)
+    textbook = instance_from_tables(*textbook_tables())
+    solve(textbook)
+    alternatives.alternatives(textbook, count=2, within=0.5, time_limit=10)
+    for site, what in sorted(counts):
+        print(f"{site}: {what} {counts[site, what]}")
+
+
 def main() -> None:
     """Print, per variant, how many starts came back with a wrong objective."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--instances", type=int, default=400)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--paths", type=int, default=0)
+    parser.add_argument("--rule-on", action="store_true")
     args = parser.parse_args()
+    if args.paths:
+        paths(args.paths, args.rule_on)
+        return
     rng = random.Random(args.seed)
     counts: Counter[tuple[str, str]] = Counter()
     for _ in range(args.instances):
