@@ -64,8 +64,9 @@ def set_time_limit(h: highspy.Highs, seconds: float) -> None:
 def start_presolve_mask() -> int:
     """``presolve_rule_off`` bit of ``RULE_NAME`` in the installed HiGHS (0 if it has none).
 
-    Rule numbers change between HiGHS versions (1.16 inserted this rule as number 18), so the
-    bit is read from HiGHS's own rule log of a two-column LP, once per process.
+    Rule numbers change between HiGHS versions (18 is this rule in 1.16, column stuffing in
+    earlier sources), so the bit is read from HiGHS's own rule log of a two-column LP, once
+    per process.
     """
     lines: list[str] = []
     h = new_highs()
