@@ -104,3 +104,23 @@ def explain_tables() -> Tables:
                                          "level": 0.8}),
     }
     return settings, tables
+
+
+def unfinishable_tables() -> Tables:
+    """Committed p1 cannot be paid (co-financing 100%, no fiscal space for it or its opex) and
+    the last project, p2, cannot finish within the horizon: it has no start column at all."""
+    settings, tables = textbook_tables()
+    settings = settings | {"name": "unfinishable", "years": [2026, 2027],
+                           "targets": {"rural": {2027: 1.0}},
+                           "budget": {"envelope": {2026: 10.0, 2027: 10.0}, "carryover": False}}
+    tables["regions"]["cofinancing_rate"] = 1.0
+    tables["region_years"] = pd.DataFrame({"region_id": "r", "year": [2026, 2027],
+                                           "fiscal_space": [40.0, 0.0]})
+    projects = tables["projects"].iloc[:2].copy()
+    projects["status"] = ["committed", "candidate"]
+    projects["opex"] = [1.0, 0.0]
+    projects["duration"] = [1, 2]
+    projects["earliest_start"] = pd.array([None, 2027], dtype="Int64")
+    tables["projects"] = projects
+    tables["project_effects"] = tables["project_effects"].iloc[:2].copy()
+    return settings, tables

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from claim_cases import unfinishable_tables
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from random_instances import small
@@ -49,3 +50,11 @@ def test_array_build_and_pyomo_reference_agree(data: st.DataObject) -> None:
     for result in (array, pyomo):  # solve() verified them; the claims once more, explicitly
         assert check_plan(instance, result) == []
         assert result.bound is not None and result.bound <= result.objective + RTOL * scale
+
+
+def test_a_project_that_cannot_finish_does_not_break_the_rounding() -> None:
+    """Found by the property test: the greedy rounding indexed the start column of a project
+    that has none (IndexError); now both backends say the instance is infeasible."""
+    instance = instance_from_tables(*unfinishable_tables())
+    for backend in ("highs", "pyomo"):
+        assert solve(instance, backend=backend).status == SolveStatus.INFEASIBLE
