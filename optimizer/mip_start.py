@@ -41,6 +41,9 @@ MIN_RETRY_SECONDS = 0.5
 """A second solve with less time than this is not started; the start is kept instead."""
 FEASIBILITY_TOL = 1e-6
 """HiGHS's primal feasibility tolerance, relative to each row's bound (at least 1)."""
+_INTERRUPTS = (highspy.HighsModelStatus.kInterrupt, highspy.HighsModelStatus.kHighsInterrupt)
+_STOPPED = PLAN_STATUSES - {SolveStatus.OPTIMAL}
+"""Statuses of a plan cut short (a limit, time, an interrupt): kept for the plan returned."""
 
 
 @dataclass(frozen=True)
@@ -183,6 +186,9 @@ def run_checked(h: highspy.Highs, *, start: np.ndarray | None = None, deadline: 
     log.warning("%s; solving again", notes[0])
     for presolve in (True, False):
         seconds = deadline - (time.perf_counter() - began)
+        if h.getModelStatus() in _INTERRUPTS:  # the deadline, or whoever stopped the run
+            notes.append("the run was interrupted: not solved again")
+            break
         if seconds < MIN_RETRY_SECONDS:
             notes.append("no time left to solve again")
             break
@@ -212,8 +218,8 @@ def _better(h: highspy.Highs, outcome: HighsOutcome, start: _Start, mip_rel_gap:
     bound = outcome.bound if outcome.bound is not None and outcome.bound <= objective + (
         tolerance(objective)) else None
     status = (SolveStatus.OPTIMAL if within_gap(objective, bound, mip_rel_gap)
-              else SolveStatus.LIMIT if outcome.status == SolveStatus.LIMIT
-              else SolveStatus.TIME_LIMIT)  # HiGHS stopped (on time) before it beat the start
+              else outcome.status if outcome.status in _STOPPED
+              else SolveStatus.TIME_LIMIT)  # HiGHS stopped (on time) before it took the start
     return replace(outcome, status=status, values=start.plan, objective=objective, bound=bound,
                    gap=gap(objective, bound), row_duals=None,
                    model_status=f"{outcome.model_status}; the start is kept")
@@ -227,6 +233,7 @@ def _unclaimed(h: highspy.Highs, outcome: HighsOutcome, start: np.ndarray | None
     if not plans:  # not reached: a failed claim without a plan needs the start to be one
         return replace(outcome, status=SolveStatus.ERROR, bound=None, gap=None, model_status=note)
     best = min(plans, key=lambda v: model_objective(h, v))
-    return replace(outcome, status=SolveStatus.LIMIT, values=best,
+    status = outcome.status if outcome.status in _STOPPED else SolveStatus.LIMIT
+    return replace(outcome, status=status, values=best,
                    objective=model_objective(h, best), bound=None, gap=None, row_duals=None,
                    model_status=note)
