@@ -27,12 +27,13 @@ import numpy as np
 import pandas as pd
 
 from models.instance import Instance
-from models.result import PLAN_STATUSES, Result, SolveStatus
+from models.result import PLAN_STATUSES, Result
 from models.safe_output import OutputTarget, write_output
 from optimizer import stopping
 from optimizer.formulation import Formulation, build_formulation
-from optimizer.highs import HighsOptions, make_highs, new_highs, run, use_threads
+from optimizer.highs import HighsOptions, make_highs, new_highs, use_threads
 from optimizer.index import IndexSets, build_index
+from optimizer.mip_start import run_checked
 from optimizer.pipeline import assemble_result, solve, solve_options
 from optimizer.resolve import set_time_limit
 from optimizer.results_io import fill_results
@@ -105,21 +106,22 @@ def alternatives(instance: Instance, *, within: float = 0.02, count: int = 5,
         if start is None:
             found = drop_one(index, form, start_shares(index, latest), seen, bound)
             start = None if found is None else np.append(found, 1.0)
-        if start is not None:
-            h.setSolution(n + 1, np.arange(n + 1, dtype=np.int32), start)
         left = options.time_limit - (time.perf_counter() - clock)
         set_time_limit(h, max((1 - MIP_RESERVE) * left, 1.0))
-        outcome = run(h, deadline=max(left, 1.0))
-        if outcome.status in PLAN_STATUSES and outcome.values is not None:
-            outcome = replace(outcome, values=outcome.values[:n], bound=None, gap=None)
-        elif start is not None:  # HiGHS stopped before it took its start: keep the start
-            outcome = replace(outcome, status=SolveStatus.INTERRUPTED if stopping.requested()
-                              else SolveStatus.TIME_LIMIT, values=start[:n],
-                              bound=None, gap=None, objective=None)
-        else:
+        checked = run_checked(h, start=start, deadline=max(left, 1.0),
+                              mip_rel_gap=options.mip_rel_gap)
+        outcome = checked.outcome  # with the start kept when HiGHS stopped before taking it
+        if outcome.status not in PLAN_STATUSES or outcome.values is None:
             break  # no other plan within the bound (or none found in time)
-        latest = assemble_result(instance, index, form, outcome, options, build_seconds=0.0,
-                                 solve_seconds=outcome.seconds)
+        # the diversity model's value and bound are its own: the weighted objective has none
+        stage = {"stage": "diversity", "status": outcome.status.value, "value": outcome.objective,
+                 "bound": outcome.bound, "gap": outcome.gap}
+        latest = assemble_result(
+            instance, index, form, replace(outcome, values=outcome.values[:n], objective=None,
+                                           bound=None, gap=None),
+            options, build_seconds=0.0, solve_seconds=outcome.seconds,
+            steps={"claims": list(checked.notes)} if checked.notes else None,
+            extra={"stages": [stage]})
         plans.append(latest)
         seen.append(frozenset(funded(latest).index))
         if on_done is not None:
@@ -175,7 +177,8 @@ def diverse_start(h: highspy.Highs, form: Formulation, options: HighsOptions, op
     use_threads(relaxed, options.threads)
     relaxed.passModel(model)
     relaxed.setOptionValue("time_limit", float(LP_SHARE * options.time_limit))
-    lp = run(relaxed)
+    lp = run_checked(relaxed, deadline=LP_SHARE * options.time_limit,
+                     mip_rel_gap=options.mip_rel_gap).outcome
     if lp.values is None:
         return None
     upper[bound_row] = full
@@ -191,7 +194,8 @@ def diverse_start(h: highspy.Highs, form: Formulation, options: HighsOptions, op
     sub.setOptionValue("mip_rel_gap", float(options.mip_rel_gap))
     sub.changeColsBounds(len(fixed), fixed, np.round(x[fixed]), np.round(x[fixed]))
     sub.setOptionValue("time_limit", float(RENS_SHARE * options.time_limit))
-    found = run(sub, deadline=RENS_SHARE * options.time_limit)
+    found = run_checked(sub, deadline=RENS_SHARE * options.time_limit,
+                        mip_rel_gap=options.mip_rel_gap).outcome
     return None if found.values is None else found.values
 
 

@@ -24,9 +24,10 @@ from optimizer.explain_start import elastic_start
 from optimizer.explain_text import Cause, Relaxation, describe, describe_cause
 from optimizer.formulation import Formulation, build_formulation
 from optimizer.formulation.objective import Columns
-from optimizer.highs import HighsOptions, HighsOutcome, make_highs, run
+from optimizer.highs import HighsOptions, HighsOutcome, make_highs
 from optimizer.iis import IisReport, lp_iis
 from optimizer.index import IndexSets, build_index
+from optimizer.mip_start import run_checked
 from optimizer.prechecks import Finding, run_prechecks
 
 MONEY, RATE, LAST_RESORT = 1.0, 2.0, 1e6
@@ -167,11 +168,9 @@ class _Clock:
 
 def _solve(h: highspy.Highs, seconds: float, start: np.ndarray | None = None
            ) -> HighsOutcome:
-    """Solve within ``seconds`` from ``start`` (a feasible plan), if given."""
+    """Solve within ``seconds`` from ``start`` (a feasible plan), if given; claims checked."""
     h.setOptionValue("time_limit", float(seconds))
-    if start is not None:
-        h.setSolution(len(start), np.arange(len(start), dtype=np.int32), start)
-    return run(h, deadline=seconds)
+    return run_checked(h, start=start, deadline=seconds, mip_rel_gap=GAP).outcome
 
 
 def _floor_causes(instance: Instance, index: IndexSets, elastic: Elastic, h: highspy.Highs,

@@ -18,8 +18,9 @@ import numpy as np
 from optimizer.cumulative import cumulative_form
 from optimizer.formulation import Formulation
 from optimizer.formulation.projects import operation_terms, spend_terms
-from optimizer.highs import HighsOptions, highs_for, run
+from optimizer.highs import HighsOptions, highs_for
 from optimizer.index import FloatArray, IndexSets
+from optimizer.mip_start import run_checked
 
 TOL = 1e-7
 
@@ -87,10 +88,10 @@ def round_lp(index: IndexSets, form: Formulation, lp_values: FloatArray | None
     opex = _per_start(index, operation_terms(index), n_start)
     share = np.bincount(index.start_project, weights=x_lp, minlength=len(index.project_ids))
     # benefit the LP sees per start column (negative cost = access gain; shortfall via rows)
-    has_start = index.project_start_count > 0
+    has_start = index.project_start_count > 0  # a candidate that cannot finish has none
     value = np.zeros(len(index.project_ids))
-    value[has_start] = (-form.columns.cost[index.project_first_start[has_start]]
-                        / np.maximum(index.capex[has_start], 1e-9))
+    value[has_start] = -form.columns.cost[:n_start][index.project_first_start[has_start]
+                                                     ] / np.maximum(index.capex[has_start], 1e-9)
     order = np.lexsort((-value, -share, ~index.committed))
     if form.columns.cost[layout.transfer0: layout.cofinancing0].max(initial=0.0) > 0:
         order = order[(share[order] > TOL) | index.committed[order]]
@@ -129,9 +130,9 @@ def _fixed_submip(form: Formulation, options: HighsOptions, fixed: np.ndarray,
     lower[columns] = upper[columns] = np.round(values[:form.layout.n_start][fixed])
     model = cumulative_form(form, lower, upper)
     h = highs_for(model.to_highs_lp(), options)
-    if start is not None:
-        h.setSolution(len(start), np.arange(len(start), dtype=np.int32), model.start(start))
-    found = run(h, deadline=options.time_limit).values
+    found = run_checked(h, start=None if start is None else model.start(start),
+                        deadline=options.time_limit, mip_rel_gap=options.mip_rel_gap
+                        ).outcome.values
     return model.plan(found) if found is not None else start
 
 

@@ -26,8 +26,9 @@ from optimizer import stopping
 from optimizer.formulation import Formulation, build_formulation
 from optimizer.formulation.objective import columns
 from optimizer.formulation.provision import PERSONS_SCALE
-from optimizer.highs import HighsOutcome, make_highs, run
+from optimizer.highs import HighsOutcome, make_highs
 from optimizer.index import IndexSets, build_index
+from optimizer.mip_start import run_checked
 from optimizer.pipeline import assemble_result, solve_options
 from optimizer.resolve import set_time_limit
 from optimizer.solution import polish
@@ -168,13 +169,14 @@ def solve_mode(instance: Instance, *, time_limit: float | None = None,
         share = max(left if options.node_limit else left / (len(stages) - k), 0.5)
         _set_objective(h, cost, constant)
         set_time_limit(h, (1 - MIP_RESERVE) * share)
-        if best is not None:
-            h.setSolution(len(best.values), np.arange(len(best.values), dtype=np.int32),
-                          best.values)
-        outcome = run(h, deadline=max(share - POLISH_RESERVE, 0.1))
+        checked = run_checked(h, start=None if best is None else best.values,
+                              deadline=max(share - POLISH_RESERVE, 0.1),
+                              mip_rel_gap=options.mip_rel_gap)
+        outcome = checked.outcome
         records.append({"stage": name, "status": outcome.status.value,
                         "value": outcome.objective, "bound": outcome.bound, "gap": outcome.gap,
-                        "seconds": round(outcome.seconds, 3)})
+                        "seconds": round(outcome.seconds, 3)}
+                       | ({"claims": list(checked.notes)} if checked.notes else {}))
         log.info("%s stage %s: %s, value %s", mode, name, outcome.status.value,
                  outcome.objective)
         if outcome.status not in PLAN_STATUSES or outcome.values is None:
@@ -196,12 +198,15 @@ def solve_mode(instance: Instance, *, time_limit: float | None = None,
     status = _worst([SolveStatus(r["status"]) for r in records]) if best else final.status
     if best is not None and stopping.requested() and len(records) < len(stages):
         status = SolveStatus.INTERRUPTED  # stopped between stages
-    final = replace(final, status=status, bound=None, gap=None,
+    # the stages' values and bounds are of their own objectives: the weighted one has neither
+    final = replace(final, status=status, objective=None, bound=None, gap=None,
                     values=None if final.values is None else final.values[:n])
-    result = assemble_result(instance, index, form, final, options, build_seconds=build_seconds,
-                             solve_seconds=solve_seconds)
     meta: dict[str, Any] = {"objective_mode": mode, "lexicographic_tolerance": tolerance,
                             "stages": records}
+    notes = [f"{r['stage']}: {note}" for r in records for note in r.get("claims", [])]
+    result = assemble_result(instance, index, form, final, options, build_seconds=build_seconds,
+                             solve_seconds=solve_seconds, extra=meta,
+                             steps={"claims": notes} if notes else None)
     if result.has_plan and final.values is not None:
         v = polish(index, form, final.values).values
         terms = {name: float(c @ v + k) for name, (c, k) in exprs.items()}

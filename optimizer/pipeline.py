@@ -6,17 +6,19 @@ import logging
 import time
 from dataclasses import replace
 from importlib.metadata import PackageNotFoundError, version
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
 from models.instance import Instance
 from models.result import PLAN_STATUSES, Result, SolveStatus
+from optimizer.claims import gap, kept_claims, result_claims, tolerance
 from optimizer.formulation import Formulation, build_formulation
-from optimizer.highs import HighsOptions, HighsOutcome, make_highs, run, to_highs_lp
+from optimizer.highs import HighsOptions, HighsOutcome, make_highs, to_highs_lp
 from optimizer.index import IndexSets, build_index
 from optimizer.index_fiscal import fiscal_rules_active
+from optimizer.mip_start import run_checked
 from optimizer.prechecks import blocked_result
 from optimizer.solution import (
     polish,
@@ -33,7 +35,6 @@ from optimizer.strategy import (
     POLISH_SHARE,
     Strategy,
     attack,
-    gap,
 )
 from optimizer.verify import verify
 
@@ -48,7 +49,8 @@ LP_SHARE_OF_TIME = LP_SHARE
 _MEANING = {
     SolveStatus.OPTIMAL: "optimal within the requested MIP gap",
     SolveStatus.TIME_LIMIT: "time limit reached: the best plan found is returned with its gap",
-    SolveStatus.LIMIT: "a solver limit was reached: the best plan found is returned",
+    SolveStatus.LIMIT: "a solver limit was reached, or the solver's claim of optimality did not "
+    "hold: the best plan found is returned with the gap srsopt can prove",
     SolveStatus.INFEASIBLE: "no plan satisfies every constraint (commitments, co-financing, "
     "fiscal space, envelope); check committed projects against regions' fiscal space",
     SolveStatus.UNBOUNDED: "the objective is unbounded: a cost or bound is missing",
@@ -83,7 +85,8 @@ def solve_options(instance: Instance, time_limit: float | None, mip_rel_gap: flo
 
 def solve_relaxation(form: Formulation, options: HighsOptions) -> HighsOutcome:
     """The LP relaxation: its duals price the envelope, its bound and solution seed the MIP."""
-    return run(make_highs(form, replace(options, relax_integrality=True)))
+    return run_checked(make_highs(form, replace(options, relax_integrality=True)),
+                       deadline=options.time_limit, mip_rel_gap=options.mip_rel_gap).outcome
 
 
 def envelope_prices(form: Formulation, index: IndexSets, outcome: HighsOutcome
@@ -175,11 +178,18 @@ def with_bound(outcome: HighsOutcome, lp: HighsOutcome) -> HighsOutcome:
 def assemble_result(instance: Instance, index: IndexSets, form: Formulation,
                     outcome: HighsOutcome, options: HighsOptions, *, build_seconds: float,
                     solve_seconds: float, prices: pd.DataFrame | None = None,
-                    steps: dict[str, float] | None = None) -> Result:
+                    steps: dict[str, Any] | None = None,
+                    extra: dict[str, Any] | None = None) -> Result:
     """Polish HiGHS's vector into verified result tables; every solve path ends here.
 
+    ``outcome.objective``: the objective HiGHS reported for ``form``'s own objective (None when
+    it solved another, as the staged modes do); it is checked against ``outcome.values`` and
+    the bound and status against the polished plan (``check_claims``). ``extra``: metadata
+    the verifier reads too (the staged modes' ``stages``).
+
     Raises:
-        VerificationError: the plan breaks a rule when recomputed from the raw tables.
+        VerificationError: the plan breaks a rule when recomputed from the raw tables, or the
+            result claims more than it proves.
     """
     metadata = {
         "srsopt_version": _version("srsopt"),
@@ -191,7 +201,7 @@ def assemble_result(instance: Instance, index: IndexSets, form: Formulation,
         "time_limit": options.time_limit, "mip_rel_gap": options.mip_rel_gap,
         "threads": options.threads, "highs_model_status": outcome.model_status,
         "nodes": outcome.nodes,
-    }
+    } | (extra or {})
     message = f"{_MEANING[outcome.status]} (HiGHS: {outcome.model_status})"
     if outcome.status not in PLAN_STATUSES or outcome.values is None:
         if outcome.status == SolveStatus.INTERRUPTED:
@@ -199,6 +209,8 @@ def assemble_result(instance: Instance, index: IndexSets, form: Formulation,
         return Result(status=outcome.status, message=message, build_seconds=build_seconds,
                       solve_seconds=solve_seconds, metadata=metadata)
     plan = polish(index, form, outcome.values)
+    outcome, steps, message = check_claims(form, outcome, plan.objective, options.mip_rel_gap,
+                                           metadata.get("stages"), dict(steps or {}), message)
     projects = project_table(instance, index, form, plan)
     region_years = region_year_table(instance, index, form, plan)
     provision, national = provision_tables(index, plan)
@@ -214,7 +226,36 @@ def assemble_result(instance: Instance, index: IndexSets, form: Formulation,
         projects=projects, starts=start_table(index, form, plan), region_years=region_years,
         provision=provision, national=national,
         envelope=envelope, metadata=metadata | {"highs_objective": outcome.objective,
-                                                "steps": steps or {}},
+                                                "steps": steps},
     )
     verify(instance, result)
     return result
+
+
+def check_claims(form: Formulation, outcome: HighsOutcome, objective: float, mip_rel_gap: float,
+                 stages: list[dict[str, Any]] | None, steps: dict[str, Any], message: str
+                 ) -> tuple[HighsOutcome, dict[str, Any], str]:
+    """The solver's claims about the plan, kept only where they hold (``optimizer.claims``).
+
+    ``form``'s objective at the solver's values may not be above the objective it reported
+    (below is allowed: the Pyomo reference's incumbent may leave a provision short of what its
+    starts give, which the array layout recomputes); the bound must be at most the polished
+    plan's ``objective``, and ``optimal`` proven within ``mip_rel_gap``. HiGHS's runs are
+    checked both ways (and re-solved) as they finish (``optimizer.mip_start``); this last check
+    covers every path, the Pyomo backend's mapping of its plan included. What fails is logged
+    at WARNING and written to ``steps["claims"]`` and the message.
+    """
+    problems = result_claims(outcome.status, objective, None, outcome.bound, mip_rel_gap, stages)
+    if outcome.objective is not None:
+        raw = float(form.columns.cost @ outcome.values + form.columns.offset)
+        if raw > outcome.objective + tolerance(raw):
+            problems.insert(0, f"the plan's objective {raw:,.6f} is above the reported "
+                               f"{outcome.objective:,.6f}")
+    if not problems:
+        return outcome, steps, message
+    status, bound = kept_claims(outcome.status, objective, outcome.bound, mip_rel_gap, stages)
+    note = f"the solver's claim was not kept: {'; '.join(problems)}"
+    log.warning("%s", note)
+    return (replace(outcome, status=status, bound=bound),
+            steps | {"claims": [*steps.get("claims", []), note]},
+            f"{_MEANING[status]} ({note}; HiGHS: {outcome.model_status})")

@@ -21,8 +21,9 @@ import numpy as np
 from models.instance import Instance
 from models.result import Result
 from optimizer.formulation import Formulation, build_formulation
-from optimizer.highs import HighsOptions, HighsOutcome, make_highs, run
+from optimizer.highs import HighsOptions, HighsOutcome, make_highs
 from optimizer.index import IndexSets, build_index
+from optimizer.mip_start import run_checked, set_time_limit
 from optimizer.pipeline import assemble_result, envelope_prices
 from optimizer.strategy import LP_SHARE, attack
 
@@ -121,15 +122,6 @@ def push_edits(h: highspy.Highs, form: Formulation, edits: Edits) -> None:
         h.changeCoeff(int(matrix.indices[k]), j, float(matrix.data[k]))
 
 
-def set_time_limit(h: highspy.Highs, seconds: float) -> None:
-    """Give the next ``run`` of ``h`` this many seconds.
-
-    HiGHS compares ``time_limit`` with its run clock, which adds up over every ``run`` of the
-    same object: a live model re-solved with ``time_limit = seconds`` would stop at once.
-    """
-    h.setOptionValue("time_limit", float(h.getRunTime() + max(seconds, 0.1)))
-
-
 class LiveModel:
     """The LP relaxation of an instance, kept live in HiGHS between solves.
 
@@ -186,8 +178,9 @@ class LiveModel:
 
     def relaxation(self, time_limit: float | None = None) -> HighsOutcome:
         """Solve the LP relaxation as it stands, from the basis of its last solve."""
-        set_time_limit(self.lp, self.options.time_limit if time_limit is None else time_limit)
-        return run(self.lp)
+        seconds = self.options.time_limit if time_limit is None else time_limit
+        set_time_limit(self.lp, seconds)
+        return run_checked(self.lp, deadline=seconds, mip_rel_gap=self.options.mip_rel_gap).outcome
 
     def solve(self, time_limit: float | None = None, price_envelope: bool = True) -> Result:
         """The MIP of the live instance, from its re-solved LP; verified result tables."""

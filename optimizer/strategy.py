@@ -25,17 +25,19 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
 from models.result import SolveStatus
 from optimizer import stopping
+from optimizer.claims import gap, within_gap
 from optimizer.decompose import lagrangian, linking_prices
 from optimizer.formulation import Formulation
 from optimizer.heuristic import crossover, rens, round_lp
-from optimizer.highs import HighsOptions, HighsOutcome, make_highs, run
+from optimizer.highs import HighsOptions, HighsOutcome, make_highs
 from optimizer.index import IndexSets
+from optimizer.mip_start import Checked, meets_rows, run_checked
 from optimizer.solution import polish
 
 log = logging.getLogger(__name__)
@@ -58,8 +60,6 @@ DECOMPOSITION_COLUMNS = 50_000
 """Models with at least this many columns get the Lagrangian bound; smaller ones give the time
 to HiGHS's MIP, which closes them further (2,000 settlements, 24k columns, 60 s: 0.19% with
 HiGHS's MIP against 0.88% with the decomposition)."""
-FEASIBILITY_TOL = 1e-6
-"""Relative tolerance of a heuristic plan's rows (HiGHS's primal feasibility tolerance)."""
 PARALLEL_WORKERS = 2
 PARALLEL_COLUMNS = 20_000
 """Models with at least this many columns solve their regions in ``PARALLEL_WORKERS``
@@ -83,15 +83,9 @@ class Attack:
 
     outcome: HighsOutcome
     lp: HighsOutcome
-    steps: dict[str, float]
-    """Seconds and bounds of each step, for the summary and benchmarks."""
-
-
-def gap(objective: float | None, bound: float | None) -> float | None:
-    """``|objective - bound| / |objective|`` (0 when equal), HiGHS's definition."""
-    if objective is None or bound is None or not np.isfinite(bound):
-        return None
-    return 0.0 if objective == bound else max(0.0, objective - bound) / max(abs(objective), 1e-9)
+    steps: dict[str, Any]
+    """Seconds and bounds of each step, for the summary and benchmarks; ``claims``: what was
+    done about a claim of HiGHS that did not hold (``optimizer.mip_start``)."""
 
 
 def checked(index: IndexSets, form: Formulation, values: np.ndarray | None
@@ -104,13 +98,8 @@ def checked(index: IndexSets, form: Formulation, values: np.ndarray | None
     if values is None:
         return None
     full = polish(index, form, values).values
-    activity = form.matrix @ full
-    tol = FEASIBILITY_TOL * (1.0 + np.abs(np.where(np.isfinite(form.row_upper), form.row_upper,
-                                                   form.row_lower)))
     cols = form.columns
-    ok = (np.all(activity >= form.row_lower - tol) and np.all(activity <= form.row_upper + tol)
-          and np.all(full >= cols.lower - FEASIBILITY_TOL)
-          and np.all(full <= cols.upper + FEASIBILITY_TOL))
+    ok = meets_rows(form.matrix, form.row_lower, form.row_upper, cols.lower, cols.upper, full)
     if not ok:
         log.info("heuristic plan dropped: it breaks a row or bound of the full model")
     return full if ok else None
@@ -123,11 +112,10 @@ def _with_bound(outcome: HighsOutcome, bound: float | None, mip_rel_gap: float
         return outcome
     best = bound if outcome.bound is None else max(outcome.bound, bound)
     status = outcome.status
-    proven = gap(outcome.objective, best)
     if status in (SolveStatus.TIME_LIMIT, SolveStatus.LIMIT, SolveStatus.INTERRUPTED) and (
-            proven is not None and proven <= mip_rel_gap):
+            within_gap(outcome.objective, best, mip_rel_gap)):
         status = SolveStatus.OPTIMAL
-    return replace(outcome, bound=best, gap=proven, status=status)
+    return replace(outcome, bound=best, gap=gap(outcome.objective, best), status=status)
 
 
 def attack(index: IndexSets, form: Formulation, options: HighsOptions, started: float,
@@ -145,11 +133,14 @@ def attack(index: IndexSets, form: Formulation, options: HighsOptions, started: 
         """A stage's time; in reproducible mode nodes stop it and time is only a safety net."""
         return left() if options.node_limit is not None else fraction * left()
 
-    steps: dict[str, float] = {}
+    steps: dict[str, Any] = {}
     clock = time.perf_counter()
     if lp is None:
-        lp = _relaxation(form, replace(options, relax_integrality=True,
-                                       time_limit=share(LP_SHARE)))
+        relaxed = _relaxation(form, replace(options, relax_integrality=True,
+                                            time_limit=share(LP_SHARE)))
+        lp = relaxed.outcome
+        if relaxed.notes:
+            steps["claims"] = list(relaxed.notes)
     steps["lp_seconds"], clock = time.perf_counter() - clock, time.perf_counter()
     bound = lp.objective if lp.status == SolveStatus.OPTIMAL else None
     steps["lp_bound"] = bound
@@ -172,7 +163,8 @@ def attack(index: IndexSets, form: Formulation, options: HighsOptions, started: 
         steps["heuristic_objective"] = None if start is None else float(
             form.columns.cost @ start + form.columns.offset)
     proven = gap(steps.get("heuristic_objective"), bound)
-    within = proven is not None and proven <= options.mip_rel_gap
+    within = start is not None and within_gap(steps["heuristic_objective"], bound,
+                                               options.mip_rel_gap)
     too_late = decomposed or (options.node_limit is None
                               and left() < MIP_SECONDS_PER_COLUMN * form.shape[1])
     stopped = stopping.requested()
@@ -188,20 +180,18 @@ def attack(index: IndexSets, form: Formulation, options: HighsOptions, started: 
             gap=proven, seconds=0.0, nodes=0)
         return _done(Attack(outcome=outcome, lp=lp, steps=steps), strategy)
     h = make_highs(form, options)
-    if start is not None:
-        h.setSolution(len(start), np.arange(len(start), dtype=np.int32), start)
     reserve = _reserve(options)
     h.setOptionValue("time_limit", float(max((1 - MIP_RESERVE) * left() - reserve, 0.1)))
-    outcome = run(h, deadline=max(left() - reserve, 0.1))
-    if outcome.values is None and start is not None and stopping.requested():
-        # stopped before HiGHS took its start: the start is the best plan so far
-        outcome = replace(outcome, values=start, objective=steps["heuristic_objective"])
-    outcome = _with_bound(outcome, bound, options.mip_rel_gap)
+    mip = run_checked(h, start=start, deadline=max(left() - reserve, 0.1),
+                      mip_rel_gap=options.mip_rel_gap)
+    outcome = _with_bound(mip.outcome, bound, options.mip_rel_gap)
     steps["mip_seconds"] = time.perf_counter() - clock
+    if mip.notes:
+        steps["claims"] = steps.get("claims", []) + list(mip.notes)
     return _done(Attack(outcome=outcome, lp=lp, steps=steps), strategy)
 
 
-def _relaxation(form: Formulation, options: HighsOptions) -> HighsOutcome:
+def _relaxation(form: Formulation, options: HighsOptions) -> Checked:
     """The LP relaxation; with a wall-clock limit by HiGHS's parallel dual simplex (PAMI).
 
     PAMI took 20% less time than the serial dual simplex on 2 cores (generated 7,000 and 20,000
@@ -212,11 +202,11 @@ def _relaxation(form: Formulation, options: HighsOptions) -> HighsOutcome:
     if options.node_limit is None:
         h.setOptionValue("simplex_strategy", 2)
         h.setOptionValue("parallel", "on")
-    return run(h)
+    return run_checked(h, deadline=options.time_limit, mip_rel_gap=options.mip_rel_gap)
 
 
 def _decomposed(index: IndexSets, form: Formulation, options: HighsOptions, lp: HighsOutcome,
-                bound: float, share: Callable[[float], float], steps: dict[str, float | None]
+                bound: float, share: Callable[[float], float], steps: dict[str, Any]
                 ) -> tuple[np.ndarray | None, float]:
     """Lagrangian bound by region, then the crossover of its region plans with the LP.
 

@@ -2,7 +2,9 @@
 
 Recomputes money, co-financing, fiscal space, envelope, provision and the objective from the
 instance's DataFrames and the plan's chosen starts with plain pandas joins, sharing no code
-with the formulation, so a wrong formulation cannot pass because HiGHS said "optimal".
+with the formulation, so a wrong formulation cannot pass because HiGHS said "optimal". The
+result's claims are checked against that objective too: reported objective, bound, and
+``optimal`` only within the requested gap (``check_claims``).
 """
 
 from __future__ import annotations
@@ -11,12 +13,12 @@ import numpy as np
 import pandas as pd
 
 from models.instance import Instance
-from models.result import Result
+from models.result import Result, SolveStatus
+from optimizer.claims import result_claims
 from optimizer.verify_fiscal import check_fiscal
 
 FEAS_TOL = 1e-6
 """Absolute tolerance per million KZT of scale (and per person) for constraint checks."""
-OBJ_RTOL = 1e-6
 
 
 class VerificationError(AssertionError):
@@ -176,13 +178,26 @@ def check_plan(instance: Instance, result: Result) -> list[str]:
     rules_broken, rules_terms = check_fiscal(instance, result)
     violations += rules_broken
 
-    if result.objective is not None:
-        expected = recompute_objective(instance, starts, float(money["transfer"].sum()))
-        expected += rules_terms
-        if abs(expected - result.objective) > OBJ_RTOL * max(1.0, abs(expected)):
-            violations.append(f"objective {result.objective:.6f} differs from the recomputed "
-                              f"{expected:.6f}")
+    expected = recompute_objective(instance, starts, float(money["transfer"].sum()))
+    violations += check_claims(result, expected + rules_terms)
     return violations
+
+
+def check_claims(result: Result, expected: float) -> list[str]:
+    """What the result claims against what its plan proves (``optimizer.claims``).
+
+    ``expected``: the plan's objective recomputed from the raw tables. The result's objective
+    must be it, its bound at most it, and ``optimal`` needs a gap within the ``mip_rel_gap``
+    recorded in the metadata (a staged mode's, every stage's gap on its own objective).
+    """
+    if result.objective is None:
+        return ["a plan is reported without its objective"]
+    requested = result.metadata.get("mip_rel_gap")
+    out = ([] if requested is not None or result.status != SolveStatus.OPTIMAL else
+           ["claim: status optimal, but the requested gap is not recorded (mip_rel_gap)"])
+    return out + [f"claim: {problem}" for problem in result_claims(
+        None if requested is None else result.status, expected, result.objective, result.bound,
+        0.0 if requested is None else float(requested), result.metadata.get("stages"))]
 
 
 def verify(instance: Instance, result: Result) -> None:

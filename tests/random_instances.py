@@ -17,6 +17,7 @@ clip at baseline, the cap at 1, ...) changes the optimum of at least one of thes
 from __future__ import annotations
 
 import random
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import pandas as pd
@@ -174,6 +175,79 @@ def build(seed: int) -> tuple[dict[str, Any], dict[str, pd.DataFrame]]:
         "coverage": pd.DataFrame(
             [{"settlement_id": s, "standard_id": k, "level": v} for (s, k), v in coverage.items()],
             columns=["settlement_id", "standard_id", "level"]),
+        "projects": pd.DataFrame(projects).astype(
+            {"earliest_start": "Int64", "latest_start": "Int64"}),
+        "project_effects": pd.DataFrame(effects),
+    }
+    return settings, tables
+
+
+Choose = Callable[[Sequence[Any]], Any]
+"""Picks one of the given options: ``random.Random(seed).choice``, or a hypothesis draw."""
+
+SMALL_CAPEX = (2, 3, 5, 6, 10, 20)
+SMALL_RATES = (0.0, 0.0, 0.3, 1.0)
+"""Co-financing 0 and 1 are the edge cases of the funding rows."""
+SMALL_FISCAL = (0.0, 0.0, 5.0, 40.0)
+SMALL_ENVELOPES = (0.0, 5.0, 10.0, 40.0)
+SMALL_LEVELS = (0.0, 0.0, 0.3, 0.6)
+
+
+def small(choose: Choose) -> tuple[dict[str, Any], dict[str, pd.DataFrame]]:
+    """A small instance (1-2 regions, 1-6 projects, 2-3 years) from ``choose``'s picks.
+
+    The picks reach the edge cases of the funding rules: fiscal space and envelopes of 0,
+    co-financing rates of 0 and 1, committed and excluded projects, divisible projects, and
+    windows and durations whose completion falls after the horizon. The fiscal rules are off
+    (the Pyomo reference does not state them).
+    """
+    years = list(range(2026, 2026 + choose((2, 3))))
+    regions = [{"region_id": r, "name": r.title(), "kind": choose(("oblast", "city")),
+                "cofinancing_rate": choose(SMALL_RATES),
+                "max_envelope_share": choose((1.0, 1.0, 0.5))}
+               for r in REGIONS[: choose((1, 2))]]
+    settlements = [
+        {"settlement_id": f"{r['region_id']}_{suffix}", "region_id": r["region_id"],
+         "name": suffix, "type": kind, "area": area, "population": choose(pops)}
+        for r in regions for suffix, kind, area, pops in SETTLEMENTS[: choose((1, 2, 3))]]
+    pairs = [(s["settlement_id"], k[0]) for s in settlements for k in STANDARDS[:2]
+             if _applies(s, k)]
+    coverage = [{"settlement_id": s, "standard_id": k, "level": choose(SMALL_LEVELS)}
+                for s, k in pairs]
+    c0 = {(c["settlement_id"], c["standard_id"]): c["level"] for c in coverage}
+    projects, effects = [], []
+    for i in range(choose((1, 2, 3, 4, 5, 6))):
+        s, k = choose(pairs)
+        earliest = choose((None, None, years[-1]))
+        projects.append({
+            "project_id": f"p{i + 1}", "name": "", "settlement_id": s,
+            "capex": float(choose(SMALL_CAPEX)), "opex": float(choose((0, 0, 1))),
+            "duration": choose((1, 1, 2, 3)), "earliest_start": earliest,
+            "latest_start": choose((None, None, years[0])) if earliest is None else None,
+            "status": choose(("candidate", "candidate", "committed", "excluded")),
+            "divisible": choose((False, False, True))})
+        effects.append({"project_id": f"p{i + 1}", "settlement_id": s, "standard_id": k,
+                        "level": choose([v for v in (0.5, 0.8, 1.0) if v > c0[s, k]])})
+    settings = {
+        "name": "small", "years": years,
+        "targets": {area: {years[-1]: choose((0.5, 0.9, 1.0))} for area in ("urban", "rural")},
+        "budget": {"envelope": {t: choose(SMALL_ENVELOPES) for t in years},
+                   "carryover": choose((False, True))},
+        "objective": {"mode": "weighted", "category_weights": {"education": 1.0, "health": 2.0},
+                      "access_weight": choose((0.0, 0.01)),
+                      "cost_weight": choose((0.0, 0.0, 0.01))},
+        "solver": {"time_limit": 20, "mip_rel_gap": 0.0},
+    }
+    tables = {
+        "regions": pd.DataFrame(regions),
+        "region_years": pd.DataFrame([{"region_id": r["region_id"], "year": t,
+                                       "fiscal_space": choose(SMALL_FISCAL)}
+                                      for r in regions for t in years]),
+        "settlements": pd.DataFrame(settlements),
+        "standards": pd.DataFrame(
+            [{"standard_id": k, "name": k.title(), "category": g, "applies_to": a,
+              "min_population": m} for k, g, a, m in STANDARDS[:2]]),
+        "coverage": pd.DataFrame(coverage, columns=["settlement_id", "standard_id", "level"]),
         "projects": pd.DataFrame(projects).astype(
             {"earliest_start": "Int64", "latest_start": "Int64"}),
         "project_effects": pd.DataFrame(effects),

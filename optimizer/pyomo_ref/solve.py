@@ -21,11 +21,13 @@ from pyomo.contrib.solver.solvers.highs import Highs
 
 from models.instance import Instance
 from models.result import PLAN_STATUSES, Result, SolveStatus
+from optimizer.claims import claim_problems
 from optimizer.formulation import Formulation, build_formulation
 from optimizer.formulation.provision import PERSONS_SCALE
 from optimizer.highs import HighsOptions, HighsOutcome, map_status, settle, use_threads
 from optimizer.highs_interrupt import solve_interruptibly
 from optimizer.index import FloatArray, IndexSets, build_index
+from optimizer.mip_start import Checked, model_objective
 from optimizer.names import column_names, label
 from optimizer.pipeline import assemble_result, envelope_prices, solve_relaxation
 from optimizer.pyomo_ref.data import model_data
@@ -95,9 +97,25 @@ def _solve(handle: PyomoHandle, options: HighsOptions, presolve: bool) -> Result
                         "presolve": "on" if presolve else "off"})
 
 
+def _claims(h: highspy.Highs, mip_rel_gap: float) -> list[str]:
+    """Why HiGHS's claims about its last solve do not hold, in its own (Pyomo's) columns."""
+    info = h.getInfo()
+    if info.primal_solution_status != highspy.SolutionStatus.kSolutionStatusFeasible:
+        return []
+    status = map_status(h.getModelStatus(), True)
+    objective = info.objective_function_value  # an LP's own value is its bound
+    return claim_problems(status, model_objective(h, np.asarray(h.getSolution().col_value)),
+                          objective, info.mip_dual_bound if info.mip_node_count >= 0
+                          else objective, mip_rel_gap)
+
+
 def run_pyomo(handle: PyomoHandle, index: IndexSets, form: Formulation, options: HighsOptions,
-              deadline: float | None = None) -> HighsOutcome:
-    """Solve through Pyomo and report as ``optimizer.highs.run`` does, in the array layout."""
+              deadline: float | None = None) -> Checked:
+    """Solve through Pyomo and report as ``optimizer.highs.run`` does, in the array layout.
+
+    A claim of HiGHS that does not hold (``optimizer.claims``) is not passed on: the model is
+    solved again without presolve, and what was done is in the notes.
+    """
     started = time.perf_counter()
     h = handle.highs
     use_threads(h, options.threads)
@@ -105,6 +123,19 @@ def run_pyomo(handle: PyomoHandle, index: IndexSets, form: Formulation, options:
     if h.getModelStatus() == highspy.HighsModelStatus.kUnboundedOrInfeasible:
         # without presolve HiGHS decides
         results = solve_interruptibly(h, lambda: _solve(handle, options, presolve=False), None)
+    notes: list[str] = []
+    problems = _claims(h, options.mip_rel_gap)
+    if problems:
+        notes.append(f"HiGHS's claim did not hold ({'; '.join(problems)}); solved again "
+                     "without presolve")
+        log.warning("%s", notes[-1])
+        results = solve_interruptibly(h, lambda: _solve(handle, options, presolve=False),
+                                      None if deadline is None
+                                      else deadline - (time.perf_counter() - started))
+        problems = _claims(h, options.mip_rel_gap)
+        if problems:
+            notes.append(f"the claim did not hold either ({'; '.join(problems)})")
+            log.warning("%s", notes[-1])
     seconds = time.perf_counter() - started
     info = h.getInfo()
     has_solution = info.primal_solution_status == highspy.SolutionStatus.kSolutionStatusFeasible
@@ -121,9 +152,13 @@ def run_pyomo(handle: PyomoHandle, index: IndexSets, form: Formulation, options:
         gap = (info.mip_gap if np.isfinite(info.mip_gap) else None) if is_mip else 0.0
     model_status = h.modelStatusToString(h.getModelStatus())
     log.info("Pyomo/HiGHS: %s in %.2f s (objective %s)", model_status, seconds, objective)
-    return HighsOutcome(status=status, model_status=model_status, values=values, row_duals=None,
-                        objective=objective, bound=bound, gap=gap, seconds=seconds,
-                        nodes=max(int(info.mip_node_count), 0))
+    if problems and values is not None:  # not passed on: the plan, its own value, no bound
+        status, bound, gap = SolveStatus.LIMIT, None, None
+        objective = model_objective(h, np.asarray(h.getSolution().col_value))
+    return Checked(HighsOutcome(status=status, model_status=model_status, values=values,
+                                row_duals=None, objective=objective, bound=bound, gap=gap,
+                                seconds=seconds, nodes=max(int(info.mip_node_count), 0)),
+                   tuple(notes))
 
 
 def solve_reference(instance: Instance, options: HighsOptions, price_envelope: bool = True
@@ -150,12 +185,13 @@ def solve_reference(instance: Instance, options: HighsOptions, price_envelope: b
         lp = solve_relaxation(form, replace(options, time_limit=LP_SHARE * left()))
         prices = envelope_prices(form, index, lp)
     reserve = max(POLISH_RESERVE, POLISH_SHARE * options.time_limit)
-    outcome = run_pyomo(handle, index, form,
+    checked = run_pyomo(handle, index, form,
                         replace(options, time_limit=(1 - MIP_RESERVE) * left()),
                         deadline=left() - reserve)
-    result = assemble_result(instance, index, form, outcome, options,
+    result = assemble_result(instance, index, form, checked.outcome, options,
                              build_seconds=build_seconds,
-                             solve_seconds=time.perf_counter() - solve_started, prices=prices)
+                             solve_seconds=time.perf_counter() - solve_started, prices=prices,
+                             steps={"claims": list(checked.notes)} if checked.notes else None)
     h = handle.highs
     return result.model_copy(update={"metadata": result.metadata | {
         "backend": "pyomo", "pyomo_version": version("pyomo"),
