@@ -10,6 +10,7 @@ it is where it is; docs/instance-format.md ("Limits") lists them.
 from __future__ import annotations
 
 import math
+import os
 import re
 from dataclasses import dataclass
 
@@ -116,3 +117,11 @@ def text_problem(value: str, kind: str) -> str | None:
 
 
 _TEXT_NAMES = {"id": "an id", "text": "a name or text cell", "description": "a description"}
+
+
+def machine_cores() -> int:
+    """Cores this process may run on: the most threads or worker processes worth starting."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return os.cpu_count() or 1

@@ -8,14 +8,13 @@ reserves memory for each (``--threads 1000000000`` aborted it).
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 
-from models.caps import CAPS, MAX_ROWS
+from models.caps import CAPS, MAX_ROWS, machine_cores
 from models.errors import short
 from models.instance import Instance
 
@@ -59,21 +58,13 @@ Seed = Annotated[int, typer.Option(help="Random seed (same seed, same instance).
                                    max=2**32 - 1)]
 
 
-def cores() -> int:
-    """Cores this process may run on."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not on Linux
-        return os.cpu_count() or 1
-
-
 def on_cores(requested: int | None, what: str = "threads") -> int | None:
     """``requested`` threads or processes, clamped to the machine's cores with a warning."""
-    if requested is None or requested <= cores():
+    if requested is None or requested <= machine_cores():
         return requested
     errors.print(f"[yellow]warning[/]: {requested} {what} asked for, this machine has "
-                 f"{cores()} cores; using {cores()}")
-    return cores()
+                 f"{machine_cores()} cores; using {machine_cores()}")
+    return machine_cores()
 
 
 def solver_threads(option: int | None, instance: Instance) -> int | None:

@@ -31,7 +31,7 @@ import numpy as np
 from optimizer import stopping
 from optimizer.cumulative import CumulativeModel, cumulate, previous_starts
 from optimizer.formulation import Formulation
-from optimizer.highs import HighsOptions, highs_for, run
+from optimizer.highs import HighsOptions, highs_for, note_time_stop, run, time_stops
 from optimizer.index import FloatArray, IndexSets, IntArray
 
 log = logging.getLogger(__name__)
@@ -149,12 +149,12 @@ def region_models(index: IndexSets, form: Formulation, mu: FloatArray
 
 
 def solve_regions(models: list[RegionModel], options: HighsOptions, deadline: float
-                  ) -> list[tuple[int, float, FloatArray, bool]]:
+                  ) -> list[tuple[int, float, FloatArray, str]]:
     """Solve blocks one after another, small first, each within its share of the time left.
 
     ``deadline`` is wall-clock (``time.time()``), the same in every worker process whatever
-    its start-up took. Returns (region, bound, plan, optimal) per block; after a stop request
-    (``optimizer.stopping``), only the blocks solved by then.
+    its start-up took. Returns (region, bound, plan, status of its MIP) per block; after a
+    stop request (``optimizer.stopping``), only the blocks solved by then.
     """
     sizes = np.asarray([m.weight for m in models])
     size_left = sizes.sum()
@@ -174,8 +174,15 @@ def solve_regions(models: list[RegionModel], options: HighsOptions, deadline: fl
     return out
 
 
+def solve_regions_counted(models: list[RegionModel], options: HighsOptions, deadline: float
+                          ) -> tuple[list[tuple[int, float, FloatArray, str]], list[str]]:
+    """``solve_regions`` in a worker process, with the runs there that ended on time."""
+    with time_stops() as stops:
+        return solve_regions(models, options, deadline), stops
+
+
 def _solve_region(model: RegionModel, options: HighsOptions, seconds: float
-                  ) -> tuple[float, FloatArray, bool] | None:
+                  ) -> tuple[float, FloatArray, str] | None:
     """Bound and plan of one region: its LP first, then its MIP within ``seconds``.
 
     None when a stop request cut its LP short (no bound).
@@ -192,7 +199,7 @@ def _solve_region(model: RegionModel, options: HighsOptions, seconds: float
         raise RuntimeError("a region's LP relaxation failed")  # the full LP was optimal
     bound, values = relaxed.objective, relaxed.values
     if not integer.any():
-        return bound, block.plan(values), True
+        return bound, block.plan(values), "optimal"
     h.changeColsIntegrality(len(integer), np.arange(len(integer), dtype=np.int32),
                             np.where(integer, highspy.HighsVarType.kInteger,
                                      highspy.HighsVarType.kContinuous))
@@ -202,7 +209,7 @@ def _solve_region(model: RegionModel, options: HighsOptions, seconds: float
         bound = max(bound, mip.bound)
     if mip.values is not None:
         values = mip.values
-    return bound, block.plan(values), mip.status.value == "optimal"
+    return bound, block.plan(values), mip.status.value
 
 
 def _balanced(models: list[RegionModel], groups: int) -> list[list[RegionModel]]:
@@ -240,7 +247,10 @@ def lagrangian(index: IndexSets, form: Formulation, options: HighsOptions, mu: F
         solved = []
         for group, future in zip(groups, futures, strict=True):
             try:
-                solved += future.result()
+                rows, stops = future.result()
+                for what in stops:  # a worker's runs ended on time in its own process
+                    note_time_stop(f"{what} of a region")
+                solved += rows
             except Exception as exc:  # the worker's own error, or it died
                 if stopping.requested():
                     break
@@ -259,4 +269,4 @@ def lagrangian(index: IndexSets, form: Formulation, options: HighsOptions, mu: F
         total += bound
         values[models[r].cols] = plan
     return Decomposition(bound=total, values=values, seconds=time.perf_counter() - started,
-                         regions_solved=sum(optimal for *_, optimal in solved))
+                         regions_solved=sum(status == "optimal" for *_, status in solved))

@@ -7,6 +7,9 @@ import math
 import os
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 import highspy
@@ -150,6 +153,37 @@ def _is_mip(h: highspy.Highs) -> bool:
     return len(h.getLp().integrality_) > 0
 
 
+_time_stops: ContextVar[list[str] | None] = ContextVar("time_stops", default=None)
+
+
+@contextmanager
+def time_stops() -> Iterator[list[str]]:
+    """Collect what ended on time, not on its own terms, while the context is open.
+
+    In reproducible mode (``node_limit``) every stage should end on its node limit or by
+    finishing: time is only a safety net, and a stage it stops ends wherever the machine's
+    speed left it, so the plan is no longer the same on every machine.
+    """
+    tally: list[str] = []
+    token = _time_stops.set(tally)
+    try:
+        yield tally
+    finally:
+        _time_stops.reset(token)
+
+
+def time_stopped() -> bool:
+    """Whether anything in the open ``time_stops`` context has ended on time so far."""
+    return bool(_time_stops.get())
+
+
+def note_time_stop(what: str) -> None:
+    """Record in the open ``time_stops`` context (if any) that ``what`` ended on time."""
+    tally = _time_stops.get()
+    if tally is not None:
+        tally.append(what)
+
+
 def map_status(model_status: highspy.HighsModelStatus, has_solution: bool) -> SolveStatus:
     """Srsopt's status from HiGHS's model status: HiGHS's run() says ``ok`` even when infeasible."""
     if model_status == _MS.kOptimal:
@@ -211,6 +245,8 @@ def run(h: highspy.Highs, deadline: float | None = None) -> HighsOutcome:
     if deadline is not None and status == SolveStatus.LIMIT and time.perf_counter() - started >= (
             deadline):
         status = SolveStatus.TIME_LIMIT
+    if status == SolveStatus.TIME_LIMIT or model_status == _MS.kTimeLimit:
+        note_time_stop("MIP" if _is_mip(h) else "LP")
     status = settle(status)
     is_mip = info.mip_node_count >= 0 and _is_mip(h)
     values = duals = None

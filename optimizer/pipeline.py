@@ -11,11 +11,18 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from models.caps import CAPS, machine_cores
 from models.instance import Instance
 from models.result import PLAN_STATUSES, Result, SolveStatus
 from optimizer.claims import gap, kept_claims, result_claims, tolerance
 from optimizer.formulation import Formulation, build_formulation
-from optimizer.highs import HighsOptions, HighsOutcome, make_highs, to_highs_lp
+from optimizer.highs import (
+    HighsOptions,
+    HighsOutcome,
+    make_highs,
+    time_stops,
+    to_highs_lp,
+)
 from optimizer.index import IndexSets, build_index
 from optimizer.index_fiscal import fiscal_rules_active
 from optimizer.mip_start import run_checked
@@ -72,12 +79,27 @@ def _version(package: str) -> str:
 def solve_options(instance: Instance, time_limit: float | None, mip_rel_gap: float | None,
                   threads: int | None, log_to_console: bool = False,
                   node_limit: int | None = None) -> HighsOptions:
-    """Instance solver settings, overridden by whatever the caller gives."""
+    """Instance solver settings, overridden by whatever the caller gives.
+
+    A caller's value is held to the same caps as the instance's (``models.caps``): a
+    ``ValueError`` names the argument; threads beyond the machine's cores are clamped to them.
+    """
     s = instance.settings.solver
+    given = {"time_limit": (time_limit, "seconds"), "mip_rel_gap": (mip_rel_gap, "share"),
+             "threads": (threads, "threads"), "node_limit": (node_limit, "count")}
+    for name, (value, unit) in given.items():
+        problem = None if value is None else CAPS[unit].problem(value)
+        if problem is not None:
+            raise ValueError(f"{name} {problem}")
+    wanted = s.threads if threads is None else threads
+    if wanted is not None and wanted > machine_cores():
+        log.warning("%d threads asked for, this machine has %d cores; using %d", wanted,
+                    machine_cores(), machine_cores())
+        wanted = machine_cores()
     return HighsOptions(
         time_limit=s.time_limit if time_limit is None else time_limit,
         mip_rel_gap=s.mip_rel_gap if mip_rel_gap is None else mip_rel_gap,
-        threads=s.threads if threads is None else threads,
+        threads=wanted,
         log_to_console=log_to_console,
         node_limit=s.node_limit if node_limit is None else node_limit,
     )
@@ -133,20 +155,48 @@ def solve(
     blocked = blocked_result(instance)  # pre-solve checks: a proven infeasibility stops here
     if blocked is not None:
         return blocked
+    options = solve_options(instance, time_limit, mip_rel_gap, threads, log_to_console,
+                            node_limit)
+    with time_stops() as stops:
+        result = _solve(instance, options, price_envelope=price_envelope, strategy=strategy,
+                        backend=backend)
+    # the Pyomo backend runs HiGHS on time alone: it has no reproducible mode
+    return reproducibility(result, None if backend == "pyomo" else options.node_limit, stops)
+
+
+def reproducibility(result: Result, node_limit: int | None, stops: list[str]) -> Result:
+    """Say whether a reproducible-mode plan kept its word: no stage ended on time.
+
+    Outside reproducible mode (``node_limit`` None) a result is left as it is.
+    """
+    if node_limit is None:
+        return result
+    metadata = result.metadata | {"reproducible": not stops, "time_stops": list(stops)}
+    message = result.message
+    if stops:
+        message += (f"; NOT REPRODUCIBLE: the time safety net stopped {len(stops)} HiGHS "
+                    f"run(s) ({', '.join(sorted(set(stops)))}) before the node limit of "
+                    f"{node_limit:,}, so another machine may end elsewhere: allow more time or "
+                    "fewer nodes")
+    return result.model_copy(update={"metadata": metadata, "message": message})
+
+
+def _solve(instance: Instance, options: HighsOptions, *, price_envelope: bool,
+           strategy: Strategy, backend: Literal["highs", "pyomo"]) -> Result:
+    """``solve`` after the pre-checks, with the options settled."""
     if backend == "pyomo":
         if fiscal_rules_active(instance):
             raise NotImplementedError("the Pyomo reference does not state the fiscal rules")
         from optimizer.pyomo_ref import solve_reference  # Pyomo is slow to import
 
-        return solve_reference(instance, solve_options(
-            instance, time_limit, mip_rel_gap, threads, log_to_console), price_envelope)
+        return solve_reference(instance, replace(options, node_limit=None), price_envelope)
     if instance.settings.objective.mode != "weighted":
         from optimizer.modes import solve_mode  # staged solves; they reuse assemble_result
 
-        return solve_mode(instance, time_limit=time_limit, mip_rel_gap=mip_rel_gap,
-                          threads=threads, node_limit=node_limit, log_to_console=log_to_console)
-    options = solve_options(instance, time_limit, mip_rel_gap, threads, log_to_console,
-                            node_limit)
+        return solve_mode(instance, time_limit=options.time_limit,
+                          mip_rel_gap=options.mip_rel_gap, threads=options.threads,
+                          node_limit=options.node_limit,
+                          log_to_console=options.log_to_console)
     started = time.perf_counter()
     index = build_index(instance)
     form = build_formulation(index, instance.settings.objective)
@@ -199,7 +249,8 @@ def assemble_result(instance: Instance, index: IndexSets, form: Formulation,
         "rows": form.shape[0], "columns": form.shape[1], "nonzeros": int(form.matrix.nnz),
         "integer_columns": int(form.columns.integer.sum()),
         "time_limit": options.time_limit, "mip_rel_gap": options.mip_rel_gap,
-        "threads": options.threads, "highs_model_status": outcome.model_status,
+        "threads": options.threads, "node_limit": options.node_limit,
+        "highs_model_status": outcome.model_status,
         "nodes": outcome.nodes,
     } | (extra or {})
     message = f"{_MEANING[outcome.status]} (HiGHS: {outcome.model_status})"

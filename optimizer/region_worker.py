@@ -13,6 +13,10 @@ from optimizer.isolated import call
 
 
 def run_worker(models: list[RegionModel], options: HighsOptions, deadline: float
-               ) -> list[tuple]:
-    """Solve ``models`` in a fresh Python process and return ``solve_regions``' rows."""
-    return call("optimizer.decompose:solve_regions", models, options, deadline)
+               ) -> tuple[list[tuple], list[str]]:
+    """Solve ``models`` in a fresh Python process.
+
+    Returns ``solve_regions``' rows and the worker's runs that ended on time
+    (``optimizer.highs.time_stops``).
+    """
+    return call("optimizer.decompose:solve_regions_counted", models, options, deadline)

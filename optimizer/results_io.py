@@ -49,7 +49,9 @@ def summary(result: Result) -> dict[str, Any]:
         "model": {k: result.metadata.get(k) for k in ("rows", "columns", "nonzeros",
                                                       "integer_columns", "nodes",
                                                       "highs_model_status")},
-        "settings": {k: result.metadata.get(k) for k in ("time_limit", "mip_rel_gap", "threads")},
+        "settings": {k: result.metadata.get(k) for k in ("time_limit", "mip_rel_gap", "threads",
+                                                         "node_limit")},
+        **{k: result.metadata[k] for k in ("reproducible", "time_stops") if k in result.metadata},
         "steps": result.metadata.get("steps", {}),
     }
     if not result.has_plan:

@@ -35,7 +35,7 @@ from optimizer.claims import gap, within_gap
 from optimizer.decompose import lagrangian, linking_prices
 from optimizer.formulation import Formulation
 from optimizer.heuristic import crossover, rens, round_lp
-from optimizer.highs import HighsOptions, HighsOutcome, make_highs
+from optimizer.highs import HighsOptions, HighsOutcome, make_highs, time_stopped
 from optimizer.index import IndexSets
 from optimizer.mip_start import Checked, meets_rows, run_checked
 from optimizer.solution import polish
@@ -171,6 +171,7 @@ def attack(index: IndexSets, form: Formulation, options: HighsOptions, started: 
     if start is not None and (within or too_late or stopped):
         outcome = HighsOutcome(
             status=SolveStatus.OPTIMAL if within else SolveStatus.INTERRUPTED if stopped
+            else SolveStatus.LIMIT if options.node_limit is not None and not time_stopped()
             else SolveStatus.TIME_LIMIT,
             model_status="MIP not run: " + ("the plan is within the gap of the proven bound"
                                             if within else "a stop was requested" if stopped

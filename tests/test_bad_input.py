@@ -41,8 +41,11 @@ from models.caps import (
     MAX_TEXT,
     MAX_UNPACKED_BYTES,
     MAX_YAML_BYTES,
+    machine_cores,
 )
+from models.instance import instance_from_tables
 from models.reading import megabytes
+from optimizer import solve
 from optimizer.cli import app
 
 SECONDS = 5.0
@@ -239,6 +242,26 @@ def test_more_threads_than_cores_are_clamped_with_a_warning(tmp_path: Path) -> N
     assert "warning: 256 threads asked for, this machine has" in flat(output)
     summary = json.loads((tmp_path / "out" / "summary.json").read_text(encoding="utf-8"))
     assert summary["settings"]["threads"] < 256
+
+
+@pytest.mark.parametrize(("argument", "value", "expected"), [
+    ("time_limit", float("inf"), "time_limit is not a finite number"),
+    ("time_limit", 0.0, "time_limit is not above 0 seconds"),
+    ("mip_rel_gap", 1.5, "mip_rel_gap is above the cap of 1"),
+    ("threads", 10**9, "threads is above the cap of 256 threads"),
+    ("node_limit", 0, "node_limit is below 1"),
+])
+def test_python_api_holds_its_options_to_the_caps(argument: str, value: float,
+                                                  expected: str) -> None:
+    instance = instance_from_tables(*valid_tables(), source="api")
+    with pytest.raises(ValueError, match=expected):
+        solve(instance, **{argument: value})
+
+
+def test_python_api_clamps_threads_to_the_cores() -> None:
+    instance = instance_from_tables(*valid_tables(), source="api")
+    result = solve(instance, threads=256)
+    assert result.metadata["threads"] == machine_cores()
 
 
 def test_names_are_printed_as_written(tmp_path: Path) -> None:

@@ -70,3 +70,15 @@ def test_node_limited_mode_is_reproducible() -> None:
     pd.testing.assert_frame_equal(runs[0].starts, runs[1].starts)
     assert runs[0].objective == runs[1].objective
     assert runs[0].status in ("optimal", "limit_reached")
+    assert runs[0].metadata["reproducible"] is True and runs[0].metadata["time_stops"] == []
+
+
+def test_reproducible_mode_says_when_time_stopped_a_stage() -> None:
+    """With a node limit no stage reaches in 0.5 s, time ends the LP: the plan is flagged."""
+    instance = _instance(5, settlements=3000, projects=7500)
+    result = solve(instance, time_limit=0.5, mip_rel_gap=0.0, node_limit=10**6,
+                   price_envelope=False)
+    assert result.metadata["reproducible"] is False
+    assert result.metadata["time_stops"]
+    assert "NOT REPRODUCIBLE: the time safety net stopped" in result.message
+    assert result.status != "limit_reached"  # it did not end on its node limit

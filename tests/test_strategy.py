@@ -112,6 +112,7 @@ def test_decomposed_solve_is_reproducible_in_node_limited_mode(
     assert runs[0].objective == runs[1].objective
     assert runs[0].bound == runs[1].bound
     assert runs[0].starts.equals(runs[1].starts)
+    assert runs[0].metadata["reproducible"] is True  # no stage, nor region, ended on time
 
 
 @pytest.fixture(scope="module")
