@@ -36,8 +36,8 @@ def measure(settlements: int, repeats: int, seed: int) -> dict:
     from models.instance import instance_from_tables
     from models.synthetic import generate_tables
     from optimizer.formulation import build_formulation
-    from optimizer.highs import HighsOptions, make_highs
-    from optimizer.index import build_index
+    from optimizer.formulation.index import build_index
+    from optimizer.highs.adapter import HighsOptions, make_highs
     from optimizer.pyomo_ref import PyomoHandle, build_model, model_data
 
     projects = int(settlements * PROJECTS_PER_SETTLEMENT)

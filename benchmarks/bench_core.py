@@ -24,9 +24,9 @@ def measure(settlements: int, time_limit: float, repeats: int, seed: int) -> dic
     from models.instance import instance_from_tables
     from models.synthetic import generate_tables
     from optimizer.formulation import build_formulation
-    from optimizer.highs import HighsOptions, make_highs
-    from optimizer.index import build_index
-    from optimizer.pipeline import solve
+    from optimizer.formulation.index import build_index
+    from optimizer.highs.adapter import HighsOptions, make_highs
+    from optimizer.solving.pipeline import solve
 
     projects = int(settlements * PROJECTS_PER_SETTLEMENT)
     started = time.perf_counter()

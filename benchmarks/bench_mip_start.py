@@ -24,7 +24,7 @@ from collections import Counter
 import highspy
 import numpy as np
 
-from optimizer.mip_start import start_presolve_mask
+from optimizer.highs.mip_start import start_presolve_mask
 
 VARIANTS = ("as srsopt did", "zero cost singleton off", "presolve off", "budget as a row",
             "objective offset", "sparse start", "fractional start", "mip_rel_gap 0.5")
@@ -68,7 +68,7 @@ def _run(capex: list[int], value: list[int], budget: int, start: np.ndarray, var
 
 
 def paths(count: int, rule_on: bool) -> None:
-    """Print starts and failed claims per call site of ``optimizer.mip_start.run_checked``."""
+    """Print starts and failed claims per call site of ``optimizer.highs.mip_start.run_checked``."""
     import sys
     from pathlib import Path
 
@@ -76,9 +76,12 @@ def paths(count: int, rule_on: bool) -> None:
     from claim_cases import textbook_tables
     from random_instances import small
 
-    import optimizer.mip_start as mip_start
+    import optimizer.highs.mip_start as mip_start
     from models.instance import instance_from_tables
-    from optimizer import alternatives, explain, heuristic, modes, solve, strategy
+    from optimizer import solve
+    from optimizer.analysis import alternatives
+    from optimizer.check import explain
+    from optimizer.solving import heuristic, modes, strategy
 
     counts: Counter[tuple[str, str]] = Counter()
     real = mip_start.run_checked

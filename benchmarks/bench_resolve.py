@@ -23,9 +23,9 @@ from models.instance import Instance, load_instance
 from models.scenario import parse_scenario
 from models.scenario_apply import apply_scenarios
 from optimizer.formulation import build_formulation
-from optimizer.highs import HighsOptions, make_highs, run
-from optimizer.index import build_index
-from optimizer.resolve import LiveModel
+from optimizer.formulation.index import build_index
+from optimizer.highs.adapter import HighsOptions, make_highs, run
+from optimizer.solving.live import LiveModel
 
 SCENARIOS = {
     "envelope -10%": [{"envelope": {"scale": 0.9}}],

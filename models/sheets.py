@@ -1,7 +1,7 @@
 """Tables written into openpyxl write-only sheets the way analysts read them.
 
 Shared by the instance workbook (``models.workbook``) and the results workbook
-(``optimizer.results_workbook``): a styled, frozen header row with notes as comments, cells
+(``optimizer.outputs.results_workbook``): a styled, frozen header row with notes as comments, cells
 typed by column kind, number formats, sized columns, and drop-down lists from the contract.
 """
 

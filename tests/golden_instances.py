@@ -24,10 +24,10 @@ import pandas as pd
 
 from models.instance import Instance, instance_from_tables, load_instance
 from optimizer.formulation import Formulation, build_formulation
+from optimizer.formulation.index import build_index
 from optimizer.formulation.objective import Columns
-from optimizer.highs import new_highs, to_highs_lp
-from optimizer.index import build_index
-from optimizer.names import column_names, lp_ids, row_names, write_highs_model
+from optimizer.highs.adapter import new_highs, to_highs_lp
+from optimizer.highs.names import column_names, lp_ids, row_names, write_highs_model
 
 try:  # pytest puts tests/ on the path; ``python -m tests.golden_instances`` runs from the root
     from golden_fiscal import FISCAL_CASES

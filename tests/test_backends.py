@@ -22,7 +22,7 @@ from models.instance import Instance, instance_from_tables
 from models.result import Result
 from models.synthetic import generate_tables
 from optimizer import solve
-from optimizer.cli import app
+from optimizer.cli.app import app
 from optimizer.pyomo_ref import hand_over, model_data
 
 RTOL = 1e-6

@@ -46,7 +46,7 @@ from models.caps import (
 from models.instance import instance_from_tables
 from models.reading import megabytes
 from optimizer import solve
-from optimizer.cli import app
+from optimizer.cli.app import app
 
 SECONDS = 5.0
 """Time bound of an in-process row (they take a fraction of a second)."""
@@ -193,7 +193,7 @@ def _bounded() -> None:
 
 def run_bounded(args: list[str]) -> tuple[int, str, float]:
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "optimizer.cli", *args], capture_output=True,
+    done = subprocess.run([sys.executable, "-m", "optimizer.cli.app", *args], capture_output=True,
                           text=True, timeout=SUBPROCESS_SECONDS, preexec_fn=_bounded,
                           check=False)
     return done.returncode, done.stdout + done.stderr, time.perf_counter() - start

@@ -1,7 +1,7 @@
 """Every claim checked: the plan's objective, the bound and ``optimal`` agree with the plan.
 
 The textbook case (``claim_cases.textbook_tables``) is solved by every path; doctored claims are
-caught by the check where the paths meet (``optimizer.pipeline.check_claims``) and by the
+caught by the check where the paths meet (``optimizer.solving.pipeline.check_claims``) and by the
 verifier. The HiGHS-level handover is tested in ``test_mip_start``.
 """
 
@@ -21,19 +21,19 @@ import pytest
 from claim_cases import FUNDED, OPTIMUM, WRONG_START, textbook_tables
 from typer.testing import CliRunner
 
-import optimizer.mip_start as mip_start
-import optimizer.pipeline as pipeline
+import optimizer.highs.mip_start as mip_start
+import optimizer.solving.pipeline as pipeline
 from models.folder import write_folder
 from models.instance import Instance, instance_from_tables
 from models.result import SolveStatus
 from optimizer import solve
-from optimizer.claims import claim_problems
-from optimizer.cli import Exit, app
+from optimizer.check.verify import VerificationError, check_plan, verify
+from optimizer.cli.app import Exit, app
 from optimizer.formulation import build_formulation
-from optimizer.highs import HighsOptions, HighsOutcome
-from optimizer.index import build_index
-from optimizer.resolve import LiveModel
-from optimizer.verify import VerificationError, check_plan, verify
+from optimizer.formulation.index import build_index
+from optimizer.highs.adapter import HighsOptions, HighsOutcome
+from optimizer.highs.claims import claim_problems
+from optimizer.solving.live import LiveModel
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -78,7 +78,7 @@ def test_textbook_case_from_the_command_line(tmp_path: Path) -> None:
     """A real process on a real folder: the summary says 9,000, optimal, proven."""
     folder = write_folder(*textbook_tables(), tmp_path / "california")
     out = tmp_path / "out"
-    done = subprocess.run([sys.executable, "-m", "optimizer.cli", "solve", str(folder),
+    done = subprocess.run([sys.executable, "-m", "optimizer.cli.app", "solve", str(folder),
                            "--out", str(out)], capture_output=True, text=True, cwd=tmp_path,
                           timeout=120, check=False)
     assert done.returncode == Exit.OK, done.stdout + done.stderr
@@ -130,7 +130,7 @@ def test_last_check_keeps_only_what_holds(textbook: Instance, monkeypatch: pytes
                        values=np.array(WRONG_START), row_duals=None, objective=OPTIMUM,
                        bound=OPTIMUM, gap=0.0, seconds=0.0, nodes=0)
     options = HighsOptions(mip_rel_gap=0.0)
-    with caplog.at_level(logging.WARNING, logger="optimizer.pipeline"):
+    with caplog.at_level(logging.WARNING, logger="optimizer.solving.pipeline"):
         result = pipeline.assemble_result(textbook, index, form, lie, options,
                                           build_seconds=0.0, solve_seconds=0.0)
     assert result.status == SolveStatus.LIMIT and result.objective == pytest.approx(15000.0)
@@ -151,7 +151,7 @@ def test_a_failed_claim_exits_with_verification_failed(tmp_path: Path,
         return mip_start.Checked(replace(outcome, bound=outcome.objective + 1000.0))
 
     real = mip_start.run_checked
-    monkeypatch.setattr("optimizer.strategy.run_checked", lying)
+    monkeypatch.setattr("optimizer.solving.strategy.run_checked", lying)
     monkeypatch.setattr(pipeline, "check_claims", lambda f, o, obj, g, st, steps, m: (o, steps, m))
     folder = write_folder(*textbook_tables(), tmp_path / "california")
     run = CliRunner().invoke(app, ["solve", str(folder), "--out", str(tmp_path / "out"),

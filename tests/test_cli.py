@@ -13,7 +13,7 @@ from builders import set_cell, valid_tables, write_instance
 from typer.testing import CliRunner, Result
 
 import optimizer
-from optimizer.cli import Exit, app
+from optimizer.cli.app import Exit, app
 
 SUMMARY_KEYS = {"status", "objective", "mip_gap", "build_seconds", "solve_seconds",
                 "total_transfer", "srsopt_version", "highs_version", "input_hash"}
@@ -75,7 +75,8 @@ def test_solve_flags_reach_summary(valid_folder: Path, tmp_path: Path) -> None:
                  "--threads", "1")
     assert result.exit_code == Exit.OK, result.output
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
-    assert summary["settings"] == {"time_limit": 7.0, "mip_rel_gap": 0.02, "threads": 1}
+    assert summary["settings"] == {"time_limit": 7.0, "mip_rel_gap": 0.02, "threads": 1,
+                                   "node_limit": None}
 
 
 def test_solve_infeasible_exits_3_without_traceback(tmp_path: Path) -> None:

@@ -16,8 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from optimizer import crash, stopping
-from optimizer.cli import main
+from optimizer.cli import crash
+from optimizer.cli.app import main
+from optimizer.runtime import stopping
 
 TINY = Path(__file__).resolve().parent.parent / "instances" / "tiny"
 
@@ -26,7 +27,7 @@ def _crash(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, *argv: str) -> None:
     def boom(*args: object, **kwargs: object) -> None:
         raise RuntimeError("boom [/x]\n" + "long " * 100)
 
-    monkeypatch.setattr("optimizer.cli.solve_instance", boom)
+    monkeypatch.setattr("optimizer.cli.app.solve_instance", boom)
     monkeypatch.setattr(sys, "argv", ["srsopt", *argv, "solve", str(TINY), "--out",
                                       str(tmp_path / "out")])
     main()

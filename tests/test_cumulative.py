@@ -1,4 +1,4 @@
-"""The cumulative form (``optimizer/cumulative.py``) is the same MIP in other columns.
+"""The cumulative form (``optimizer/solving/cumulative.py``) is the same MIP in other columns.
 
 Region MIPs and the heuristics' sub-MIPs are solved in it, so its optimum, its LP relaxation
 and its bounds on fixed starts must match the textbook model exactly.
@@ -13,11 +13,16 @@ import pytest
 
 from models.instance import instance_from_tables
 from models.synthetic import generate_tables
-from optimizer.cumulative import cumulative_form, from_cumulative, previous_starts, to_cumulative
 from optimizer.formulation import build_formulation
-from optimizer.highs import HighsOptions, highs_for, make_highs, run
-from optimizer.index import build_index
-from optimizer.strategy import checked
+from optimizer.formulation.index import build_index
+from optimizer.highs.adapter import HighsOptions, highs_for, make_highs, run
+from optimizer.solving.cumulative import (
+    cumulative_form,
+    from_cumulative,
+    previous_starts,
+    to_cumulative,
+)
+from optimizer.solving.strategy import checked
 
 EXACT = HighsOptions(time_limit=60.0, mip_rel_gap=0.0)
 

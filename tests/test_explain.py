@@ -17,13 +17,13 @@ from typer.testing import CliRunner
 from models.folder import write_folder
 from models.instance import Instance
 from models.result import SolveStatus
-from optimizer.cli import app
-from optimizer.explain import WEIGHTS, elastic_model, explain
-from optimizer.explain_text import describe
+from optimizer.check.explain import WEIGHTS, elastic_model, explain
+from optimizer.check.explain_text import describe
+from optimizer.check.prechecks import run_prechecks
+from optimizer.cli.app import app
 from optimizer.formulation import build_formulation
-from optimizer.index import build_index
-from optimizer.pipeline import solve
-from optimizer.prechecks import run_prechecks
+from optimizer.formulation.index import build_index
+from optimizer.solving.pipeline import solve
 
 YEARS = (2026, 2027, 2028)
 
@@ -272,8 +272,8 @@ def test_infeasible_commitments_beside_a_project_without_starts(strategy: str) -
 
 
 def test_rounding_gives_a_plan_when_the_last_project_has_no_start() -> None:
-    from optimizer.heuristic import round_lp
-    from optimizer.strategy import checked
+    from optimizer.solving.heuristic import round_lp
+    from optimizer.solving.strategy import checked
 
     instance = small([{"project_id": "C1", "status": "committed"},
                       {"project_id": "LATE", "duration": 5}], years=(2026, 2027))

@@ -8,7 +8,7 @@ import pytest
 from models.instance import Instance, instance_from_tables
 from models.synthetic import generate_tables
 from optimizer import solve
-from optimizer.verify import check_plan, recompute_objective
+from optimizer.check.verify import check_plan, recompute_objective
 
 SEEDS = range(6)
 

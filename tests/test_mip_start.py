@@ -1,4 +1,4 @@
-"""The MIP start handover (``optimizer.mip_start``): HiGHS's claims checked after each run.
+"""The MIP start handover (``optimizer.highs.mip_start``): HiGHS's claims checked after each run.
 
 HiGHS 1.16 can return a start with another point's objective (docs/performance.md, "HiGHS 1.16
 and MIP starts"). These tests run the real HiGHS on the cases of ``claim_cases``.
@@ -16,15 +16,15 @@ import numpy as np
 import pytest
 from claim_cases import OPTIMUM, WRONG_START, explain_tables, textbook_tables
 
-import optimizer.mip_start as mip_start
+import optimizer.highs.mip_start as mip_start
 from models.instance import Instance, instance_from_tables
 from models.result import SolveStatus
 from optimizer import solve
-from optimizer.claims import claim_problems
-from optimizer.explain import explain
+from optimizer.check.explain import explain
 from optimizer.formulation import build_formulation
-from optimizer.highs import HighsOptions, make_highs
-from optimizer.index import build_index
+from optimizer.formulation.index import build_index
+from optimizer.highs.adapter import HighsOptions, make_highs
+from optimizer.highs.claims import claim_problems
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -46,7 +46,7 @@ def test_failed_claim_is_solved_again_without_the_start(
     """With the presolve rule left on, HiGHS 1.16's wrong claim is caught and not passed on."""
     monkeypatch.setattr(mip_start, "start_presolve_mask", lambda: 0)
     h = _textbook_highs(textbook)
-    with caplog.at_level(logging.WARNING, logger="optimizer.mip_start"):
+    with caplog.at_level(logging.WARNING, logger="optimizer.highs.mip_start"):
         checked = mip_start.run_checked(h, start=np.array(WRONG_START), deadline=10.0,
                                         mip_rel_gap=0.0)
     if not checked.notes:

@@ -16,8 +16,8 @@ from output_checks import ROOT, TINY, run, said, theirs, tree
 
 import optimizer
 from models.safe_output import MARKER, OutputError, atomic
-from optimizer import results_workbook
-from optimizer.results_io import write_results
+from optimizer.outputs import results_workbook
+from optimizer.outputs.results_io import write_results
 
 
 def test_an_interrupted_write_leaves_the_old_output(tmp_path: Path,
@@ -32,7 +32,7 @@ def test_an_interrupted_write_leaves_the_old_output(tmp_path: Path,
         raise KeyboardInterrupt
 
     monkeypatch.setattr(results_workbook, "save_results_workbook", ctrl_c)
-    monkeypatch.setattr("optimizer.results_io.fill_results", ctrl_c)
+    monkeypatch.setattr("optimizer.outputs.results_io.fill_results", ctrl_c)
     for write, out in ((results_workbook.write_results_workbook, book), (write_results, folder)):
         with pytest.raises(KeyboardInterrupt):
             write(result, out)
@@ -71,7 +71,7 @@ def test_a_planted_lock_symlink_is_not_followed(tmp_path: Path) -> None:
 
 def _start(out: Path, flag: Path | None = None) -> subprocess.Popen[str]:
     extra = {atomic.PAUSE_ENV: str(flag)} if flag else {}
-    return subprocess.Popen([sys.executable, "-m", "optimizer.cli", "solve", str(TINY),
+    return subprocess.Popen([sys.executable, "-m", "optimizer.cli.app", "solve", str(TINY),
                              "--out", str(out), "--excel"], cwd=ROOT, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             env={**os.environ, "COLUMNS": "400", **extra})

@@ -19,7 +19,7 @@ from output_checks import TINY, run, said, theirs, tree
 import optimizer
 from models.safe_output import MARKER
 from models.safe_output.marker import sidecar
-from optimizer.results_io import write_results
+from optimizer.outputs.results_io import write_results
 
 Argv = Callable[[Path, SimpleNamespace], list[object]]
 FOLDER_COMMANDS: dict[str, Argv] = {

@@ -19,7 +19,7 @@ from random_instances import small
 from models.instance import InstanceError, instance_from_tables
 from models.result import SolveStatus
 from optimizer import solve
-from optimizer.verify import check_plan
+from optimizer.check.verify import check_plan
 
 RTOL = 1e-6
 

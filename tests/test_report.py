@@ -13,10 +13,10 @@ from typer.testing import CliRunner
 import optimizer
 from models.instance import Instance, instance_from_tables
 from models.result import Result, SolveStatus
-from optimizer.cli import Exit, app
-from optimizer.report import LARGEST, load_results, render_report, write_report
-from optimizer.results_io import worst_regions, write_results
-from optimizer.results_workbook import write_results_workbook
+from optimizer.cli.app import Exit, app
+from optimizer.outputs.report import LARGEST, load_results, render_report, write_report
+from optimizer.outputs.results_io import worst_regions, write_results
+from optimizer.outputs.results_workbook import write_results_workbook
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = ROOT / "instances" / "tiny"

@@ -29,14 +29,14 @@ from models.instance import instance_from_tables, load_instance
 from models.result import Result, SolveStatus
 from models.safe_output import write_output
 from models.synthetic import generate_tables
-from optimizer import isolated, stopping
-from optimizer.decompose import lagrangian, linking_prices
+from optimizer.analysis.whatif import Case, run_cases
+from optimizer.check.verify import check_plan
 from optimizer.formulation import build_formulation
-from optimizer.highs import HighsOptions, make_highs, run
-from optimizer.index import build_index
-from optimizer.report import load_results
-from optimizer.verify import check_plan
-from optimizer.whatif import Case, run_cases
+from optimizer.formulation.index import build_index
+from optimizer.highs.adapter import HighsOptions, make_highs, run
+from optimizer.outputs.report import load_results
+from optimizer.runtime import isolated, stopping
+from optimizer.solving.decompose import lagrangian, linking_prices
 
 TINY = Path(__file__).resolve().parent.parent / "instances" / "tiny"
 SECONDS_AFTER_SIGNAL = 6.0
@@ -61,7 +61,7 @@ class Srsopt:
     """``srsopt`` as a real process, its merged output read line by line as it comes."""
 
     def __init__(self, *args: object, cwd: Path) -> None:
-        self.proc = subprocess.Popen([sys.executable, "-m", "optimizer.cli", *map(str, args)],
+        self.proc = subprocess.Popen([sys.executable, "-m", "optimizer.cli.app", *map(str, args)],
                                      cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                      text=True)
         self.lines: queue.Queue[str] = queue.Queue()
@@ -231,7 +231,7 @@ def test_workers_never_import_from_the_current_folder(tmp_path: Path,
 
     monkeypatch.setattr(subprocess, "Popen", popen)
     failed = []
-    monkeypatch.setattr("optimizer.decompose.log.warning", lambda *a: failed.append(a))
+    monkeypatch.setattr("optimizer.solving.decompose.log.warning", lambda *a: failed.append(a))
     split = lagrangian(index, form, options, linking_prices(form, lp.row_duals), 3.0, workers=2)
     assert len(started) == 2 and failed == []  # both regions' groups solved by the workers
     assert split is not None
@@ -240,7 +240,7 @@ def test_workers_never_import_from_the_current_folder(tmp_path: Path,
 
 
 def test_a_worker_ends_when_its_parent_is_killed(tmp_path: Path) -> None:
-    parent = subprocess.Popen([sys.executable, "-c", "from optimizer.isolated import call; "
+    parent = subprocess.Popen([sys.executable, "-c", "from optimizer.runtime.isolated import call; "
                                "call('time:sleep', 60)"], cwd=tmp_path)
     try:
         assert wait_until(lambda: children(parent.pid), 20)

@@ -15,14 +15,14 @@ import pytest
 from models.instance import Instance, instance_from_tables
 from models.synthetic import generate_tables
 from optimizer import solve
-from optimizer import strategy as strategy_module
-from optimizer.decompose import lagrangian, linking_prices
+from optimizer.check.verify import check_plan
 from optimizer.formulation import build_formulation
-from optimizer.heuristic import crossover, rens
-from optimizer.highs import HighsOptions, make_highs, run
-from optimizer.index import build_index
-from optimizer.strategy import checked
-from optimizer.verify import check_plan
+from optimizer.formulation.index import build_index
+from optimizer.highs.adapter import HighsOptions, make_highs, run
+from optimizer.solving import strategy as strategy_module
+from optimizer.solving.decompose import lagrangian, linking_prices
+from optimizer.solving.heuristic import crossover, rens
+from optimizer.solving.strategy import checked
 
 OPTIONS = HighsOptions(time_limit=30.0, mip_rel_gap=1e-3)
 

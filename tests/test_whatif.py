@@ -14,14 +14,14 @@ from models.instance import Instance, instance_from_tables, load_instance
 from models.scenario import parse_scenario
 from models.scenario_apply import apply_scenarios
 from models.synthetic import generate_tables
-from optimizer.alternatives import alternatives
-from optimizer.cli import app
-from optimizer.highs import HighsOptions
-from optimizer.modes import worst_relative_shortfall
-from optimizer.resolve import LiveModel
-from optimizer.sweep import parse_range, sweep
-from optimizer.verify import check_plan
-from optimizer.whatif import Case, compare, funded, run_cases
+from optimizer.analysis.alternatives import alternatives
+from optimizer.analysis.sweep import parse_range, sweep
+from optimizer.analysis.whatif import Case, compare, funded, run_cases
+from optimizer.check.verify import check_plan
+from optimizer.cli.app import app
+from optimizer.highs.adapter import HighsOptions
+from optimizer.solving.live import LiveModel
+from optimizer.solving.modes import worst_relative_shortfall
 
 TINY = Path(__file__).resolve().parents[1] / "instances" / "tiny"
 HAND_OPTIMUM = -3663.34
@@ -118,7 +118,7 @@ def test_structural_changes_rebuild_and_say_why(tiny: Instance, change: dict[str
 
 
 def test_whatif_compares_and_writes(tiny: Instance, tmp_path: Path) -> None:
-    from optimizer.whatif_files import write_comparison
+    from optimizer.outputs.whatif_files import write_comparison
 
     cases = [Case("base", tiny),
              Case("cut", changed(tiny, {"envelope": {"scale": 0.5}}), {"name": "cut"}),
@@ -167,7 +167,7 @@ def test_cli_whatif_and_a_bad_scenario(tmp_path: Path) -> None:
 
 
 def test_sweep_is_monotone_and_the_same_in_parallel(tiny: Instance, tmp_path: Path) -> None:
-    from optimizer.sweep import write_curve
+    from optimizer.analysis.sweep import write_curve
 
     scales = parse_range("0.4:1.6:4")
     curve = sweep(tiny, scales, mip_rel_gap=0.0, time_limit=20)
@@ -239,9 +239,9 @@ def test_alternatives_are_distinct_and_within_the_bound(small: Instance) -> None
 
 
 def test_alternative_starts_drop_one_project_and_stay_feasible(tiny: Instance) -> None:
-    from optimizer.alternatives import drop_one, least_transfer_plan, start_shares
+    from optimizer.analysis.alternatives import drop_one, least_transfer_plan, start_shares
     from optimizer.formulation import build_formulation
-    from optimizer.index import build_index
+    from optimizer.formulation.index import build_index
 
     index = build_index(tiny)
     form = build_formulation(index, tiny.settings.objective)

@@ -18,7 +18,7 @@ from models.jsonform import write_json
 from models.schema import TABLES
 from models.synthetic import generate_tables
 from models.workbook import write_workbook
-from optimizer.cli import Exit, app
+from optimizer.cli.app import Exit, app
 
 TINY = Path(__file__).resolve().parents[1] / "instances" / "tiny"
 

@@ -19,12 +19,12 @@ from optimizer.formulation.fiscal import (
     transfer_growth,
 )
 from optimizer.formulation.floors import critical_floor
+from optimizer.formulation.index import FloatArray, IndexSets
 from optimizer.formulation.layout import Block, Layout, make_layout
 from optimizer.formulation.money import cofinancing, envelope, fiscal_space, funding
 from optimizer.formulation.objective import Columns, columns
 from optimizer.formulation.projects import one_start
 from optimizer.formulation.provision import provision, shortfall
-from optimizer.index import FloatArray, IndexSets
 
 FAMILIES = (one_start, provision, funding, cofinancing, fiscal_space, envelope, shortfall,
             equalization_pool, equalization_floor, dependency_cap, critical_floor,

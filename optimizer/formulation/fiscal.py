@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from optimizer.formulation.index import FloatArray, IndexSets, IntArray
 from optimizer.formulation.layout import Block, Layout
 from optimizer.formulation.provision import PERSONS_SCALE
-from optimizer.index import FloatArray, IndexSets, IntArray
 
 
 def _block(name: str, row: IntArray, col: IntArray, val: FloatArray, lower: FloatArray,

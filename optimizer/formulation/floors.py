@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from optimizer.formulation.index import IndexSets, IntArray
 from optimizer.formulation.layout import Block, Layout
 from optimizer.formulation.projects import effect_done_terms
 from optimizer.formulation.provision import PERSONS_SCALE
-from optimizer.index import IndexSets, IntArray
 
 
 def served_terms(index: IndexSets, layout: Layout, row: IntArray, pair: IntArray,

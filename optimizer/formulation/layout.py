@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from optimizer.index import FloatArray, IndexSets, IntArray
+from optimizer.formulation.index import FloatArray, IndexSets, IntArray
 
 
 @dataclass(frozen=True)

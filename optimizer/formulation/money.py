@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from optimizer.formulation.fiscal import equalization_terms
+from optimizer.formulation.index import IndexSets
 from optimizer.formulation.layout import Block, Layout
 from optimizer.formulation.projects import operation_terms, spend_terms
-from optimizer.index import IndexSets
 
 
 def _region_year_rows(index: IndexSets) -> tuple[np.ndarray, np.ndarray]:

@@ -8,10 +8,10 @@ import numpy as np
 
 from models.settings import ObjectiveSettings
 from optimizer.formulation.fiscal import fiscal_columns
+from optimizer.formulation.index import FloatArray, IndexSets
 from optimizer.formulation.layout import Layout
 from optimizer.formulation.projects import effect_done_terms
 from optimizer.formulation.provision import PERSONS_SCALE, fixed_pairs
-from optimizer.index import FloatArray, IndexSets
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from optimizer.formulation.index import FloatArray, IndexSets, IntArray, expand_years
 from optimizer.formulation.layout import Block, Layout
-from optimizer.index import FloatArray, IndexSets, IntArray, expand_years
 
 Terms = tuple[IntArray, IntArray, FloatArray]
 """(start column, year position, coefficient) of an expression summed per year."""

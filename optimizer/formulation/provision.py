@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from optimizer.formulation.index import FloatArray, IndexSets, expand_years
 from optimizer.formulation.layout import Block, Layout
 from optimizer.formulation.projects import effect_done_terms
-from optimizer.index import FloatArray, IndexSets, expand_years
 
 PERSONS_SCALE = 1000.0
 """Persons per unit of the ``shortfall`` column and rows (numerics only)."""

@@ -1,8 +1,8 @@
 """The sets and parameters of docs/formulation.md, read straight from the instance tables.
 
 Plain dicts keyed by instance ids, so that the Pyomo model reads like the page. Nothing here
-comes from ``optimizer.index``: the reference must stay an independent formulation, which is
-what makes the cross-check between the two backends worth running.
+comes from ``optimizer.formulation.index``: the reference must stay an independent formulation,
+which is what makes the cross-check between the two backends worth running.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Solve the Pyomo reference through Pyomo's HiGHS interface and hand its plan to the pipeline.
 
-The solution is mapped onto the array build's column vector by name (``optimizer.names``), so
+The solution is mapped onto the array build's column vector by name (``optimizer.highs.names``), so
 polishing, the result tables and the verifier are the same code for both backends.
 """
 
@@ -21,18 +21,18 @@ from pyomo.contrib.solver.solvers.highs import Highs
 
 from models.instance import Instance
 from models.result import PLAN_STATUSES, Result, SolveStatus
-from optimizer.claims import claim_problems
 from optimizer.formulation import Formulation, build_formulation
+from optimizer.formulation.index import FloatArray, IndexSets, build_index
 from optimizer.formulation.provision import PERSONS_SCALE
-from optimizer.highs import HighsOptions, HighsOutcome, map_status, settle, use_threads
-from optimizer.highs_interrupt import solve_interruptibly
-from optimizer.index import FloatArray, IndexSets, build_index
-from optimizer.mip_start import Checked, model_objective
-from optimizer.names import column_names, label
-from optimizer.pipeline import assemble_result, envelope_prices, solve_relaxation
+from optimizer.highs.adapter import HighsOptions, HighsOutcome, map_status, settle, use_threads
+from optimizer.highs.claims import claim_problems
+from optimizer.highs.interrupt import solve_interruptibly
+from optimizer.highs.mip_start import Checked, model_objective
+from optimizer.highs.names import column_names, label
 from optimizer.pyomo_ref.data import model_data
 from optimizer.pyomo_ref.model import build_model
-from optimizer.strategy import LP_SHARE, MIP_RESERVE, POLISH_RESERVE, POLISH_SHARE
+from optimizer.solving.pipeline import assemble_result, envelope_prices, solve_relaxation
+from optimizer.solving.strategy import LP_SHARE, MIP_RESERVE, POLISH_RESERVE, POLISH_SHARE
 
 log = logging.getLogger(__name__)
 
@@ -111,9 +111,9 @@ def _claims(h: highspy.Highs, mip_rel_gap: float) -> list[str]:
 
 def run_pyomo(handle: PyomoHandle, index: IndexSets, form: Formulation, options: HighsOptions,
               deadline: float | None = None) -> Checked:
-    """Solve through Pyomo and report as ``optimizer.highs.run`` does, in the array layout.
+    """Solve through Pyomo and report as ``optimizer.highs.adapter.run`` does, in the array layout.
 
-    A claim of HiGHS that does not hold (``optimizer.claims``) is not passed on: the model is
+    A claim of HiGHS that does not hold (``optimizer.highs.claims``) is not passed on: the model is
     solved again without presolve, and what was done is in the notes.
     """
     started = time.perf_counter()
@@ -141,7 +141,7 @@ def run_pyomo(handle: PyomoHandle, index: IndexSets, form: Formulation, options:
     has_solution = info.primal_solution_status == highspy.SolutionStatus.kSolutionStatusFeasible
     status = map_status(h.getModelStatus(), has_solution)
     if deadline is not None and status == SolveStatus.LIMIT and seconds >= deadline:
-        status = SolveStatus.TIME_LIMIT  # our deadline interrupt, as in optimizer.highs.run
+        status = SolveStatus.TIME_LIMIT  # our deadline interrupt, as in optimizer.highs.adapter.run
     status = settle(status)
     values = objective = bound = gap = None
     if has_solution and status in PLAN_STATUSES:

@@ -1,0 +1,1 @@
+"""Many solves for one question: what-if comparisons, budget sweeps, near-optimal alternatives, re-planning against an approved plan."""

@@ -1,0 +1,203 @@
+"""Budget curve: solve an instance across envelope scales and price the money between points.
+
+Every point is an independent, fresh ``optimizer.solve`` of the instance with every year's
+envelope scaled (the same ``envelope: {scale: s}`` change a scenario file states), so worker
+processes (``jobs > 1``, one isolated process per point, ``optimizer.runtime.isolated``) give the
+same numbers as a sequential run as long as every point ends within its gap or is stopped by
+``node_limit`` (a point stopped by its time limit depends on the machine's speed). After a stop
+request (``optimizer.runtime.stopping``) the points being solved end ``interrupted`` and the rest
+are skipped: the curve holds the points solved by then.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from models.caps import CAPS
+from models.instance import Instance
+from models.safe_output import OutputTarget, write_output
+from models.scenario import Change, EnvelopeChange, Scenario
+from models.scenario_apply import apply_scenarios
+from optimizer.analysis.whatif import funded, national_at_target_year, target_year
+from optimizer.runtime import stopping
+from optimizer.runtime.isolated import WorkerError, call
+from optimizer.solving.pipeline import solve
+
+MAX_POINTS = 1000
+"""Points of one sweep: each is a solve."""
+
+
+def parse_range(spec: str) -> np.ndarray:
+    """``0.5:2.0:16`` -> 16 evenly spaced scales from 0.5 to 2.0.
+
+    Raises:
+        ValueError: not ``start:stop:points`` with 0 < start, stop and at least 2 points.
+    """
+    try:
+        start, stop, points = spec.split(":")
+        ends, count = (float(start), float(stop)), int(points)
+    except ValueError:
+        raise ValueError(f"--envelope {spec!r}: expected START:STOP:POINTS, e.g. 0.5:2.0:16"
+                         ) from None
+    if not 2 <= count <= MAX_POINTS or min(ends) <= 0:
+        raise ValueError(f"--envelope {spec!r}: need 2 to {MAX_POINTS} points and scales above 0")
+    for end in ends:
+        problem = CAPS["factor"].problem(end)
+        if problem is not None:
+            raise ValueError(f"--envelope {spec!r}: {end} {problem}")
+    return np.linspace(*ends, count)
+
+
+def scaled(instance: Instance, scale: float) -> Instance:
+    """The instance with every year's envelope multiplied by ``scale``."""
+    change = Change(kind="envelope", number=1, params=EnvelopeChange(scale=scale))
+    scenario = Scenario(name=f"envelope x{scale:g}", file="sweep", changes=[change])
+    return apply_scenarios(instance, [scenario])[0]
+
+
+def solve_point(instance: Instance, scale: float, options: dict[str, Any]
+                ) -> tuple[dict[str, Any], pd.DataFrame]:
+    """One point of the curve: its summary row and its national table (a worker process's task)."""
+    changed = scaled(instance, scale)
+    result = solve(changed, price_envelope=False, **options)
+    row: dict[str, Any] = {"scale": scale,
+                           "envelope": float(sum(changed.settings.budget.envelope.values())),
+                           "status": result.status.value, "objective": result.objective,
+                           "mip_gap": result.mip_gap,
+                           "solve_seconds": round(result.solve_seconds, 2)}
+    if not result.has_plan:
+        return row, pd.DataFrame()
+    national = national_at_target_year(result).assign(scale=scale)
+    row |= {"transfer": float(result.region_years["transfer"].sum()),
+            "year": target_year(result), "shortfall": float(national["shortfall"].sum()),
+            "served": float((national["provision"] * national["persons"]).sum()),
+            "provision": float((national["provision"] * national["persons"]).sum()
+                               / national["persons"].sum()),
+            "funded_projects": len(funded(result))}
+    for area, rows in national.groupby("area"):
+        row[f"provision_{area}"] = float((rows["provision"] * rows["persons"]).sum()
+                                         / rows["persons"].sum())
+    return row, national
+
+
+Task = tuple[Instance, float, dict[str, Any]]
+Output = tuple[dict[str, Any], pd.DataFrame]
+
+
+def _in_worker(task: Task) -> Output | None:
+    """One point in an isolated worker process; None when a stop came first or ended it."""
+    if stopping.requested():
+        return None
+    try:
+        return call("optimizer.analysis.sweep:solve_point", *task)
+    except WorkerError:
+        if stopping.requested():  # killed after its grace period
+            return None
+        raise
+
+
+def _solve_points(tasks: list[Task], jobs: int,
+                  on_done: Callable[[dict[str, Any]], None] | None) -> list[Output]:
+    """Every point (in ``jobs`` worker processes when above 1), in order; fewer after a stop."""
+    outputs: list[Output] = []
+
+    def done(output: Output | None) -> None:
+        if output is not None:
+            outputs.append(output)
+            if on_done is not None:
+                on_done(output[0])
+
+    if jobs > 1:
+        with ThreadPoolExecutor(jobs) as pool:
+            for output in pool.map(_in_worker, tasks):
+                done(output)
+    else:
+        for task in tasks:
+            done(None if stopping.requested() else solve_point(*task))
+    return outputs
+
+
+@dataclass(frozen=True)
+class Curve:
+    """The budget curve: one row per point, and national provision per category and area."""
+
+    points: pd.DataFrame
+    national: pd.DataFrame
+
+
+def sweep(instance: Instance, scales: Sequence[float], *, jobs: int = 1,
+          time_limit: float | None = None, mip_rel_gap: float | None = None,
+          threads: int = 1, node_limit: int | None = None,
+          on_done: Callable[[dict[str, Any]], None] | None = None) -> Curve:
+    """Solve every envelope scale (in ``jobs`` worker processes) and add marginal values.
+
+    ``time_limit`` is per point (``None``: the instance's ``solver.time_limit``, which is what a
+    single solve of it is meant to need); ``threads`` is per point too.
+
+    ``marginal_persons_per_million``: persons of last-target-year shortfall removed per extra
+    million KZT of envelope (summed over the horizon) from the previous point to this one.
+    """
+    options = {"time_limit": time_limit, "mip_rel_gap": mip_rel_gap, "threads": threads,
+               "node_limit": node_limit}
+    outputs = _solve_points([(instance, float(s), options) for s in scales], jobs, on_done)
+    points = pd.DataFrame([row for row, _ in outputs], columns=None if outputs else ["scale"]
+                          ).sort_values("scale", ignore_index=True)
+    if "shortfall" in points:
+        money = points["envelope"].diff()
+        points["marginal_persons_per_million"] = -points["shortfall"].diff() / money
+        points["marginal_served_per_million"] = points["served"].diff() / money
+    national = pd.concat([n for _, n in outputs if len(n)], ignore_index=True) if any(
+        len(n) for _, n in outputs) else pd.DataFrame()
+    return Curve(points=points, national=national)
+
+
+def write_curve(curve: Curve, out: str | Path | OutputTarget) -> list[Path]:
+    """``sweep.csv``, ``sweep_national.csv`` and the chart ``sweep.png`` as the folder ``out``.
+
+    Written safely (``models.safe_output``): staged beside and swapped in whole.
+    """
+    names = ["sweep.csv", "sweep_national.csv"] + (
+        ["sweep.png"] if "shortfall" in curve.points else [])
+
+    def fill(folder: Path) -> None:
+        curve.points.to_csv(folder / names[0], index=False)
+        curve.national.to_csv(folder / names[1], index=False)
+        if len(names) > 2:
+            curve_chart(curve, folder / names[2])
+
+    folder = write_output(out, "sweep", fill)
+    return [folder / name for name in names]
+
+
+def curve_chart(curve: Curve, path: Path) -> Path:
+    """Provision and shortfall against money, and the marginal persons per million KZT."""
+    from matplotlib.figure import Figure  # not imported by the worker processes
+
+    p = curve.points.dropna(subset=["shortfall"])
+    money = p["envelope"] / 1e3
+    fig = Figure(figsize=(13, 4.2), dpi=100, layout="constrained")
+    ax1, ax2, ax3 = fig.subplots(1, 3)
+    for column, label in (("provision", "all"), ("provision_urban", "urban"),
+                          ("provision_rural", "rural")):
+        if column in p:
+            ax1.plot(money, 100 * p[column], marker="o", label=label)
+    ax1.set_title("National provision, last target year (%)")
+    ax1.legend()
+    ax2.plot(money, p["shortfall"] / 1e3, marker="o", color="#C00000")
+    ax2.set_title("Shortfall, last target year (thousand persons)")
+    mid = (money + money.shift()) / 2
+    ax3.bar(mid[1:], p["marginal_persons_per_million"][1:],
+            width=0.8 * float(np.diff(money).min()) if len(p) > 1 else 1.0, color="#1F4E79")
+    ax3.set_title("Persons of shortfall removed per extra million KZT")
+    for ax in (ax1, ax2, ax3):
+        ax.set_xlabel("envelope over the horizon (billion KZT)")
+        ax.grid(color="#E0E0E0")
+    fig.savefig(path, facecolor="white")
+    return path

@@ -1,0 +1,253 @@
+"""How the MIP is attacked: the plain HiGHS solve, or the engineered sequence.
+
+Engineered (the default), each step within its share of the time left:
+
+1. the LP relaxation: envelope prices, a proven bound, and a fractional plan;
+2. models of 50,000+ columns (national scale), where HiGHS's own MIP cannot finish its root:
+   a. the Lagrangian decomposition by region, priced with the LP's envelope duals: a proven
+      bound that adds the regions' integrality gaps, and one plan per region (each region MIP
+      in cumulative start columns, ``optimizer.solving.cumulative``);
+   b. the crossover: the full model with every start fixed where the LP and the region plans
+      agree, then again where that plan and the region plans agree (``heuristic.crossover``);
+      RENS if a row links regions beyond the envelope and the equalization pool (a project
+      with effects in another region) or no plan came out;
+3. smaller models: RENS (every integral LP start fixed), then HiGHS's MIP with that plan as
+   its incumbent for the rest of the time, unless the plan is already within ``mip_rel_gap``.
+
+Plain: the LP relaxation (prices only), then HiGHS's MIP alone. Kept for benchmarks.
+The reported gap is always against a proven bound (LP, Lagrangian or HiGHS's), never against a
+heuristic's own estimate.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any, Literal
+
+import numpy as np
+
+from models.result import SolveStatus
+from optimizer.formulation import Formulation
+from optimizer.formulation.index import IndexSets
+from optimizer.highs.adapter import HighsOptions, HighsOutcome, make_highs, time_stopped
+from optimizer.highs.claims import gap, within_gap
+from optimizer.highs.mip_start import Checked, meets_rows, run_checked
+from optimizer.runtime import stopping
+from optimizer.solving.decompose import lagrangian, linking_prices
+from optimizer.solving.heuristic import crossover, rens, round_lp
+from optimizer.solving.solution import polish
+
+log = logging.getLogger(__name__)
+
+Strategy = Literal["engineered", "plain"]
+
+LP_SHARE = 0.3
+"""At most this share of the time left goes to the LP relaxation."""
+HEURISTIC_SHARE = 0.3
+"""... to the RENS plan (models without the decomposition)."""
+DECOMPOSITION_SHARE = 0.75
+"""... to the Lagrangian decomposition (of what is left after the LP, less the reserve)."""
+CROSSOVER_SHARE = 0.6
+"""... to the crossover of its region plans with the LP; the rest (if at least
+``RECROSS_SECONDS``) to a second crossover of that plan with the region plans. HiGHS's full
+MIP is not run after the decomposition: on these models its pre-root phase alone can outlast
+the limit (20,000 settlements: 263 s for a 75 s remainder)."""
+RECROSS_SECONDS = 3.0
+DECOMPOSITION_COLUMNS = 50_000
+"""Models with at least this many columns get the Lagrangian bound; smaller ones give the time
+to HiGHS's MIP, which closes them further (2,000 settlements, 24k columns, 60 s: 0.19% with
+HiGHS's MIP against 0.88% with the decomposition)."""
+PARALLEL_WORKERS = 2
+PARALLEL_COLUMNS = 20_000
+"""Models with at least this many columns solve their regions in ``PARALLEL_WORKERS``
+processes; below it, starting the processes (~1.5 s) costs more than it saves."""
+MIP_SECONDS_PER_COLUMN = 20.0 / 70_000
+"""HiGHS's MIP is only started after the heuristics with at least this much time left per
+column: before its root LP it honours neither its time limit nor an interrupt (probing on the
+national model, 70,000 columns, took 15-20 s), so a late start would overrun the limit."""
+MIP_RESERVE = 0.05
+"""Share of the time left not given to HiGHS's own time limit; the deadline interrupt covers
+the cut round it would otherwise finish past it (``optimizer.highs.adapter.run``)."""
+POLISH_RESERVE = 1.0
+POLISH_SHARE = 0.05
+"""Time kept at the end (at least ``POLISH_RESERVE`` s, or this share of the limit) for HiGHS
+to react to the interrupt and for the plan to be polished and verified."""
+
+
+@dataclass(frozen=True)
+class Attack:
+    """What the strategy produced: the MIP outcome with the best bound, and the LP."""
+
+    outcome: HighsOutcome
+    lp: HighsOutcome
+    steps: dict[str, Any]
+    """Seconds and bounds of each step, for the summary and benchmarks; ``claims``: what was
+    done about a claim of HiGHS that did not hold (``optimizer.highs.mip_start``)."""
+
+
+def checked(index: IndexSets, form: Formulation, values: np.ndarray | None
+            ) -> np.ndarray | None:
+    """The heuristic plan polished into a full column vector, if it meets every row and bound.
+
+    Rounding only knows the money rules; a plan that breaks another family (a fiscal rule, a
+    floor) is dropped here rather than handed to HiGHS or reported.
+    """
+    if values is None:
+        return None
+    full = polish(index, form, values).values
+    cols = form.columns
+    ok = meets_rows(form.matrix, form.row_lower, form.row_upper, cols.lower, cols.upper, full)
+    if not ok:
+        log.info("heuristic plan dropped: it breaks a row or bound of the full model")
+    return full if ok else None
+
+
+def _with_bound(outcome: HighsOutcome, bound: float | None, mip_rel_gap: float
+                ) -> HighsOutcome:
+    """The outcome with the stronger of its own and ``bound``; optimal if that proves the gap."""
+    if bound is None or outcome.objective is None:
+        return outcome
+    best = bound if outcome.bound is None else max(outcome.bound, bound)
+    status = outcome.status
+    if status in (SolveStatus.TIME_LIMIT, SolveStatus.LIMIT, SolveStatus.INTERRUPTED) and (
+            within_gap(outcome.objective, best, mip_rel_gap)):
+        status = SolveStatus.OPTIMAL
+    return replace(outcome, bound=best, gap=gap(outcome.objective, best), status=status)
+
+
+def attack(index: IndexSets, form: Formulation, options: HighsOptions, started: float,
+           strategy: Strategy = "engineered", lp: HighsOutcome | None = None) -> Attack:
+    """Run the strategy within ``options.time_limit`` counted from ``started``.
+
+    ``lp``: the LP relaxation already solved (a live model re-solved from its basis,
+    ``optimizer.solving.live``); step 1 is then skipped.
+    """
+
+    def left() -> float:
+        return max(options.time_limit - (time.perf_counter() - started), 0.5)
+
+    def share(fraction: float) -> float:
+        """A stage's time; in reproducible mode nodes stop it and time is only a safety net."""
+        return left() if options.node_limit is not None else fraction * left()
+
+    steps: dict[str, Any] = {}
+    clock = time.perf_counter()
+    if lp is None:
+        relaxed = _relaxation(form, replace(options, relax_integrality=True,
+                                            time_limit=share(LP_SHARE)))
+        lp = relaxed.outcome
+        if relaxed.notes:
+            steps["claims"] = list(relaxed.notes)
+    steps["lp_seconds"], clock = time.perf_counter() - clock, time.perf_counter()
+    bound = lp.objective if lp.status == SolveStatus.OPTIMAL else None
+    steps["lp_bound"] = bound
+    start = None
+    decomposed = False
+    is_mip = bool(form.columns.integer.any())
+    if strategy == "engineered" and is_mip and not stopping.requested():
+        if lp.values is None:  # the LP did not finish: a greedy plan by value per million KZT
+            start = checked(index, form, round_lp(index, form, None))
+        elif bound is not None and lp.row_duals is not None and (
+                form.shape[1] >= DECOMPOSITION_COLUMNS):
+            start, bound = _decomposed(index, form, options, lp, bound, share, steps)
+            decomposed = "lagrangian_bound" in steps  # linked regions: RENS, then HiGHS
+        else:
+            start = checked(index, form, rens(form, replace(
+                options, time_limit=share(HEURISTIC_SHARE)), lp.values))
+        if start is None and lp.values is not None and not stopping.requested():
+            start = checked(index, form, round_lp(index, form, lp.values))
+        steps["heuristic_seconds"], clock = time.perf_counter() - clock, time.perf_counter()
+        steps["heuristic_objective"] = None if start is None else float(
+            form.columns.cost @ start + form.columns.offset)
+    proven = gap(steps.get("heuristic_objective"), bound)
+    within = start is not None and within_gap(steps["heuristic_objective"], bound,
+                                               options.mip_rel_gap)
+    too_late = decomposed or (options.node_limit is None
+                              and left() < MIP_SECONDS_PER_COLUMN * form.shape[1])
+    stopped = stopping.requested()
+    if start is not None and (within or too_late or stopped):
+        outcome = HighsOutcome(
+            status=SolveStatus.OPTIMAL if within else SolveStatus.INTERRUPTED if stopped
+            else SolveStatus.LIMIT if options.node_limit is not None and not time_stopped()
+            else SolveStatus.TIME_LIMIT,
+            model_status="MIP not run: " + ("the plan is within the gap of the proven bound"
+                                            if within else "a stop was requested" if stopped
+                                            else "too little time left" if not decomposed
+                                            else "the decomposition's plan is final"),
+            values=start, row_duals=None, objective=steps["heuristic_objective"], bound=bound,
+            gap=proven, seconds=0.0, nodes=0)
+        return _done(Attack(outcome=outcome, lp=lp, steps=steps), strategy)
+    h = make_highs(form, options)
+    reserve = _reserve(options)
+    h.setOptionValue("time_limit", float(max((1 - MIP_RESERVE) * left() - reserve, 0.1)))
+    mip = run_checked(h, start=start, deadline=max(left() - reserve, 0.1),
+                      mip_rel_gap=options.mip_rel_gap)
+    outcome = _with_bound(mip.outcome, bound, options.mip_rel_gap)
+    steps["mip_seconds"] = time.perf_counter() - clock
+    if mip.notes:
+        steps["claims"] = steps.get("claims", []) + list(mip.notes)
+    return _done(Attack(outcome=outcome, lp=lp, steps=steps), strategy)
+
+
+def _relaxation(form: Formulation, options: HighsOptions) -> Checked:
+    """The LP relaxation; with a wall-clock limit by HiGHS's parallel dual simplex (PAMI).
+
+    PAMI took 20% less time than the serial dual simplex on 2 cores (generated 7,000 and 20,000
+    settlements, the national model); the reproducible mode keeps the serial one, whose path
+    does not depend on thread timing.
+    """
+    h = make_highs(form, options)
+    if options.node_limit is None:
+        h.setOptionValue("simplex_strategy", 2)
+        h.setOptionValue("parallel", "on")
+    return run_checked(h, deadline=options.time_limit, mip_rel_gap=options.mip_rel_gap)
+
+
+def _decomposed(index: IndexSets, form: Formulation, options: HighsOptions, lp: HighsOutcome,
+                bound: float, share: Callable[[float], float], steps: dict[str, Any]
+                ) -> tuple[np.ndarray | None, float]:
+    """Lagrangian bound by region, then the crossover of its region plans with the LP.
+
+    Falls back to RENS when the regions are linked by more than the envelope and the
+    equalization pool, or the crossover finds no plan in its time. Returns the plan (checked
+    against every row) and the best bound.
+    """
+    clock = time.perf_counter()
+    mu = linking_prices(form, lp.row_duals)
+    reserve = _reserve(options)
+    workers = PARALLEL_WORKERS if form.shape[1] >= PARALLEL_COLUMNS else 1
+    split = lagrangian(index, form, options, mu,
+                       max(share(DECOMPOSITION_SHARE) - reserve, 0.0), workers)
+    steps["lagrangian_seconds"] = time.perf_counter() - clock
+    start = None
+    if split is not None:  # None after a stop request too
+        steps["lagrangian_bound"] = split.bound
+        bound = max(bound, split.bound)
+        sub = replace(options, time_limit=max(share(CROSSOVER_SHARE) - reserve, 0.5))
+        start = checked(index, form, crossover(form, sub, lp.values, split.values))
+        if start is not None and share(1.0) - reserve >= RECROSS_SECONDS and (
+                not stopping.requested()):
+            # the plan's own disagreements with the region plans: a small, second neighbourhood
+            again = checked(index, form, crossover(
+                form, replace(options, time_limit=share(1.0) - reserve), start, split.values,
+                start=start))
+            if again is not None and form.columns.cost @ again < form.columns.cost @ start:
+                start = again
+        steps["crossover_seconds"] = time.perf_counter() - clock - steps["lagrangian_seconds"]
+    if start is None and not stopping.requested():
+        start = checked(index, form, rens(form, replace(
+            options, time_limit=share(HEURISTIC_SHARE)), lp.values))
+    return start, bound
+
+
+def _reserve(options: HighsOptions) -> float:
+    """Seconds kept at the end for the interrupt to land and the plan to be polished."""
+    return max(POLISH_RESERVE, POLISH_SHARE * options.time_limit)
+
+
+def _done(result: Attack, strategy: Strategy) -> Attack:
+    log.info("strategy %s: %s", strategy, result.steps)
+    return result
