@@ -23,10 +23,10 @@ def measure(settlements: int, time_limit: float, repeats: int, seed: int) -> dic
     """Generate, validate, build (median of repeats), hand to HiGHS, solve once."""
     from models.instance import instance_from_tables
     from models.synthetic import generate_tables
+    from optimizer.api import solve
     from optimizer.formulation import build_formulation
     from optimizer.formulation.index import build_index
     from optimizer.highs.adapter import HighsOptions, make_highs
-    from optimizer.solving.pipeline import solve
 
     projects = int(settlements * PROJECTS_PER_SETTLEMENT)
     started = time.perf_counter()

@@ -19,8 +19,8 @@ import yaml
 
 from models.instance import Instance, instance_from_tables, load_instance
 from models.result import Result
+from optimizer.api import solve
 from optimizer.check.verify_fiscal import floor_gaps
-from optimizer.solving.pipeline import solve
 
 ROOT = Path(__file__).resolve().parents[1]
 RULES = yaml.safe_load((ROOT / "benchmarks" / "fiscal_rules_kz.yaml").read_text())

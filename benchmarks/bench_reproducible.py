@@ -28,7 +28,7 @@ def measure(source: str, nodes: int, safety_net: float) -> dict:
 
     from models.instance import instance_from_tables, load_instance
     from models.synthetic import generate_tables
-    from optimizer.solving.pipeline import solve
+    from optimizer.api import solve
 
     if source == "national":
         instance = load_instance(NATIONAL)

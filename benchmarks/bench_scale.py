@@ -23,7 +23,7 @@ NATIONAL = "instances/kz-2026-2030"
 def measure(source: str, strategy: str, limit: float) -> dict:
     from models.instance import instance_from_tables, load_instance
     from models.synthetic import generate_tables
-    from optimizer.solving.pipeline import solve
+    from optimizer.api import solve
 
     if source == "national":
         instance = load_instance(NATIONAL)

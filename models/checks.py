@@ -9,32 +9,15 @@ every ID present in the file, so a row that exists but is broken is not also cal
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from models.checks_fiscal import check_fiscal_rules
+from models.context import CheckContext
 from models.errors import Issue
-from models.fiscal import check_fiscal_rules
 from models.schema import SETTLEMENT_TYPES, TABLES
-from models.settings import InstanceSettings
 from models.tables import issues_where
-
-Tables = dict[str, pd.DataFrame]
-
-
-@dataclass(frozen=True)
-class CheckContext:
-    """What the checks read: clean typed tables, all IDs present, and settings if valid."""
-
-    tables: Tables
-    """Typed tables without rows that failed a cell check and without repeated keys."""
-    ids: dict[str, set[str]]
-    """Every ID present in each table's first key column, broken rows included."""
-    broken: dict[str, set[str]]
-    """First key column values of the rows that failed a cell check, per table."""
-    settings: InstanceSettings | None
-    """``None`` when instance.yaml itself is invalid; checks needing it are skipped."""
 
 
 def applies_tokens(spec: str) -> set[str]:

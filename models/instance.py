@@ -13,7 +13,8 @@ from typing import Any
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from models.checks import CheckContext, run_checks
+from models.checks import run_checks
+from models.context import CheckContext
 from models.errors import WHOLE_FILE, InstanceError, Issue, short
 from models.folder import SETTINGS_FILE, read_folder
 from models.jsonform import Locator, RawInstance, place_in_json, read_json

@@ -10,8 +10,8 @@ The Python API for budget-planning workflows::
 
 from models.instance import Instance, instance_from_tables, load_instance
 from models.result import Result, SolveStatus
+from optimizer.api import solve
 from optimizer.check.verify import VerificationError, verify
-from optimizer.solving.pipeline import solve
 
 
 def load(path: str) -> Instance:

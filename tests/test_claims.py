@@ -1,7 +1,7 @@
 """Every claim checked: the plan's objective, the bound and ``optimal`` agree with the plan.
 
 The textbook case (``claim_cases.textbook_tables``) is solved by every path; doctored claims are
-caught by the check where the paths meet (``optimizer.solving.pipeline.check_claims``) and by the
+caught by the check where the paths meet (``optimizer.solving.assemble.check_claims``) and by the
 verifier. The HiGHS-level handover is tested in ``test_mip_start``.
 """
 
@@ -22,7 +22,7 @@ from claim_cases import FUNDED, OPTIMUM, WRONG_START, textbook_tables
 from typer.testing import CliRunner
 
 import optimizer.highs.mip_start as mip_start
-import optimizer.solving.pipeline as pipeline
+import optimizer.solving.assemble as pipeline
 from models.folder import write_folder
 from models.instance import Instance, instance_from_tables
 from models.result import SolveStatus
@@ -130,7 +130,7 @@ def test_last_check_keeps_only_what_holds(textbook: Instance, monkeypatch: pytes
                        values=np.array(WRONG_START), row_duals=None, objective=OPTIMUM,
                        bound=OPTIMUM, gap=0.0, seconds=0.0, nodes=0)
     options = HighsOptions(mip_rel_gap=0.0)
-    with caplog.at_level(logging.WARNING, logger="optimizer.solving.pipeline"):
+    with caplog.at_level(logging.WARNING, logger="optimizer.solving.assemble"):
         result = pipeline.assemble_result(textbook, index, form, lie, options,
                                           build_seconds=0.0, solve_seconds=0.0)
     assert result.status == SolveStatus.LIMIT and result.objective == pytest.approx(15000.0)

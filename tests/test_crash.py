@@ -27,7 +27,7 @@ def _crash(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, *argv: str) -> None:
     def boom(*args: object, **kwargs: object) -> None:
         raise RuntimeError("boom [/x]\n" + "long " * 100)
 
-    monkeypatch.setattr("optimizer.cli.app.solve_instance", boom)
+    monkeypatch.setattr("optimizer.cli.solve.solve_instance", boom)
     monkeypatch.setattr(sys, "argv", ["srsopt", *argv, "solve", str(TINY), "--out",
                                       str(tmp_path / "out")])
     main()

@@ -17,13 +17,14 @@ from typer.testing import CliRunner
 from models.folder import write_folder
 from models.instance import Instance
 from models.result import SolveStatus
-from optimizer.check.explain import WEIGHTS, elastic_model, explain
+from optimizer.api import solve
+from optimizer.check.elastic import WEIGHTS, elastic_model
+from optimizer.check.explain import explain
 from optimizer.check.explain_text import describe
 from optimizer.check.prechecks import run_prechecks
 from optimizer.cli.app import app
 from optimizer.formulation import build_formulation
 from optimizer.formulation.index import build_index
-from optimizer.solving.pipeline import solve
 
 YEARS = (2026, 2027, 2028)
 

@@ -19,13 +19,14 @@ from models.errors import InstanceError
 from models.instance import instance_from_tables, load_instance
 from models.result import SolveStatus
 from optimizer.analysis.baseline import read_baseline, with_baseline
+from optimizer.api import solve
 from optimizer.check.prechecks import run_prechecks
 from optimizer.check.verify import check_plan
 from optimizer.cli.app import app
 from optimizer.formulation import build_formulation
 from optimizer.formulation.index import build_index
 from optimizer.highs.adapter import HighsOptions
-from optimizer.solving.pipeline import solve, solve_relaxation
+from optimizer.solving.pipeline import solve_relaxation
 from optimizer.solving.solution import polish, region_year_table
 
 ROOT = Path(__file__).resolve().parents[1]

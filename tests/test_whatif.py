@@ -167,7 +167,7 @@ def test_cli_whatif_and_a_bad_scenario(tmp_path: Path) -> None:
 
 
 def test_sweep_is_monotone_and_the_same_in_parallel(tiny: Instance, tmp_path: Path) -> None:
-    from optimizer.analysis.sweep import write_curve
+    from optimizer.outputs.sweep_files import write_curve
 
     scales = parse_range("0.4:1.6:4")
     curve = sweep(tiny, scales, mip_rel_gap=0.0, time_limit=20)

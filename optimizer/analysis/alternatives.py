@@ -19,8 +19,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from pathlib import Path
-from typing import Any
 
 import highspy
 import numpy as np
@@ -28,16 +26,16 @@ import pandas as pd
 
 from models.instance import Instance
 from models.result import PLAN_STATUSES, Result
-from models.safe_output import OutputTarget, write_output
-from optimizer.analysis.whatif import funded, with_scenario
+from optimizer.analysis.whatif import funded
+from optimizer.api import solve
 from optimizer.formulation import Formulation, build_formulation
 from optimizer.formulation.index import IndexSets, build_index
 from optimizer.highs.adapter import HighsOptions, make_highs, new_highs, use_threads
 from optimizer.highs.mip_start import run_checked
-from optimizer.outputs.results_io import fill_results
 from optimizer.runtime import stopping
+from optimizer.solving.assemble import assemble_result
 from optimizer.solving.live import set_time_limit
-from optimizer.solving.pipeline import assemble_result, solve, solve_options
+from optimizer.solving.pipeline import solve_options
 from optimizer.solving.solution import polish
 from optimizer.solving.strategy import MIP_RESERVE
 
@@ -242,20 +240,3 @@ def _tables(optimum: Result, plans: list[Result]) -> tuple[pd.DataFrame, pd.Data
     info = optimum.projects.set_index("project_id")[["region_id", "capex"]]
     table = info.reindex(sorted(starts.index)).join(starts).rename_axis("project_id")
     return pd.DataFrame(rows), table.reset_index()
-
-
-def write_alternatives(found: Alternatives, out: str | Path | OutputTarget,
-                       record: dict[str, Any] | None = None) -> Path:
-    """``plans.csv``, ``differences.csv`` and one results folder per plan, as one output.
-
-    ``optimum/`` and ``alt-K/`` are laid out as ``write_results`` does (``record``: the scenario
-    applied, kept as each plan's ``scenario.json``); staged and swapped in whole.
-    """
-    def fill(folder: Path) -> None:
-        found.overview.to_csv(folder / "plans.csv", index=False)
-        found.differences.to_csv(folder / "differences.csv", index=False)
-        for k, plan in enumerate([found.optimum, *found.plans]):
-            name = "optimum" if k == 0 else f"alt-{k}"
-            fill_results(with_scenario(plan, record), folder / name)
-
-    return write_output(out, "alternatives", fill)

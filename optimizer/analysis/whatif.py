@@ -19,9 +19,10 @@ from models.instance import Instance
 from models.result import Result
 from models.scenario import ScenarioError, load_scenarios
 from models.scenario_apply import apply_scenarios
+from optimizer.api import solve
 from optimizer.runtime import stopping
 from optimizer.solving.live import LiveModel
-from optimizer.solving.pipeline import solve, solve_options
+from optimizer.solving.pipeline import solve_options
 
 FUNDED = 1e-9
 """Funded share above which a project counts as funded."""

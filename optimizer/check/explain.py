@@ -16,59 +16,23 @@ from dataclasses import dataclass, field
 
 import highspy
 import numpy as np
-import scipy.sparse as sp
 
 from models.instance import Instance
 from models.result import SolveStatus
-from optimizer.check.explain_start import elastic_start
+from optimizer.check.elastic import Elastic, elastic_model, elastic_start
 from optimizer.check.explain_text import Cause, Relaxation, describe, describe_cause
 from optimizer.check.iis import IisReport, lp_iis
 from optimizer.check.prechecks import Finding, run_prechecks
-from optimizer.formulation import Formulation, build_formulation
+from optimizer.formulation import build_formulation
 from optimizer.formulation.index import IndexSets, build_index
-from optimizer.formulation.objective import Columns
 from optimizer.highs.adapter import HighsOptions, HighsOutcome, make_highs
 from optimizer.highs.mip_start import run_checked
 
-MONEY, RATE, LAST_RESORT = 1.0, 2.0, 1e6
-LOCAL = 1.001 * MONEY
-"""Fiscal space weighs a hair more than the envelope: where either would do (capex above the
-region's co-financing duty), the explanation names the republican money that is short."""
-WEIGHTS: dict[str, tuple[str, float]] = {
-    "fiscal_space": ("upper", LOCAL),
-    "envelope": ("upper", MONEY),
-    "concentration": ("upper", RATE),
-    "equalization_pool": ("upper", MONEY),
-    "equalization_floor": ("lower", 1.5 * MONEY),
-    "cofinancing": ("upper", RATE),
-    "dependency_cap": ("upper", RATE),
-    "hold_harmless": ("lower", RATE),
-    "transfer_growth": ("upper", RATE),
-    "critical_floor": ("lower", LAST_RESORT),
-    "one_start": ("lower", LAST_RESORT),
-}
-"""Family -> (side relaxed, weight per unit of slack). Units: million KZT, except
-``critical_floor`` (thousands of persons) and ``one_start`` (share of a committed project)."""
 TOL = 1e-6
 GAP = 1e-4
 """Relative gap of the elastic MIP: the relaxation is the smallest to within 0.01%."""
 MAX_FLOOR_TESTS = 12
 """Hard floors tested as causes (each costs two re-solves)."""
-
-
-@dataclass(frozen=True)
-class Elastic:
-    """The elastic model and what each slack column relaxes."""
-
-    form: Formulation
-    n_original: int
-    slack_family: np.ndarray
-    slack_row: np.ndarray
-    """Row of the slack within its family (``concentration``: region * |T| + year)."""
-    slack_matrix_row: np.ndarray
-    """Row of the slack in the elastic matrix."""
-    slack_sign: np.ndarray
-    """-1 where the slack relaxes the row's upper bound, +1 its lower bound."""
 
 
 @dataclass(frozen=True)
@@ -90,69 +54,6 @@ class Explanation:
                 "relaxations": [r.to_dict() for r in self.relaxations],
                 "causes": [c.to_dict() for c in self.causes],
                 "iis": None if self.iis is None else self.iis.to_dict()}
-
-
-def _relaxable_rows(index: IndexSets, form: Formulation, family: str) -> np.ndarray:
-    """Rows of a family that get a slack: committed projects only, hard floors only."""
-    rows = form.rows.get(family, slice(0, 0))
-    local = np.arange(rows.stop - rows.start)
-    if family == "one_start":
-        return local[index.committed]
-    if family == "critical_floor":
-        return local[np.isnan(index.fiscal.floor_penalty)]
-    return local
-
-
-def elastic_model(index: IndexSets, form: Formulation) -> Elastic:
-    """The model with a penalised slack on every relaxable row and no other cost."""
-    n_rows, n_cols = form.shape
-    fams, rows, mrows, signs, weights = [], [], [], [], []
-    for family, (side, weight) in WEIGHTS.items():
-        if family == "concentration":
-            continue
-        local = _relaxable_rows(index, form, family)
-        fams.append(np.full(len(local), family))
-        rows.append(local)
-        mrows.append(form.rows[family].start + local if family in form.rows else local)
-        signs.append(np.full(len(local), -1.0 if side == "upper" else 1.0))
-        w = np.full(len(local), weight)
-        if family == "one_start":  # a commitment weighs more than all the money it needs
-            w = w + 10.0 * (index.capex + index.n_years * index.opex)[local]
-        weights.append(w)
-    # concentration: a row per capped region-year in place of the transfer column's bound
-    cap = (index.sigma[:, None] * index.envelope[None, :]).reshape(-1)
-    capped = np.flatnonzero(index.sigma < 1.0 - 1e-12)
-    conc = (capped[:, None] * index.n_years + np.arange(index.n_years)[None, :]).reshape(-1)
-    n_conc = len(conc)
-    fams.append(np.full(n_conc, "concentration"))
-    rows.append(conc)
-    mrows.append(n_rows + np.arange(n_conc))
-    signs.append(-np.ones(n_conc))
-    weights.append(np.full(n_conc, WEIGHTS["concentration"][1]))
-    family, row, mrow = np.concatenate(fams), np.concatenate(rows), np.concatenate(mrows)
-    sign, weight = np.concatenate(signs), np.concatenate(weights)
-    n_slack = len(row)
-    layout = form.layout
-    tau_cols = layout.transfer0 + conc
-    top = sp.hstack([form.matrix, sp.csc_matrix((n_rows, n_slack))])
-    conc_rows = sp.csc_matrix((np.ones(n_conc), (np.arange(n_conc), tau_cols)),
-                              shape=(n_conc, n_cols + n_slack))
-    matrix = sp.vstack([top, conc_rows]).tocsr()
-    matrix = (matrix + sp.csr_matrix((sign, (mrow, n_cols + np.arange(n_slack))),
-                                     shape=matrix.shape)).tocsc()
-    c = form.columns
-    upper = c.upper.copy()
-    upper[layout.transfer0: layout.cofinancing0] = np.inf  # the envelope row (relaxed) caps it
-    columns = Columns(lower=np.concatenate([c.lower, np.zeros(n_slack)]),
-                      upper=np.concatenate([upper, np.full(n_slack, np.inf)]),
-                      cost=np.concatenate([np.zeros(n_cols), weight]),
-                      integer=np.concatenate([c.integer, np.zeros(n_slack, dtype=bool)]),
-                      offset=0.0)
-    elastic = Formulation(layout=layout, columns=columns, matrix=matrix,
-                          row_lower=np.concatenate([form.row_lower, np.full(n_conc, -np.inf)]),
-                          row_upper=np.concatenate([form.row_upper, cap[conc]]),
-                          rows=form.rows | {"concentration": slice(n_rows, n_rows + n_conc)})
-    return Elastic(elastic, n_cols, family, row, mrow, sign)
 
 
 class _Clock:

@@ -11,6 +11,7 @@ import pandas as pd
 
 from models.instance import Instance
 from models.result import Result
+from optimizer.check.recompute import recompute_provision
 
 TOL = 1e-6
 
@@ -82,8 +83,6 @@ def _stability(instance: Instance, money: pd.DataFrame) -> list[str]:
 
 def floor_gaps(instance: Instance, starts: pd.DataFrame) -> pd.DataFrame:
     """Per critical floor and region: persons, served at its year, and persons short."""
-    from optimizer.check.verify import recompute_provision  # verify imports this module
-
     floors = instance.settings.fiscal_rules.critical_floors
     if not floors:
         return pd.DataFrame(columns=["floor", "region_id", "persons", "served", "short",

@@ -1,1 +1,4 @@
-"""The ``srsopt`` command line: one module per command group, and ``common`` for what they share."""
+"""The ``srsopt`` command line: one module per command group, ``app`` registers them.
+
+``common`` holds what the commands share; no command imports the app.
+"""

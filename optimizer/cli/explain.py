@@ -18,6 +18,7 @@ from optimizer.analysis.baseline import read_baseline, with_baseline
 from optimizer.check.explain import Explanation
 from optimizer.check.explain import explain as explain_instance
 from optimizer.check.prechecks import Finding, run_prechecks
+from optimizer.cli.common import load
 from optimizer.cli.options import within
 from optimizer.cli.text import literal, shown_path
 
@@ -99,9 +100,7 @@ def explain(
         help="Results folder of an approved plan (as for solve).")] = None,
 ) -> None:
     """Explain why an instance has no plan: which rule, region, year, and by how much."""
-    from optimizer.cli.app import _load  # the CLI's loader prints every validation problem
-
-    instance = apply_baseline(_load(path), baseline_plan, None)
+    instance = apply_baseline(load(path), baseline_plan, None)
     limit = time_limit if time_limit is not None else instance.settings.solver.time_limit
     if json_out:
         found = explain_instance(instance, time_limit=limit, iis=iis)

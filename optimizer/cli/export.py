@@ -8,9 +8,11 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from optimizer.api import Backend, export_model
 from optimizer.cli import output as cli_output
+from optimizer.cli.common import Exit, load
 from optimizer.cli.text import shown_path
-from optimizer.highs.names import Backend, ModelFormat, export_model
+from optimizer.highs.names import ModelFormat
 
 console = Console()
 
@@ -25,12 +27,10 @@ def export(
     force: cli_output.ForceOption = False,
 ) -> None:
     """Write the model of an instance with names like project_start(P001,2027)."""
-    from optimizer.cli.app import Exit, _load  # the CLI's loader prints every validation problem
-
     target = cli_output.plan(out, "model", force=force, inputs=[path])
     try:
         with cli_output.refusals():
-            written = export_model(_load(path), target, fmt, backend)
+            written = export_model(load(path), target, fmt, backend)
     except NotImplementedError as exc:  # the Pyomo reference states the v1 model only
         Console(stderr=True).print(str(exc), style="bold red", markup=False)
         raise typer.Exit(Exit.INVALID_INPUT) from None

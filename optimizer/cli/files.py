@@ -1,8 +1,4 @@
-"""``srsopt convert``, ``template`` and ``report``, and what ``solve`` writes besides the folder.
-
-Registered in ``optimizer.cli.app``; that module is imported inside the commands because it imports
-this one to register them.
-"""
+"""``srsopt convert``, ``template`` and ``report``, and what ``solve`` writes besides the folder."""
 
 from __future__ import annotations
 
@@ -22,6 +18,7 @@ from models.result import Result
 from models.safe_output import OutputError, OutputTarget
 from models.workbook import save_workbook, write_template
 from optimizer.cli import output as cli_output
+from optimizer.cli.common import load
 from optimizer.cli.text import shown, shown_path
 from optimizer.outputs.report import load_results, save_report, write_report
 from optimizer.outputs.results_io import fill_results
@@ -40,10 +37,6 @@ def _fail(message: str) -> typer.Exit:
     return typer.Exit(2)
 
 
-def _load(path: Path) -> Instance:
-    from optimizer.cli.app import _load as load_or_exit  # cli imports this module
-
-    return load_or_exit(path)
 
 
 def convert(
@@ -59,7 +52,7 @@ def convert(
     save = _SAVERS.get(target.suffix.lower())
     out = cli_output.plan(target, "instance-file" if save else "instance", force=force,
                           inputs=[source], expects="a folder, a .xlsx workbook or a .json file")
-    instance = _load(source)
+    instance = load(source)
     _, tables, _ = read_raw(source)
 
     def fill(path: Path) -> None:
@@ -106,7 +99,7 @@ def report(
         raise _fail(f"{results}: cannot be read as a folder written by srsopt solve: "
                     f"{short(exc, 300)}") from None
     with cli_output.refusals():
-        written = write_report(solved, target, _load(instance) if instance else None)
+        written = write_report(solved, target, load(instance) if instance else None)
     console.print(f"report written to [bold]{shown_path(written)}[/]")
 
 

@@ -17,6 +17,7 @@ from models.scenario import ScenarioError
 from optimizer.analysis.whatif import Case, compare, run_cases, scenario_case
 from optimizer.cli import options as opt
 from optimizer.cli import output as cli_output
+from optimizer.cli.common import Exit, load
 from optimizer.cli.text import literal, shown, shown_path
 
 console = Console()
@@ -46,9 +47,7 @@ def _progress() -> Progress:
 
 def load_with_scenario(path: Path, scenario: str | None) -> tuple[Instance, dict[str, Any] | None]:
     """The instance at ``path`` with ``--scenario`` applied; exit 2 on any input error."""
-    from optimizer.cli.app import Exit, _load  # the CLI's loader prints every validation problem
-
-    instance = _load(path)
+    instance = load(path)
     if not scenario:
         return instance, None
     try:
@@ -97,13 +96,12 @@ def whatif(
     force: cli_output.ForceOption = False,
 ) -> None:
     """Solve the base and every scenario, and compare them: terminal tables, CSV, chart."""
-    from optimizer.cli.app import Exit, _load
     from optimizer.outputs.whatif_files import write_comparison
 
     logging.basicConfig(level=logging.WARNING)
     target = cli_output.plan(out, "whatif", force=force, inputs=[
         base, *(file for spec in scenarios for file in cli_output.scenario_files(spec))])
-    instance = _load(base)
+    instance = load(base)
     cases = [Case(name="base", instance=instance)]
     try:
         for spec in scenarios:
@@ -190,8 +188,9 @@ def sweep(
     force: cli_output.ForceOption = False,
 ) -> None:
     """Budget curve: provision and shortfall against the envelope, and what a million buys."""
-    from optimizer.analysis.sweep import parse_range, write_curve
+    from optimizer.analysis.sweep import parse_range
     from optimizer.analysis.sweep import sweep as run_sweep
+    from optimizer.outputs.sweep_files import write_curve
 
     try:
         scales = parse_range(envelope)
@@ -239,7 +238,7 @@ def alternatives(
 ) -> None:
     """Plans within a share of the optimum that fund as different projects as possible."""
     from optimizer.analysis.alternatives import alternatives as find
-    from optimizer.analysis.alternatives import write_alternatives
+    from optimizer.outputs.alternatives_files import write_alternatives
 
     target = cli_output.plan(out, "alternatives", force=force,
                              inputs=[path, *cli_output.scenario_files(scenario)])

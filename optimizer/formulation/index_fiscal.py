@@ -7,7 +7,7 @@ these arrays only. A rule that is off leaves its arrays empty (or NaN), so it bu
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
@@ -15,9 +15,35 @@ import pandas as pd
 from models.instance import Instance
 from models.schema import AREAS
 
-if TYPE_CHECKING:  # index.py imports this module
-    from optimizer.formulation.index import IndexSets
 
+class V1Index(Protocol):
+    """What the fiscal index reads of the v1 index (``optimizer.formulation.index.IndexSets``).
+
+    Stated here so that the v1 index can build the fiscal one without the two modules
+    importing each other.
+    """
+
+    years: np.ndarray
+    region_ids: np.ndarray
+    settlement_region: np.ndarray
+    settlement_area: np.ndarray
+    population: np.ndarray
+    standard_ids: np.ndarray
+    pair_settlement: np.ndarray
+    pair_standard: np.ndarray
+    project_ids: np.ndarray
+    start_project: np.ndarray
+    start_year: np.ndarray
+
+    @property
+    def n_regions(self) -> int:
+        """Number of regions."""
+        ...
+
+    @property
+    def n_years(self) -> int:
+        """Number of planning years."""
+        ...
 
 
 def _floats() -> np.ndarray:
@@ -100,7 +126,7 @@ def fiscal_rules_active(instance: Instance) -> bool:
             or bool(instance.regions["dependency_cap"].notna().any()))
 
 
-def _revenue(instance: Instance, index: IndexSets, column: str) -> np.ndarray:
+def _revenue(instance: Instance, index: V1Index, column: str) -> np.ndarray:
     """A ``region_years`` column as a (regions, years) array, NaN where empty."""
     ry = instance.region_years
     out = np.full((index.n_regions, index.n_years), np.nan)
@@ -109,7 +135,7 @@ def _revenue(instance: Instance, index: IndexSets, column: str) -> np.ndarray:
     return out
 
 
-def _eq_floor(instance: Instance, index: IndexSets, pool: np.ndarray, own: np.ndarray,
+def _eq_floor(instance: Instance, index: V1Index, pool: np.ndarray, own: np.ndarray,
               general: np.ndarray) -> np.ndarray:
     """``theta * avg_t * pop_r - own - general``; ``avg_t`` includes the pool (a constant)."""
     theta = instance.settings.fiscal_rules.equalization.theta
@@ -119,7 +145,7 @@ def _eq_floor(instance: Instance, index: IndexSets, pool: np.ndarray, own: np.nd
     return theta * avg[None, :] * pop[:, None] - own - general
 
 
-def _dep_cap(instance: Instance, index: IndexSets) -> np.ndarray:
+def _dep_cap(instance: Instance, index: V1Index) -> np.ndarray:
     """Regional cap where given, else the year's ``fiscal_rules.dependency_cap``."""
     by_year = instance.settings.fiscal_rules.dependency_cap
     cap = np.asarray([by_year.get(int(y), np.nan) for y in index.years], dtype=float)
@@ -127,7 +153,7 @@ def _dep_cap(instance: Instance, index: IndexSets) -> np.ndarray:
     return np.where(np.isnan(regional)[:, None], cap[None, :], regional[:, None])
 
 
-def _floors(instance: Instance, index: IndexSets) -> dict[str, np.ndarray]:
+def _floors(instance: Instance, index: V1Index) -> dict[str, np.ndarray]:
     """One row per (floor, region) with applicable persons; pairs as (row, pair) incidence."""
     floors = instance.settings.fiscal_rules.critical_floors
     pair_region = index.settlement_region[index.pair_settlement]
@@ -160,7 +186,7 @@ def _floors(instance: Instance, index: IndexSets) -> dict[str, np.ndarray]:
     return out
 
 
-def _baseline(instance: Instance, index: IndexSets) -> dict[str, object]:
+def _baseline(instance: Instance, index: V1Index) -> dict[str, object]:
     """Start columns of the approved starts that the new plan can keep."""
     base = instance.settings.fiscal_rules.baseline
     approved = pd.DataFrame({"project_id": list(base.starts), "year": list(base.starts.values())})
@@ -172,7 +198,7 @@ def _baseline(instance: Instance, index: IndexSets) -> dict[str, object]:
             "baseline_penalty": float(base.penalty)}
 
 
-def build_fiscal_index(instance: Instance, index: IndexSets) -> FiscalIndex:
+def build_fiscal_index(instance: Instance, index: V1Index) -> FiscalIndex:
     """The fiscal rules' arrays; only the rules that are set produce any."""
     rules = instance.settings.fiscal_rules
     own, general = _revenue(instance, index, "own_revenue"), _revenue(instance, index,

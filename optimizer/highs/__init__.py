@@ -1,1 +1,21 @@
-"""The HiGHS adapter: arrays in; status, values, duals and bound out; interrupts, checked MIP starts, readable names and LP/MPS export. No strategy lives here."""
+"""The HiGHS adapter: arrays in; status, values, duals and bound out. No strategy lives here.
+
+``adapter``: options, the hand-over of a formulation, one ``run`` with a deadline and the stop
+request (``interrupt``), every model status mapped. ``mip_start``: a start handed over and HiGHS's
+claims checked (``claims``). ``names``: readable row and column names, LP/MPS export.
+"""
+
+from optimizer.highs.adapter import (
+    HighsOptions,
+    HighsOutcome,
+    highs_for,
+    make_highs,
+    new_highs,
+    run,
+    time_stops,
+    to_highs_lp,
+)
+from optimizer.highs.mip_start import Checked, run_checked
+
+__all__ = ["Checked", "HighsOptions", "HighsOutcome", "highs_for", "make_highs", "new_highs",
+           "run", "run_checked", "time_stops", "to_highs_lp"]

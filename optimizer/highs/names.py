@@ -32,7 +32,6 @@ from optimizer.formulation.index import IndexSets, build_index
 from optimizer.formulation.layout import Layout
 from optimizer.highs.adapter import new_highs, to_highs_lp
 
-Backend = Literal["highs", "pyomo"]
 ModelFormat = Literal["lp", "mps"]
 
 ROW_NAMES: dict[str, str] = {"provision": "provision_limit", "shortfall": "shortfall_floor"}
@@ -198,19 +197,8 @@ def write_highs_model(h: highspy.Highs, out: Path | OutputTarget, fmt: ModelForm
     return write_output(out, "model", fill)
 
 
-def export_model(instance: Instance, out: Path | OutputTarget, fmt: ModelFormat = "lp",
-                 backend: Backend = "highs") -> Path:
-    """Write the model of ``instance`` with readable names, as the array build or Pyomo builds it.
-
-    The two files state the same optimum in different words: the Pyomo reference keeps a
-    ``provision`` column for every improved pair, ``loc >= alpha * spend`` literally and
-    concentration as rows (docs/formulation.md, "Reading the model").
-    """
-    ids = lp_ids(instance)
-    if backend == "pyomo":
-        from optimizer.pyomo_ref import named_highs  # Pyomo is slow to import
-
-        return write_highs_model(named_highs(instance, ids), out, fmt)
+def named_highs(instance: Instance, ids: Mapping[str, str]) -> highspy.Highs:
+    """The array build of ``instance`` in a HiGHS object, every column and row named."""
     index = build_index(instance)
     form = build_formulation(index, instance.settings.objective)
     lp = to_highs_lp(form)
@@ -218,4 +206,4 @@ def export_model(instance: Instance, out: Path | OutputTarget, fmt: ModelFormat 
     lp.row_names_ = row_names(index, form, ids).tolist()
     h = new_highs()
     h.passModel(lp)
-    return write_highs_model(h, out, fmt)
+    return h

@@ -31,7 +31,8 @@ from optimizer.highs.mip_start import Checked, model_objective
 from optimizer.highs.names import column_names, label
 from optimizer.pyomo_ref.data import model_data
 from optimizer.pyomo_ref.model import build_model
-from optimizer.solving.pipeline import assemble_result, envelope_prices, solve_relaxation
+from optimizer.solving.assemble import assemble_result
+from optimizer.solving.pipeline import envelope_prices, solve_relaxation
 from optimizer.solving.strategy import LP_SHARE, MIP_RESERVE, POLISH_RESERVE, POLISH_SHARE
 
 log = logging.getLogger(__name__)

@@ -24,7 +24,8 @@ from optimizer.formulation import Formulation, build_formulation
 from optimizer.formulation.index import IndexSets, build_index
 from optimizer.highs.adapter import HighsOptions, HighsOutcome, make_highs
 from optimizer.highs.mip_start import run_checked, set_time_limit
-from optimizer.solving.pipeline import assemble_result, envelope_prices
+from optimizer.solving.assemble import assemble_result
+from optimizer.solving.pipeline import envelope_prices
 from optimizer.solving.strategy import LP_SHARE, attack
 
 log = logging.getLogger(__name__)

@@ -29,8 +29,9 @@ from optimizer.formulation.provision import PERSONS_SCALE
 from optimizer.highs.adapter import HighsOutcome, make_highs
 from optimizer.highs.mip_start import run_checked
 from optimizer.runtime import stopping
+from optimizer.solving.assemble import assemble_result
 from optimizer.solving.live import set_time_limit
-from optimizer.solving.pipeline import assemble_result, solve_options
+from optimizer.solving.pipeline import solve_options
 from optimizer.solving.solution import polish
 from optimizer.solving.strategy import MIP_RESERVE, POLISH_RESERVE
 

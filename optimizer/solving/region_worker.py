@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from optimizer.highs.adapter import HighsOptions
 from optimizer.runtime.isolated import call
-from optimizer.solving.decompose import RegionModel
+from optimizer.solving.regions import RegionModel
 
 
 def run_worker(models: list[RegionModel], options: HighsOptions, deadline: float
@@ -19,4 +19,4 @@ def run_worker(models: list[RegionModel], options: HighsOptions, deadline: float
     Returns ``solve_regions``' rows and the worker's runs that ended on time
     (``optimizer.highs.adapter.time_stops``).
     """
-    return call("optimizer.solving.decompose:solve_regions_counted", models, options, deadline)
+    return call("optimizer.solving.regions:solve_regions_counted", models, options, deadline)

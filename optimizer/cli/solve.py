@@ -1,0 +1,142 @@
+"""``srsopt solve`` and the summary it prints."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from models.instance import Instance
+from models.result import Result, SolveStatus
+from optimizer.analysis.whatif import with_scenario
+from optimizer.api import Backend
+from optimizer.api import solve as solve_instance
+from optimizer.check.verify import VerificationError
+from optimizer.cli import explain as cli_explain
+from optimizer.cli import files as cli_files
+from optimizer.cli import options as opt
+from optimizer.cli import output as cli_output
+from optimizer.cli import whatif as cli_whatif
+from optimizer.cli.common import Exit, console, errors, stoppable
+from optimizer.cli.text import shown, shown_path
+from optimizer.outputs.results_io import national_at_targets, worst_regions
+from optimizer.solving.strategy import Strategy
+
+
+@stoppable
+def solve(
+    path: Annotated[Path, typer.Argument(help="Instance: folder, .xlsx or .json.")],
+    out: Annotated[Path, typer.Option(help="Folder for summary.json and CSV tables; a .xlsx path "
+                                      "writes only the results workbook.")] = Path("results"),
+    time_limit: opt.TimeLimit = None,
+    gap: opt.Gap = None,
+    threads: opt.Threads = None,
+    node_limit: opt.NodeLimit = None,
+    strategy: Annotated[Strategy, typer.Option(
+        help="engineered: LP + RENS plan + Lagrangian bound + HiGHS; plain: HiGHS alone.")
+    ] = "engineered",
+    log: Annotated[bool, typer.Option(help="Show the HiGHS log.")] = False,
+    backend: Annotated[Backend, typer.Option(
+        help="highs: the array build; pyomo: the Pyomo reference (slower, same plan).")] = "highs",
+    excel: Annotated[bool, typer.Option(help="Also write OUT/results.xlsx.")] = False,
+    report: Annotated[bool, typer.Option(help="Also write OUT/report.html with charts.")] = False,
+    scenario: cli_whatif.ScenarioOption = None,
+    baseline_plan: Annotated[Path | None, typer.Option(
+        help="Results folder of an approved plan: moving or dropping its starts is penalised."
+    )] = None,
+    baseline_penalty: opt.Penalty = None,
+    force: cli_output.ForceOption = False,
+) -> None:
+    """Solve an instance, print a summary and write DIR/summary.json plus CSV tables."""
+    logging.basicConfig(level=logging.INFO if log else logging.WARNING,
+                        format="%(asctime)s %(name)s: %(message)s")
+    targets = cli_files.plan_solve_outputs(out, report=report, force=force, inputs=[
+        path, baseline_plan, *cli_output.scenario_files(scenario)])
+    instance, record = cli_whatif.load_with_scenario(path, scenario)
+    instance = cli_explain.apply_baseline(instance, baseline_plan, baseline_penalty)
+    cli_explain.warn_before_solve(instance)
+    try:
+        with console.status(f"solving {shown(instance.settings.name)} with HiGHS…"):
+            result = solve_instance(instance, time_limit=time_limit, mip_rel_gap=gap,
+                                    threads=opt.solver_threads(threads, instance),
+                                    log_to_console=log, backend=backend,
+                                    node_limit=node_limit, strategy=strategy)
+    except VerificationError as exc:
+        errors.print(str(exc), style="bold red", markup=False)
+        raise typer.Exit(Exit.VERIFICATION_FAILED) from None
+    except NotImplementedError as exc:  # e.g. the Pyomo reference asked for a phase-2 rule
+        errors.print(str(exc), style="bold red", markup=False)
+        raise typer.Exit(Exit.INVALID_INPUT) from None
+    if result.status == SolveStatus.INTERRUPTED and not result.has_plan:
+        print_summary(instance, result)
+        errors.print(f"nothing written: no plan yet to keep; {out} is left as it was",
+                     markup=False, highlight=False)
+        raise typer.Exit(Exit.NO_PLAN)
+    result = with_scenario(result, record)  # scenario.json goes with the results
+    written = cli_files.write_solve_outputs(result, instance, targets, excel=excel, report=report)
+    print_summary(instance, result)
+    console.print(f"results written to [bold]{', '.join(map(shown_path, written))}[/]")
+    if result.status == SolveStatus.INFEASIBLE:
+        cli_explain.explain_infeasible(instance, time_limit)
+        raise typer.Exit(Exit.INFEASIBLE)
+    if not result.has_plan:
+        raise typer.Exit(Exit.NO_PLAN)
+
+
+def _pct(value: float | None) -> str:
+    return "–" if value is None or value != value else f"{100 * value:.1f}%"
+
+
+def print_summary(instance: Instance, result: Result) -> None:
+    """The at-a-glance summary: status, targets, money per year, worst regions."""
+    colour = {"optimal": "green", "time_limit": "yellow", "limit_reached": "yellow",
+              "interrupted": "yellow"}.get(result.status.value, "red")
+    gap = "–" if result.mip_gap is None else f"{100 * result.mip_gap:.2f}%"
+    console.print(f"\n[bold]{shown(instance.settings.name)}[/]  status [{colour}]"
+                  f"{result.status.value}[/]  gap {gap}  build {result.build_seconds:.2f} s  solve "
+                  f"{result.solve_seconds:.2f} s")
+    console.print(f"  {result.message}", markup=False)
+    if not result.has_plan:
+        return
+    bound = "–" if result.bound is None else f"{result.bound:,.2f}"  # staged modes: none
+    console.print(f"  objective {result.objective:,.2f} (bound {bound})")
+
+    nat = Table(title="National provision, last year (share of residents served)")
+    for column in ("category", "area", "baseline", "plan", "target", "shortfall (persons)"):
+        nat.add_column(column, justify="left" if column in ("category", "area") else "right")
+    for row in national_at_targets(result).itertuples():
+        short = "–" if row.shortfall != row.shortfall else f"{row.shortfall:,.0f}"
+        nat.add_row(row.category, row.area, _pct(row.baseline), _pct(row.provision),
+                    _pct(row.target), short)
+    console.print(nat)
+
+    money = Table(title="Money per year (million KZT)")
+    for column in ("year", "envelope", "transfer", "used", "co-financing", "new opex",
+                   "LP value of 1 mn KZT"):
+        money.add_column(column, justify="right")
+    per_year = result.region_years.groupby("year")[["cofinancing", "new_opex"]].sum()
+    for row in result.envelope.itertuples():
+        marginal = getattr(row, "lp_marginal_value", float("nan"))
+        money.add_row(str(row.year), f"{row.envelope:,.0f}", f"{row.transfer:,.0f}",
+                      _pct(row.transfer / row.envelope if row.envelope else 0.0),
+                      f"{per_year.loc[row.year, 'cofinancing']:,.0f}",
+                      f"{per_year.loc[row.year, 'new_opex']:,.0f}",
+                      "–" if marginal != marginal else f"{-marginal:,.3f}")
+    console.print(money)
+
+    worst = worst_regions(result)
+    if not worst.empty:
+        table = Table(title="Largest remaining shortfall (last target year)")
+        for column in ("region", "shortfall (persons)", "baseline", "plan"):
+            table.add_column(column, justify="left" if column == "region" else "right")
+        for row in worst.itertuples():
+            table.add_row(shown(row.region_id), f"{row.shortfall:,.0f}", _pct(row.baseline),
+                          _pct(row.provision))
+        console.print(table)
+    funded = result.projects[result.projects["funded"] > 1e-9]
+    console.print(f"  {len(funded):,} of {len(result.projects):,} projects funded, capex "
+                  f"{funded['funded_capex'].sum():,.0f} million KZT; republican transfers "
+                  f"{result.region_years['transfer'].sum():,.0f} million KZT")
