@@ -7,7 +7,8 @@
 """
 
 from optimizer.check.explain import Explanation, explain
-from optimizer.check.prechecks import Finding, blocked_result, run_prechecks
+from optimizer.check.findings import Finding
+from optimizer.check.prechecks import blocked_result, run_prechecks
 from optimizer.check.verify import VerificationError, check_plan, verify
 
 __all__ = ["Explanation", "Finding", "VerificationError", "blocked_result", "check_plan",

@@ -21,8 +21,9 @@ from models.instance import Instance
 from models.result import SolveStatus
 from optimizer.check.elastic import Elastic, elastic_model, elastic_start
 from optimizer.check.explain_text import Cause, Relaxation, describe, describe_cause
+from optimizer.check.findings import Finding
 from optimizer.check.iis import IisReport, lp_iis
-from optimizer.check.prechecks import Finding, run_prechecks
+from optimizer.check.prechecks import run_prechecks
 from optimizer.formulation import build_formulation
 from optimizer.formulation.index import IndexSets, build_index
 from optimizer.highs.adapter import HighsOptions, HighsOutcome, make_highs

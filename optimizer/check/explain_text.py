@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from optimizer.check.prechecks import mkzt
+from optimizer.check.findings import mkzt
 from optimizer.formulation import Formulation
 from optimizer.formulation.fiscal import dependency_bound
 from optimizer.formulation.index import FloatArray, IndexSets

@@ -17,7 +17,8 @@ from models.instance import Instance
 from optimizer.analysis.baseline import read_baseline, with_baseline
 from optimizer.check.explain import Explanation
 from optimizer.check.explain import explain as explain_instance
-from optimizer.check.prechecks import Finding, run_prechecks
+from optimizer.check.findings import Finding
+from optimizer.check.prechecks import run_prechecks
 from optimizer.cli.common import load
 from optimizer.cli.options import within
 from optimizer.cli.text import literal, shown_path
