@@ -20,7 +20,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from models.catalogue import STANDARDS
 from models.jsonform import cell_text, cell_values
 from models.schema import Column
-from models.tables import _expect
+from models.tables import expectation
 
 _HEADER_FONT = Font(bold=True, color="FFFFFF")
 _REQUIRED_FILL = PatternFill("solid", fgColor="1F4E79")
@@ -74,7 +74,7 @@ def column_note(col: Column) -> str:
     """The header comment of a contract column: required or default, what a cell holds, unit."""
     default = "" if col.default in (None, "") else f", default {cell_text(col.default)}"
     need = "required" if col.required else f"optional{default}"
-    lines = [f"{col.name} ({need})", f"Expected: {_expect(col)}."]
+    lines = [f"{col.name} ({need})", f"Expected: {expectation(col)}."]
     if col.unit:
         lines.append(f"Unit: {col.unit}.")
     if col.minimum is not None:

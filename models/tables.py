@@ -74,7 +74,8 @@ def _parse_column(
     blank = _blank(raw)
     issues: list[Issue] = []
     if col.required:
-        issues += issues_where(table, frame, blank, col.name, f"is empty; expected {_expect(col)}")
+        issues += issues_where(table, frame, blank, col.name,
+                               f"is empty; expected {expectation(col)}")
     filled = ~blank
     if col.kind in ("id", "str", "enum", "label"):
         text = raw.where(filled, "" if col.default is None else str(col.default))
@@ -104,18 +105,18 @@ def _parse_column(
         return lowered.isin(_TRUE).where(filled, bool(col.default)), issues
     numbers = pd.to_numeric(raw.where(filled), errors="coerce").astype(float)
     issues += issues_where(table, frame, filled & numbers.isna(), col.name,
-                           f"is not a number; expected {_expect(col)}")
+                           f"is not a number; expected {expectation(col)}")
     cap = col.limit
     finite = pd.Series(np.isfinite(numbers), index=numbers.index)
     issues += issues_where(table, frame, numbers.notna() & ~finite, col.name,
-                           f"is not a finite number; expected {_expect(col)}")
+                           f"is not a finite number; expected {expectation(col)}")
     if col.kind in ("int", "year"):
         issues += issues_where(table, frame, finite & (numbers != numbers.round()), col.name,
                                "is not a whole number")
     low = cap.low if col.minimum is None else max(cap.low, col.minimum)
     below, above = finite & (numbers < low), finite & (numbers > cap.high)
     issues += issues_where(table, frame, below, col.name,
-                           f"is below {low:g}; expected {_expect(col)}")
+                           f"is below {low:g}; expected {expectation(col)}")
     issues += issues_where(table, frame, above, col.name, cap.above())
     numbers = numbers.where(finite & ~below & ~above)  # a bad cell is already an Issue
     if col.default is not None:
@@ -125,7 +126,8 @@ def _parse_column(
     return numbers, issues
 
 
-def _expect(col: Column) -> str:
+def expectation(col: Column) -> str:
+    """What a cell of ``col`` must hold, as an error message says it (``a whole number``)."""
     return {
         "id": "an ID",
         "str": "text",
