@@ -24,7 +24,6 @@ from optimizer.highs import (
     to_highs_lp,
 )
 from optimizer.index import IndexSets, build_index
-from optimizer.index_fiscal import fiscal_rules_active
 from optimizer.mip_start import run_checked
 from optimizer.prechecks import blocked_result
 from optimizer.solution import (
@@ -185,8 +184,6 @@ def _solve(instance: Instance, options: HighsOptions, *, price_envelope: bool,
            strategy: Strategy, backend: Literal["highs", "pyomo"]) -> Result:
     """``solve`` after the pre-checks, with the options settled."""
     if backend == "pyomo":
-        if fiscal_rules_active(instance):
-            raise NotImplementedError("the Pyomo reference does not state the fiscal rules")
         from optimizer.pyomo_ref import solve_reference  # Pyomo is slow to import
 
         return solve_reference(instance, replace(options, node_limit=None), price_envelope)
