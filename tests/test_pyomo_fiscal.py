@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
 import pytest
-from fiscal_builders import funded, starts
+from fiscal_builders import funded, small, starts
 from test_fiscal_rules import (
     band_instance,
     baseline_instance,
@@ -256,6 +256,10 @@ HAND = {  # the hand-solved cases of tests/test_fiscal_rules.py and their funded
     "hold_harmless": (lambda: band_instance({"max_decrease": 0.5}), {"P2"}),
     "growth_allowance": (lambda: band_instance({"max_increase": 0.5, "allowance": 30.0},
                                                with_p1=False), {"P2"}),
+    "floor_no_project_changes": (lambda: small(  # a constant row: Constraint.Feasible
+        [{"project_id": "P1"}], settlements={"s1": {}, "s2": {"type": "rural_other"}},
+        rules={"critical_floors": {"water": {"standard": "water", "year": 2026,
+                                             "level": 0.0}}}), {"P1"}),
     "baseline_kept": (lambda: baseline_instance(100.0), {"P1", "P2"}),
     "baseline_moved": (lambda: baseline_instance(20.0), {"P1", "P2"}),
 }
