@@ -16,7 +16,6 @@ from models.instance import Instance
 from models.result import Result
 from models.safe_output import OutputTarget
 from optimizer.check.prechecks import blocked_result
-from optimizer.formulation.index_fiscal import fiscal_rules_active
 from optimizer.highs.adapter import HighsOptions, time_stops
 from optimizer.highs.names import ModelFormat, lp_ids, named_highs, write_highs_model
 from optimizer.solving.pipeline import solve_options, solve_weighted
@@ -83,8 +82,6 @@ def _solve(instance: Instance, options: HighsOptions, *, price_envelope: bool,
            strategy: Strategy, backend: Backend) -> Result:
     """``solve`` after the pre-checks, with the options settled."""
     if backend == "pyomo":
-        if fiscal_rules_active(instance):
-            raise NotImplementedError("the Pyomo reference does not state the fiscal rules")
         from optimizer.pyomo_ref import solve_reference  # Pyomo is slow to import
 
         return solve_reference(instance, replace(options, node_limit=None), price_envelope)

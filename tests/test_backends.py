@@ -16,14 +16,15 @@ import numpy as np
 import pandas as pd
 import pytest
 from builders import valid_tables
+from optimizer.cli.app import app
 from typer.testing import CliRunner
 
 from models.instance import Instance, instance_from_tables
 from models.result import Result
 from models.synthetic import generate_tables
 from optimizer import solve
-from optimizer.cli.app import app
 from optimizer.pyomo_ref import hand_over, model_data
+from optimizer.pyomo_ref import solve as pyomo_solve
 
 RTOL = 1e-6
 TINY = Path(__file__).resolve().parents[1] / "instances" / "tiny"
@@ -174,8 +175,20 @@ def test_cli_prints_the_same_plan_with_either_backend(tmp_path: Path) -> None:
     assert array["national"] == pyomo["national"]
 
 
-def test_pyomo_backend_refuses_what_it_does_not_state() -> None:
+def test_pyomo_backend_refuses_what_it_does_not_state(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another objective mode is refused, and so is a family the reference does not state; the
+    fiscal rules are stated (tests/test_pyomo_fiscal.py), so they are solved."""
     settings, tables = valid_tables()
     settings["objective"]["mode"] = "lexicographic"
     with pytest.raises(NotImplementedError, match="lexicographic"):
         solve(instance_from_tables(settings, tables), backend="pyomo")
+    settings["objective"]["mode"] = "weighted"
+    settings["fiscal_rules"] = {"stability": {"max_decrease": 0.3, "allowance": 1.0}}
+    instance = instance_from_tables(settings, tables)
+    pyomo = solve(instance, backend="pyomo", price_envelope=False)
+    assert pyomo.has_plan and _close(pyomo.objective,
+                                     solve(instance, price_envelope=False).objective)
+    stated = tuple(f for f in pyomo_solve.STATED_FAMILIES if f != "hold_harmless")
+    monkeypatch.setattr(pyomo_solve, "STATED_FAMILIES", stated)
+    with pytest.raises(NotImplementedError, match="hold_harmless rows"):
+        solve(instance, backend="pyomo")

@@ -15,12 +15,12 @@ from pathlib import Path
 import pytest
 import yaml
 from golden_instances import CASES, GOLDEN, golden_text
+from optimizer.cli.app import app
+from optimizer.highs.names import lp_ids
 from typer.testing import CliRunner
 
 from models.instance import load_instance
-from optimizer.cli.app import app
 from optimizer.formulation import FAMILIES
-from optimizer.highs.names import lp_ids
 
 TINY = Path(__file__).resolve().parents[1] / "instances" / "tiny"
 FAMILY_NAMES = [f.__name__ for f in FAMILIES] + ["concentration"]
@@ -92,13 +92,13 @@ def test_lp_ids_are_safe_and_distinct() -> None:
     assert ids["s_town"] == "s_town"
 
 
-def test_pyomo_export_refuses_an_instance_beyond_v1(tmp_path: Path) -> None:
+def test_pyomo_export_refuses_another_objective_mode(tmp_path: Path) -> None:
     folder = tmp_path / "tiny"
     shutil.copytree(TINY, folder)
     settings = yaml.safe_load((folder / "instance.yaml").read_text())
-    settings["fiscal_rules"] = {"stability": {"max_decrease": 0.3}}
+    settings["objective"]["mode"] = "lexicographic"  # the fiscal rules are stated: exported
     (folder / "instance.yaml").write_text(yaml.safe_dump(settings))
     result = CliRunner().invoke(app, ["export", str(folder), "--out", str(tmp_path / "m.lp"),
                                       "--backend", "pyomo"])
-    assert result.exit_code == 2 and "v1" in result.output
+    assert result.exit_code == 2 and "lexicographic" in result.output
     assert not (tmp_path / "m.lp").exists()

@@ -67,7 +67,7 @@ def solve(
     except VerificationError as exc:
         errors.print(str(exc), style="bold red", markup=False)
         raise typer.Exit(Exit.VERIFICATION_FAILED) from None
-    except NotImplementedError as exc:  # e.g. the Pyomo reference asked for a phase-2 rule
+    except NotImplementedError as exc:  # e.g. the Pyomo reference asked for a staged objective mode
         errors.print(str(exc), style="bold red", markup=False)
         raise typer.Exit(Exit.INVALID_INPUT) from None
     if result.status == SolveStatus.INTERRUPTED and not result.has_plan:

@@ -42,6 +42,11 @@ the same names."""
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.]")
 
 
+def safe_name(text: str) -> str:
+    """``text`` with every character an LP file cannot hold in a name replaced by ``_``."""
+    return _UNSAFE.sub("_", text)
+
+
 def row_name(family: str) -> str:
     """The name of a family's rows in both exports (the family's own name unless it clashes)."""
     return ROW_NAMES.get(family, family)
@@ -154,7 +159,7 @@ def row_names(index: IndexSets, form: Formulation,
 def _floor_keys(index: IndexSets, keys: _Keys, rows: np.ndarray) -> tuple[np.ndarray, ...]:
     """(floor name, region) of critical floor rows; floor names are settings keys."""
     f = index.fiscal
-    names = np.asarray([_UNSAFE.sub("_", n) for n in f.floor_name[rows]], dtype=str)
+    names = np.asarray([safe_name(n) for n in f.floor_name[rows]], dtype=str)
     return names, keys.region[f.floor_region[rows]]
 
 

@@ -1,7 +1,8 @@
-"""The Pyomo reference formulation: the v1 model for reading, extending and cross-checking.
+"""The Pyomo reference formulation: the model for reading, extending and cross-checking.
 
-``model_data`` reads the sets and parameters from the instance tables, ``build_model`` states
-the model with one named constraint per family, ``hand_over`` passes it to HiGHS through
+``model_data`` reads the sets and parameters from the instance tables (the fiscal rules' in
+``fiscal_data.py``), ``build_model`` states the model with one named constraint per family
+(the fiscal rules' in ``fiscal.py``), ``hand_over`` passes it to HiGHS through
 Pyomo's interface and ``run_pyomo`` solves it and maps the plan onto the array build's columns.
 ``srsopt solve --backend pyomo`` runs it; ``srsopt export --backend pyomo`` writes it.
 """
@@ -10,7 +11,7 @@ from optimizer.pyomo_ref.data import ModelData, model_data
 from optimizer.pyomo_ref.model import build_model
 from optimizer.pyomo_ref.solve import (
     PyomoHandle,
-    check_v1,
+    check_stated,
     hand_over,
     named_highs,
     run_pyomo,
@@ -22,7 +23,7 @@ __all__ = [
     "ModelData",
     "PyomoHandle",
     "build_model",
-    "check_v1",
+    "check_stated",
     "hand_over",
     "model_data",
     "named_highs",

@@ -7,12 +7,13 @@ which is what makes the cross-check between the two backends worth running.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from models.checks import applicable_mask
 from models.instance import Instance
+from optimizer.pyomo_ref.fiscal_data import RuleData, rule_data
 
 Pair = tuple[str, str]
 """A settlement and a standard, ``(s, k)``."""
@@ -22,7 +23,7 @@ Group = tuple[str, str, str]
 
 @dataclass(frozen=True)
 class ModelData:
-    """Everything the v1 model reads; money in million KZT, population in persons."""
+    """Everything the model reads; money in million KZT, population in persons."""
 
     years: list[int]
     """``T``: planning years."""
@@ -65,6 +66,8 @@ class ModelData:
     """``target[a,t]`` (only years that have one)."""
     access_weight: float
     cost_weight: float
+    rules: RuleData = field(default_factory=RuleData)
+    """The fiscal rules of section 11 (``fiscal_data.py``); by default every rule is off."""
 
 
 def start_years(first: int, last: int, duration: int, committed: bool, horizon: list[int],
@@ -113,6 +116,9 @@ def model_data(instance: Instance, late_starts: bool = False) -> ModelData:
     last = active["latest_start"].fillna(years[-1]).astype(int)
     starts = {p: start_years(e, ls, duration[p], p in committed, years, late_starts)
               for p, e, ls in zip(ids, first, last, strict=True)}
+    on_time = starts if not late_starts else {  # the starts an approved plan can keep
+        p: start_years(e, ls, duration[p], p in committed, years, False)
+        for p, e, ls in zip(ids, first, last, strict=True)}
 
     gain: dict[Pair, dict[str, float]] = {}
     fx = instance.project_effects
@@ -152,4 +158,5 @@ def model_data(instance: Instance, late_starts: bool = False) -> ModelData:
                 for t, v in by_year.items()},
         access_weight=s.objective.access_weight,
         cost_weight=s.objective.cost_weight,
+        rules=rule_data(instance, pairs, pop, on_time),
     )

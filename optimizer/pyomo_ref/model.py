@@ -1,10 +1,11 @@
-"""The v1 model of docs/formulation.md in Pyomo, written the plain textbook way.
+"""The model of docs/formulation.md in Pyomo, written the plain textbook way.
 
 One named constraint per family, its inequality as its ``doc`` (each rule keeps the variables
 on the left, so that the exported LP reads the same way). Unlike the array build it keeps
 a ``provision`` variable for every improved pair, states co-financing as ``loc >= alpha * spend``
-and concentration as a constraint, and counts shortfall in persons. It must reach the same
-optimum: that is what the cross-check in tests/test_backends.py asserts.
+and concentration as a constraint, and counts shortfall in persons. The fiscal rules of section
+11 are in ``fiscal.py``. It must reach the same optimum: that is what the cross-checks in
+tests/test_backends.py and tests/test_pyomo_fiscal.py assert.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pyomo.core.expr.numvalue import NumericValue
 from pyomo.core.expr.relational_expr import RelationalExpression
 
 from optimizer.pyomo_ref.data import ModelData
+from optimizer.pyomo_ref.fiscal import fiscal_rules, fiscal_variables
 
 Expr = NumericValue | float
 """A linear expression, or a number where a sum is empty."""
@@ -22,7 +24,11 @@ Rule = RelationalExpression | type
 
 
 def build_model(d: ModelData) -> pyo.ConcreteModel:
-    """The ConcreteModel: sets, variables, derived expressions, eight families, objective."""
+    """The ConcreteModel: sets, variables, derived expressions, the families, objective.
+
+    The eight families of the v1 model, then the fiscal rules' (``fiscal.py``), whose rows and
+    columns are empty when their rule is off.
+    """
     m = pyo.ConcreteModel(name="srsopt v1")
     m.T = pyo.Set(initialize=d.years, ordered=True, doc="planning years")
     m.R = pyo.Set(initialize=d.regions, ordered=True, doc="regions")
@@ -46,6 +52,7 @@ def build_model(d: ModelData) -> pyo.ConcreteModel:
                                    doc="loc[r,t]: the region's co-financing, million KZT")
     m.shortfall = pyo.Var(m.Q, domain=pyo.NonNegativeReals,
                           doc="short[r,g,a,t]: persons below the target")
+    fiscal_variables(m, d)  # eq[r,t] and the elastic floors' slack (section 11)
     x, y = m.project_start, m.provision
     tau, loc = m.region_transfer, m.region_cofinancing
     projects_in = {r: [p for p in d.projects if d.region_of[p] == r] for r in d.regions}
@@ -93,10 +100,13 @@ def build_model(d: ModelData) -> pyo.ConcreteModel:
     def cofinancing(m: pyo.ConcreteModel, r: str, t: int) -> Rule:
         return loc[r, t] - d.alpha[r] * region_spend(r, t) >= 0
 
-    @m.Constraint(m.R, m.T, doc="loc[r,t] + sum_{p in P_r} O_p * oper[p,t] <= F[r,t]")
+    @m.Constraint(m.R, m.T, doc="loc[r,t] + sum_{p in P_r} O_p * oper[p,t] - eq[r,t] <= F[r,t]"
+                  " (eq only with the equalization pool)")
     def fiscal_space(m: pyo.ConcreteModel, r: str, t: int) -> Rule:
-        return loc[r, t] + pyo.quicksum(d.opex[p] * oper(p, t) for p in projects_in[r]) <= (
-            d.fiscal[r, t])
+        used = loc[r, t] + pyo.quicksum(d.opex[p] * oper(p, t) for p in projects_in[r])
+        if (r, t) in m.equalization:  # the pool's share adds to the fiscal space
+            return used - m.equalization[r, t] <= d.fiscal[r, t]
+        return used <= d.fiscal[r, t]
 
     @m.Constraint(m.T, doc="sum_r tau[r,t] <= B_t; with carryover summed over t' <= t")
     def envelope(m: pyo.ConcreteModel, t: int) -> Rule:
@@ -113,11 +123,14 @@ def build_model(d: ModelData) -> pyo.ConcreteModel:
         num = pyo.quicksum(d.pop[s] * served(s, k, t) for s, k in d.groups[r, g, a])
         return m.shortfall[r, g, a, t] + num >= d.target[a, t] * d.den[r, g, a]
 
+    rule_terms = fiscal_rules(m, d, served)  # section 11: its penalties and deviation cost
+
     short_term = pyo.quicksum(d.weight[g] * m.shortfall[r, g, a, t] for r, g, a, t in m.Q)
     access = pyo.quicksum(d.weight[d.category[k]] * d.pop[s] * served(s, k, t)
                           for s, k in d.pairs for t in d.years) / len(d.years)
     money = pyo.quicksum(tau[r, t] for r in d.regions for t in d.years)
     m.objective = pyo.Objective(
-        expr=short_term - d.access_weight * access + d.cost_weight * money, sense=pyo.minimize,
-        doc="sum W_g short - aw * sum_t sum_A W_g pop y / |T| + cw * sum tau")
+        expr=short_term - d.access_weight * access + d.cost_weight * money + rule_terms,
+        sense=pyo.minimize, doc="sum W_g short - aw * sum_t sum_A W_g pop y / |T| + cw * sum tau"
+        " + sum_f pen_f * slack_f + pen_B * sum_{p in B} (1 - x[p,b_p])")
     return m

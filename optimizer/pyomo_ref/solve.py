@@ -24,11 +24,17 @@ from models.result import PLAN_STATUSES, Result, SolveStatus
 from optimizer.formulation import Formulation, build_formulation
 from optimizer.formulation.index import FloatArray, IndexSets, build_index
 from optimizer.formulation.provision import PERSONS_SCALE
-from optimizer.highs.adapter import HighsOptions, HighsOutcome, map_status, settle, use_threads
+from optimizer.highs.adapter import (
+    HighsOptions,
+    HighsOutcome,
+    map_status,
+    settle,
+    use_threads,
+)
 from optimizer.highs.claims import claim_problems
 from optimizer.highs.interrupt import solve_interruptibly
 from optimizer.highs.mip_start import Checked, model_objective
-from optimizer.highs.names import column_names, label
+from optimizer.highs.names import column_names, label, safe_name
 from optimizer.pyomo_ref.data import model_data
 from optimizer.pyomo_ref.model import build_model
 from optimizer.solving.assemble import assemble_result
@@ -37,9 +43,11 @@ from optimizer.solving.strategy import LP_SHARE, MIP_RESERVE, POLISH_RESERVE, PO
 
 log = logging.getLogger(__name__)
 
-V1_FAMILIES = ("one_start", "provision", "funding", "cofinancing", "fiscal_space", "envelope",
-               "shortfall")
-"""The families the reference states; the array build's later families must stay empty."""
+STATED_FAMILIES = ("one_start", "provision", "funding", "cofinancing", "fiscal_space",
+                   "envelope", "shortfall", "equalization_pool", "equalization_floor",
+                   "dependency_cap", "critical_floor", "hold_harmless", "transfer_growth")
+"""The families the reference states: v1 and the fiscal rules of section 11; a family added to
+the array build later must stay empty until the reference states it too."""
 
 
 @dataclass(frozen=True)
@@ -59,23 +67,23 @@ class PyomoHandle:
         return self.solver._solver_model
 
 
-def check_v1(instance: Instance, form: Formulation) -> None:
-    """Refuse an instance the reference would get wrong: it states the v1 ``weighted`` model.
+def check_stated(instance: Instance, form: Formulation) -> None:
+    """Refuse an instance the reference would get wrong: it states the ``weighted`` model.
+
+    That is the v1 model with every fiscal rule of section 11.
 
     Raises:
-        NotImplementedError: naming what the instance uses beyond v1 (an objective mode, the
-            phase-2 fiscal rules, or rows of a family added after v1).
+        NotImplementedError: naming what the instance uses beyond it (another objective mode,
+            or rows of a family the array build has and the reference does not state).
     """
     beyond = [f"objective mode {instance.settings.objective.mode!r}"
               ] if instance.settings.objective.mode != "weighted" else []
-    rules = getattr(instance.settings, "fiscal_rules", None)
-    if rules is not None and rules != type(rules)():
-        beyond.append("fiscal_rules")
     beyond += [f"{name} rows" for name, rows in form.rows.items()
-               if name not in V1_FAMILIES and rows.stop > rows.start]
+               if name not in STATED_FAMILIES and rows.stop > rows.start]
     if beyond:
-        raise NotImplementedError("the Pyomo reference states the v1 weighted model; this "
-                                  f"instance also uses {', '.join(dict.fromkeys(beyond))}")
+        raise NotImplementedError("the Pyomo reference states the weighted model (v1 and the "
+                                  "fiscal rules); this instance also uses "
+                                  f"{', '.join(dict.fromkeys(beyond))}")
 
 
 def hand_over(instance: Instance, late_starts: bool = False) -> PyomoHandle:
@@ -173,7 +181,7 @@ def solve_reference(instance: Instance, options: HighsOptions, price_envelope: b
     started = time.perf_counter()
     index = build_index(instance)
     form = build_formulation(index, instance.settings.objective)
-    check_v1(instance, form)
+    check_stated(instance, form)
     handle = hand_over(instance)
     build_seconds = time.perf_counter() - started
 
@@ -201,24 +209,42 @@ def solve_reference(instance: Instance, options: HighsOptions, price_envelope: b
                                for t in h.getLp().integrality_)}})
 
 
+FLOOR_NAMED = ("floor_slack", "critical_floor")
+"""Components indexed by a critical floor's name, a settings key: ``optimizer.highs.names`` writes
+it
+with ``_`` for every character the LP writer rejects, whatever the ids map says."""
+
+MUST_MAP = ("project_start(", "equalization(", "floor_slack(")
+"""Pyomo variables whose value the array layout must receive (the others are recomputed)."""
+
+
+def readable(component: str, key: object, ids: Mapping[str, str] | None = None) -> str:
+    """The name ``optimizer.highs.names`` gives the column or row of ``component[key]``."""
+    if component in FLOOR_NAMED and isinstance(key, tuple):
+        key = (safe_name(key[0]), *key[1:])
+    return label(component, key, ids)
+
+
 def to_columns(primals: Mapping[pyo.Var, float], index: IndexSets, form: Formulation
                ) -> FloatArray:
     """The Pyomo solution as the array build's column vector, matched by column name.
 
     ``provision`` of a linear pair has no array column (it is substituted there) and is
-    dropped; polishing recomputes it from the starts. ``shortfall`` is converted from persons
-    to the array's thousands (``PERSONS_SCALE``).
+    dropped; polishing recomputes it from the starts. ``shortfall`` and ``floor_slack`` are
+    converted from persons to the array's thousands (``PERSONS_SCALE``); ``equalization`` is in
+    million KZT in both.
     """
-    pyomo = pd.Series({label(v.parent_component().name, v.index()): value
-                       for v, value in primals.items()})
+    pyomo = pd.Series({readable(v.parent_component().name, v.index()): value
+                       for v, value in primals.items()}, dtype=float)
     columns = pd.Index(column_names(index, form))
     values = pyomo.reindex(columns).fillna(0.0).to_numpy(float, copy=True)
-    short = slice(form.layout.shortfall0, form.layout.shortfall0 + len(form.layout.short_group))
-    values[short] /= PERSONS_SCALE
+    layout = form.layout
+    values[layout.shortfall0: layout.equalization0] /= PERSONS_SCALE
+    values[layout.floor_slack0: layout.n_cols] /= PERSONS_SCALE
     lost = pyomo.index[~pyomo.index.isin(columns) & (pyomo.abs() > 1e-9)
-                       & pyomo.index.str.startswith("project_start(")]
+                       & pyomo.index.str.startswith(MUST_MAP)]
     if len(lost):
-        raise ValueError(f"Pyomo starts without an array column: {', '.join(lost[:5])}")
+        raise ValueError(f"Pyomo values without an array column: {', '.join(lost[:5])}")
     return values
 
 
@@ -228,7 +254,7 @@ def named_highs(instance: Instance, ids: Mapping[str, str]) -> highspy.Highs:
     Pyomo's own LP writer decorates names (``c_u_one_start(P1)_``, ``ONE_VAR_CONSTANT``); HiGHS
     writing the model Pyomo handed over gives the same names and layout as the array export.
     """
-    check_v1(instance, build_formulation(build_index(instance), instance.settings.objective))
+    check_stated(instance, build_formulation(build_index(instance), instance.settings.objective))
     handle = hand_over(instance)
     solver, h = handle.solver, handle.highs
     h.setOptionValue("output_flag", False)
@@ -236,8 +262,10 @@ def named_highs(instance: Instance, ids: Mapping[str, str]) -> highspy.Highs:
     row_of = solver._pyomo_con_to_solver_con_map
     for var in handle.model.component_data_objects(pyo.Var, descend_into=True):
         if id(var) in col_of:
-            h.passColName(col_of[id(var)], label(var.parent_component().name, var.index(), ids))
+            h.passColName(col_of[id(var)],
+                          readable(var.parent_component().name, var.index(), ids))
     for con in handle.model.component_data_objects(pyo.Constraint, active=True):
         if con in row_of:
-            h.passRowName(row_of[con], label(con.parent_component().name, con.index(), ids))
+            h.passRowName(row_of[con],
+                          readable(con.parent_component().name, con.index(), ids))
     return h
