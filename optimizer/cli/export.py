@@ -31,7 +31,7 @@ def export(
     try:
         with cli_output.refusals():
             written = export_model(load(path), target, fmt, backend)
-    except NotImplementedError as exc:  # the Pyomo reference refuses what it does not state (a staged mode)
+    except NotImplementedError as exc:  # a staged mode: the Pyomo reference refuses it
         Console(stderr=True).print(str(exc), style="bold red", markup=False)
         raise typer.Exit(Exit.INVALID_INPUT) from None
     console.print(f"wrote the {backend} model of [bold]{shown_path(path)}[/] to "
