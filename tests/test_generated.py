@@ -82,3 +82,17 @@ def test_reproducible_mode_says_when_time_stopped_a_stage() -> None:
     assert result.metadata["time_stops"]
     assert "NOT REPRODUCIBLE: the time safety net stopped" in result.message
     assert result.status != "limit_reached"  # it did not end on its node limit
+
+
+def test_reproducible_mode_sizes_its_safety_net() -> None:
+    """Without a time limit of the caller's, node-limited mode waits at least 900 s; a given
+    limit is kept (and a run it cuts is reported, as above)."""
+    from optimizer.solving.pipeline import REPRODUCIBLE_SAFETY_NET, solve_options
+
+    instance = _instance(1)
+    assert instance.settings.solver.time_limit < REPRODUCIBLE_SAFETY_NET
+    assert solve_options(instance, None, None, None, node_limit=50).time_limit == (
+        REPRODUCIBLE_SAFETY_NET)
+    assert solve_options(instance, 30.0, None, None, node_limit=50).time_limit == 30.0
+    assert solve_options(instance, None, None, None).time_limit == (
+        instance.settings.solver.time_limit)

@@ -26,6 +26,14 @@ from optimizer.solving.strategy import Strategy, attack
 
 log = logging.getLogger(__name__)
 
+REPRODUCIBLE_SAFETY_NET = 900.0
+"""Seconds of the time safety net in reproducible mode when the caller gives no time limit.
+
+The instance's ``solver.time_limit`` is sized for a solve that stops on time; a node-limited
+solve ends on its nodes and needs longer. On 2 cores at 200 nodes the slowest measured run took
+245 s (generated 7,000 settlements, seed 2; docs/performance.md, "Reproducible runs").
+"""
+
 
 def solve_options(instance: Instance, time_limit: float | None, mip_rel_gap: float | None,
                   threads: int | None, log_to_console: bool = False,
@@ -47,14 +55,17 @@ def solve_options(instance: Instance, time_limit: float | None, mip_rel_gap: flo
         log.warning("%d threads asked for, this machine has %d cores; using %d", wanted,
                     machine_cores(), machine_cores())
         wanted = machine_cores()
+    nodes = s.node_limit if node_limit is None else node_limit
+    limit = s.time_limit if time_limit is None else time_limit
+    if time_limit is None and nodes is not None:  # reproducible mode: time is a safety net
+        limit = max(limit, REPRODUCIBLE_SAFETY_NET)
     return HighsOptions(
-        time_limit=s.time_limit if time_limit is None else time_limit,
+        time_limit=limit,
         mip_rel_gap=s.mip_rel_gap if mip_rel_gap is None else mip_rel_gap,
         threads=wanted,
         log_to_console=log_to_console,
-        node_limit=s.node_limit if node_limit is None else node_limit,
+        node_limit=nodes,
     )
-
 
 
 def solve_relaxation(form: Formulation, options: HighsOptions) -> HighsOutcome:
