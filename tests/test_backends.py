@@ -16,13 +16,13 @@ import numpy as np
 import pandas as pd
 import pytest
 from builders import valid_tables
-from optimizer.cli.app import app
 from typer.testing import CliRunner
 
 from models.instance import Instance, instance_from_tables
 from models.result import Result
 from models.synthetic import generate_tables
 from optimizer import solve
+from optimizer.cli.app import app
 from optimizer.pyomo_ref import hand_over, model_data
 from optimizer.pyomo_ref import solve as pyomo_solve
 

@@ -15,12 +15,12 @@ from pathlib import Path
 import pytest
 import yaml
 from golden_instances import CASES, GOLDEN, golden_text
-from optimizer.cli.app import app
-from optimizer.highs.names import lp_ids
 from typer.testing import CliRunner
 
 from models.instance import load_instance
+from optimizer.cli.app import app
 from optimizer.formulation import FAMILIES
+from optimizer.highs.names import lp_ids
 
 TINY = Path(__file__).resolve().parents[1] / "instances" / "tiny"
 FAMILY_NAMES = [f.__name__ for f in FAMILIES] + ["concentration"]
