@@ -131,10 +131,11 @@ def start_shares(index: IndexSets, result: Result) -> np.ndarray:
     """The start columns' values of a result's plan (its ``starts`` table)."""
     columns = pd.MultiIndex.from_arrays([index.project_ids[index.start_project],
                                          index.years[index.start_year]])
+    starts = result.table("starts")
     x = np.zeros(len(index.start_project))
     where = columns.get_indexer(pd.MultiIndex.from_frame(
-        result.starts[["project_id", "start_year"]].astype({"start_year": "int64"})))
-    x[where] = result.starts["share"].to_numpy()
+        starts[["project_id", "start_year"]].astype({"start_year": "int64"})))
+    x[where] = starts["share"].to_numpy()
     return x
 
 
@@ -237,6 +238,6 @@ def _tables(optimum: Result, plans: list[Result]) -> tuple[pd.DataFrame, pd.Data
                      "nearest_earlier": min((len(sets[k] ^ s) for s in sets[:k]), default=None)})
     starts = pd.DataFrame({name: funded(r) for name, r in zip(names, results, strict=True)})
     starts = starts[starts.isna().any(axis=1)]  # funded by some plans, not by all
-    info = optimum.projects.set_index("project_id")[["region_id", "capex"]]
+    info = optimum.table("projects").set_index("project_id")[["region_id", "capex"]]
     table = info.reindex(sorted(starts.index)).join(starts).rename_axis("project_id")
     return pd.DataFrame(rows), table.reset_index()

@@ -73,7 +73,7 @@ def solve_point(instance: Instance, scale: float, options: dict[str, Any]
     if not result.has_plan:
         return row, pd.DataFrame()
     national = national_at_target_year(result).assign(scale=scale)
-    row |= {"transfer": float(result.region_years["transfer"].sum()),
+    row |= {"transfer": float(result.table("region_years")["transfer"].sum()),
             "year": target_year(result), "shortfall": float(national["shortfall"].sum()),
             "served": float((national["provision"] * national["persons"]).sum()),
             "provision": float((national["provision"] * national["persons"]).sum()

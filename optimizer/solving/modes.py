@@ -71,7 +71,7 @@ def regional_relative_rows(index: IndexSets, form: Formulation) -> pd.DataFrame:
 
 def relative_shortfall(result: Result) -> pd.DataFrame:
     """Per region and target year: shortfall / persons over its groups (the equity measure)."""
-    prov = result.provision.dropna(subset=["shortfall"])
+    prov = result.table("provision").dropna(subset=["shortfall"])
     prov = prov[prov["persons"] > 0]
     per = prov.groupby(["region_id", "year"], as_index=False)[["shortfall", "persons"]].sum()
     per["relative"] = per["shortfall"] / per["persons"]
