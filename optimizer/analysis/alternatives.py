@@ -31,10 +31,9 @@ from optimizer.api import solve
 from optimizer.formulation import Formulation, build_formulation
 from optimizer.formulation.index import IndexSets, build_index
 from optimizer.highs.adapter import HighsOptions, make_highs, new_highs, use_threads
-from optimizer.highs.mip_start import run_checked
+from optimizer.highs.mip_start import run_checked, set_time_limit
 from optimizer.runtime import stopping
 from optimizer.solving.assemble import assemble_result
-from optimizer.solving.live import set_time_limit
 from optimizer.solving.pipeline import solve_options
 from optimizer.solving.solution import polish
 from optimizer.solving.strategy import MIP_RESERVE
