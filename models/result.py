@@ -70,6 +70,17 @@ class Result(BaseModel):
         """Whether a (verified) plan was found: an interrupted solve may have none."""
         return self.status in PLAN_STATUSES and self.projects is not None
 
+    @property
+    def plan_objective(self) -> float:
+        """``objective``, for code that reads a plan (``has_plan``).
+
+        Raises:
+            ValueError: the result has no objective (no plan).
+        """
+        if self.objective is None:
+            raise ValueError(f"the result ({self.status.value}) has no objective")
+        return self.objective
+
     def table(self, name: TableName) -> pd.DataFrame:
         """The result table ``name``, for code that reads a plan (``has_plan``).
 

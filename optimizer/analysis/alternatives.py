@@ -78,7 +78,7 @@ def alternatives(instance: Instance, *, within: float = 0.02, count: int = 5,
     form = build_formulation(index, instance.settings.objective)
     h = make_highs(form, options)
     n, layout = form.shape[1], form.layout
-    z = float(optimum.objective)
+    z = float(optimum.plan_objective)
     bound = z + within * abs(z)
     cost = form.columns.cost
     cols = np.flatnonzero(cost).astype(np.int32)
@@ -230,8 +230,8 @@ def _tables(optimum: Result, plans: list[Result]) -> tuple[pd.DataFrame, pd.Data
     rows = []
     for k, (name, r) in enumerate(zip(names, results, strict=True)):
         rows.append({"plan": name, "status": r.status.value, "objective": r.objective,
-                     "change_pct": 100 * (r.objective - optimum.objective)
-                     / max(abs(optimum.objective), 1e-9),
+                     "change_pct": 100 * (r.plan_objective - optimum.plan_objective)
+                     / max(abs(optimum.plan_objective), 1e-9),
                      "funded_projects": len(sets[k]),
                      "differs_from_optimum": len(sets[k] ^ sets[0]),
                      "nearest_earlier": min((len(sets[k] ^ s) for s in sets[:k]), default=None)})

@@ -98,12 +98,13 @@ def run_cases(cases: Sequence[Case], *, time_limit: float | None = None,
             break
         if on_start is not None:
             on_start(case)
-        reason = "the base" if k == 0 else "no live model: the base is solved in stages"
+        reason: str | None = "the base" if k == 0 else "no live model: the base is solved in stages"
         if live is not None and k > 0:
             reason = live.switch_to(case.instance, rebuild=False)
         if live is not None and (k == 0 or reason is None):
             result = live.solve(price_envelope=False)
-            how = {"model": "edited in place" if k else "built", "edits": live.last_edits}
+            how: dict[str, object] = {"model": "edited in place" if k else "built",
+                                      "edits": live.last_edits}
         else:
             result = solve(case.instance, time_limit=time_limit, mip_rel_gap=mip_rel_gap,
                            threads=threads, price_envelope=False)
@@ -166,7 +167,7 @@ def compare(results: dict[str, Result]) -> Comparison:
         if r.has_plan:
             f = funded(r)
             if base.has_plan:
-                row |= {"objective_change": r.objective - base.objective,
+                row |= {"objective_change": r.plan_objective - base.plan_objective,
                         "projects_added": len(f.index.difference(base_funded.index)),
                         "projects_dropped": len(base_funded.index.difference(f.index))}
             row |= {"funded_projects": len(f),
