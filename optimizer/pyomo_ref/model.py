@@ -9,15 +9,17 @@ optimum: that is what the cross-check in tests/test_backends.py asserts.
 
 from __future__ import annotations
 
+from typing import TypeAlias
+
 import pyomo.environ as pyo
 from pyomo.core.expr.numvalue import NumericValue
 from pyomo.core.expr.relational_expr import RelationalExpression
 
 from optimizer.pyomo_ref.data import ModelData
 
-Expr = NumericValue | float
+Expr: TypeAlias = NumericValue | float
 """A linear expression, or a number where a sum is empty."""
-Rule = RelationalExpression | type
+Rule: TypeAlias = RelationalExpression | type
 """What a constraint rule returns: an (in)equality, or ``Constraint.Skip``."""
 
 
