@@ -154,9 +154,10 @@ def check_project_years(ctx: CheckContext, settings: InstanceSettings) -> list[I
     latest = projects["latest_start"].fillna(last)
     inverted = ((earliest > latest).fillna(False) & ~outside).to_numpy()
     committed = (projects["status"] == "committed").to_numpy()
-    message: pd.Series = ("is before earliest_start " + earliest.astype("string").fillna("?")
-               + np.where(committed, ": this committed project cannot start in the horizon",
-                          "; expected latest_start >= earliest_start"))
+    message: pd.Series = (
+        "is before earliest_start " + earliest.astype("string").fillna("?")
+        + np.where(committed, ": this committed project cannot start in the horizon",
+                   "; expected latest_start >= earliest_start"))
     return issues + issues_where(spec, projects, inverted, "latest_start", message)
 
 

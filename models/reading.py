@@ -87,7 +87,7 @@ def count_lines(path: Path) -> int:
     return lines + (last != b"\n")
 
 
-class _StrictLoader(_Loader):  # type: ignore[misc, valid-type]
+class _StrictLoader(_Loader):  # type: ignore[misc, valid-type]  # base picked at import (C or not)
     """Safe YAML that refuses a key given twice instead of keeping the last."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
