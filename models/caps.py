@@ -32,7 +32,7 @@ class Cap:
         """``at most 1,000,000,000 million KZT (about eight times ...)``."""
         return f"at most {number(self.high)} {self.unit} ({self.why})".replace("  ", " ")
 
-    def problem(self, value: float) -> str | None:
+    def problem(self, value: int | float) -> str | None:
         """What is wrong with ``value`` in this unit, or ``None`` when it is within the cap.
 
         An int is compared as it is: one of 400 digits has no float.

@@ -120,6 +120,7 @@ urban rate), times a lognormal noise in the generator; opex per year is ``opex_r
 def typical_capex(standard_id: str, served: float, *, urban: bool = False) -> float:
     """Capex of a project newly serving ``served`` residents (million KZT), without noise."""
     row = UNIT_COSTS.loc[standard_id]
+    assert isinstance(row, pd.Series)  # the standard ids are unique: one row
     rate = row["per_person_urban"] if urban else row["per_person_rural"]
     return float(row["capex_base"] + rate * served)
 

@@ -17,6 +17,7 @@ from models.checks_fiscal import check_fiscal_rules
 from models.context import CheckContext
 from models.errors import Issue
 from models.schema import SETTLEMENT_TYPES, TABLES
+from models.settings import InstanceSettings
 from models.tables import issues_where
 
 
@@ -30,7 +31,7 @@ def applicable_mask(settlements: pd.DataFrame, standards: pd.DataFrame) -> np.nd
 
     Built as (settlement x type one-hot) @ (type x standard), never a loop over settlements.
     """
-    codes = pd.Index(SETTLEMENT_TYPES).get_indexer(settlements["type"])
+    codes = pd.Index(SETTLEMENT_TYPES).get_indexer(pd.Index(settlements["type"]))
     one_hot = np.zeros((len(settlements), len(SETTLEMENT_TYPES)), dtype=np.int32)
     known = codes >= 0
     one_hot[np.flatnonzero(known), codes[known]] = 1
@@ -117,9 +118,9 @@ def check_effects_apply(ctx: CheckContext) -> list[Issue]:
     return issues_where(TABLES["project_effects"], effects, bad, "standard_id", messages)
 
 
-def check_region_years(ctx: CheckContext) -> list[Issue]:
+def check_region_years(ctx: CheckContext, settings: InstanceSettings) -> list[Issue]:
     """One ``region_years`` row per region and planning year; no year outside the horizon."""
-    frame, years = ctx.tables["region_years"], ctx.settings.years
+    frame, years = ctx.tables["region_years"], settings.years
     issues = issues_where(TABLES["region_years"], frame, ~frame["year"].isin(years), "year",
                           f"is outside the horizon {years[0]}..{years[-1]}")
     have = set(zip(frame["region_id"], frame["year"].astype(int), strict=True))
@@ -136,10 +137,10 @@ def check_region_years(ctx: CheckContext) -> list[Issue]:
     return issues
 
 
-def check_project_years(ctx: CheckContext) -> list[Issue]:
+def check_project_years(ctx: CheckContext, settings: InstanceSettings) -> list[Issue]:
     """Start windows lie in the horizon, are not empty, and committed projects can start."""
     projects = ctx.tables["projects"]
-    first, last = ctx.settings.years[0], ctx.settings.years[-1]
+    first, last = settings.years[0], settings.years[-1]
     spec = TABLES["projects"]
     issues: list[Issue] = []
     outside = pd.Series(False, index=projects.index)
@@ -153,15 +154,16 @@ def check_project_years(ctx: CheckContext) -> list[Issue]:
     latest = projects["latest_start"].fillna(last)
     inverted = ((earliest > latest).fillna(False) & ~outside).to_numpy()
     committed = (projects["status"] == "committed").to_numpy()
-    message = ("is before earliest_start " + earliest.astype("string").fillna("?")
-               + np.where(committed, ": this committed project cannot start in the horizon",
-                          "; expected latest_start >= earliest_start"))
+    message: pd.Series = (
+        "is before earliest_start " + earliest.astype("string").fillna("?")
+        + np.where(committed, ": this committed project cannot start in the horizon",
+                   "; expected latest_start >= earliest_start"))
     return issues + issues_where(spec, projects, inverted, "latest_start", message)
 
 
-def check_budget(ctx: CheckContext) -> list[Issue]:
+def check_budget(ctx: CheckContext, settings: InstanceSettings) -> list[Issue]:
     """The envelope covers every planning year; envelope and target years lie in the horizon."""
-    s = ctx.settings
+    s = settings
     years = set(s.years)
     horizon = f"{s.years[0]}..{s.years[-1]}"
     issues = [
@@ -180,14 +182,14 @@ def check_budget(ctx: CheckContext) -> list[Issue]:
     return issues
 
 
-def check_category_weights(ctx: CheckContext) -> list[Issue]:
+def check_category_weights(ctx: CheckContext, settings: InstanceSettings) -> list[Issue]:
     """``objective.category_weights`` may only name categories that exist in standards."""
     known = set(ctx.tables["standards"]["category"])
     return [
         Issue("instance.yaml", "objective.category_weights",
               f"is not the category of any standard; expected one of: "
               f"{', '.join(sorted(known))}", value=name)
-        for name in ctx.settings.objective.category_weights if name not in known
+        for name in settings.objective.category_weights if name not in known
     ]
 
 
@@ -229,6 +231,8 @@ def check_fiscal_space(ctx: CheckContext) -> list[Issue]:
 
 
 Check = Callable[[CheckContext], list[Issue]]
+SettingsCheck = Callable[[CheckContext, InstanceSettings], list[Issue]]
+"""A check that also reads instance.yaml: it runs only when the settings are valid."""
 
 TABLE_CHECKS: tuple[Check, ...] = (
     check_references,
@@ -240,7 +244,7 @@ TABLE_CHECKS: tuple[Check, ...] = (
 )
 """Checks that read the tables only."""
 
-SETTINGS_CHECKS: tuple[Check, ...] = (
+SETTINGS_CHECKS: tuple[SettingsCheck, ...] = (
     check_region_years,
     check_project_years,
     check_budget,
@@ -249,10 +253,12 @@ SETTINGS_CHECKS: tuple[Check, ...] = (
 )
 """Checks that also need a valid instance.yaml."""
 
-CHECKS: tuple[Check, ...] = TABLE_CHECKS + SETTINGS_CHECKS
+CHECKS: tuple[Check | SettingsCheck, ...] = TABLE_CHECKS + SETTINGS_CHECKS
 
 
 def run_checks(ctx: CheckContext) -> list[Issue]:
     """Every check that can run, errors and warnings together."""
-    checks = CHECKS if ctx.settings is not None else TABLE_CHECKS
-    return [issue for check in checks for issue in check(ctx)]
+    issues = [issue for check in TABLE_CHECKS for issue in check(ctx)]
+    if ctx.settings is not None:
+        issues += [issue for check in SETTINGS_CHECKS for issue in check(ctx, ctx.settings)]
+    return issues

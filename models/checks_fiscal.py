@@ -9,6 +9,7 @@ from models.context import CheckContext
 from models.errors import Issue
 from models.fiscal import SETTINGS_FILE, FiscalRules
 from models.schema import TABLES
+from models.settings import InstanceSettings
 from models.tables import issues_where
 
 
@@ -36,10 +37,10 @@ def _horizon_issues(rules: FiscalRules, years: list[int]) -> list[Issue]:
     return issues
 
 
-def check_fiscal_rules(ctx: CheckContext) -> list[Issue]:
+def check_fiscal_rules(ctx: CheckContext, settings: InstanceSettings) -> list[Issue]:
     """Fiscal rules name known standards, regions and projects, and have the revenue data."""
-    rules = ctx.settings.fiscal_rules
-    issues = _horizon_issues(rules, ctx.settings.years)
+    rules = settings.fiscal_rules
+    issues = _horizon_issues(rules, settings.years)
     standards, regions = ctx.ids["standards"], ctx.ids["regions"]
     for name, floor in rules.critical_floors.items():
         if floor.standard not in standards:

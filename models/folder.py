@@ -43,8 +43,8 @@ def read_folder(
     settings, issues = read_settings(folder / SETTINGS_FILE)
     tables: dict[str, pd.DataFrame] = {}
     for table in TABLES.values():
-        frame, found = read_csv(folder / table.file, table.file)
-        issues += found
+        frame, problems = read_csv(folder / table.file, table.file)
+        issues += problems
         if frame is not None:
             tables[table.name] = frame
     return settings, tables, tuple(issues)

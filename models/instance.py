@@ -12,6 +12,7 @@ from typing import Any
 
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic_core import ErrorDetails
 
 from models.checks import run_checks
 from models.context import CheckContext
@@ -64,7 +65,7 @@ class Instance(BaseModel):
         return self.settings.model_dump(mode="python")
 
 
-def _settings_message(err: dict[str, Any]) -> str:
+def _settings_message(err: ErrorDetails) -> str:
     """Pydantic's message in the analyst's words."""
     if err["type"] == "extra_forbidden":
         return "is not a known setting; see docs/instance-format.md for the keys"

@@ -87,7 +87,7 @@ def count_lines(path: Path) -> int:
     return lines + (last != b"\n")
 
 
-class _StrictLoader(_Loader):  # type: ignore[misc, valid-type]
+class _StrictLoader(_Loader):  # type: ignore[misc, valid-type]  # base picked at import (C or not)
     """Safe YAML that refuses a key given twice instead of keeping the last."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
@@ -106,6 +106,11 @@ class _StrictLoader(_Loader):  # type: ignore[misc, valid-type]
         return super().construct_mapping(node, deep)
 
 
+def _line(event: yaml.Event) -> int | None:
+    """The 1-based line an event starts on (the parser marks every event it emits)."""
+    return None if event.start_mark is None else event.start_mark.line + 1
+
+
 def _refuse_aliases_and_depth(text: str) -> None:
     """Aliases (``*name``) can make a few hundred bytes expand without end: refuse them."""
     depth = 0
@@ -113,12 +118,12 @@ def _refuse_aliases_and_depth(text: str) -> None:
         if isinstance(event, yaml.AliasEvent):
             raise UnreadableError(f"uses the alias *{event.anchor}; aliases and anchors are not "
                               "allowed in srsopt files, write the values out",
-                              event.start_mark.line + 1)
+                              _line(event))
         if isinstance(event, _OPENING):
             depth += 1
             if depth > MAX_DEPTH:
                 raise UnreadableError(f"is nested more than {MAX_DEPTH} levels deep",
-                                  event.start_mark.line + 1)
+                                  _line(event))
         elif isinstance(event, _CLOSING):
             depth -= 1
 

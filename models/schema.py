@@ -40,7 +40,7 @@ class Column:
     unit: str = ""
     choices: tuple[str, ...] = ()
     """Allowed values of an ``enum`` column."""
-    default: object = None
+    default: str | float | None = None
     """Value used for an optional column that is absent or empty."""
     minimum: float | None = None
     """Smallest allowed value of a numeric column (``share`` is [0, 1] by kind)."""

@@ -63,8 +63,9 @@ def write_frame(
         for position, column in enumerate(frame.columns):
             spec = formats.get(column)
             fmt = spec if isinstance(spec, str) or spec is None else spec[i]
-            if fmt and isinstance(cells[position], int | float):
-                cell = WriteOnlyCell(ws, cells[position])
+            value = cells[position]
+            if fmt and isinstance(value, int | float):
+                cell = WriteOnlyCell(ws, value)
                 cell.number_format = fmt
                 cells[position] = cell
         ws.append(cells)

@@ -53,6 +53,11 @@ def _allocate_counts(regions: pd.DataFrame, n_settlements: int) -> pd.DataFrame:
     return out
 
 
+def _year_or_missing(years: np.ndarray) -> pd.arrays.IntegerArray:
+    """Years as nullable ``Int64``, missing where ``years`` is 0 (no bound drawn)."""
+    return pd.arrays.IntegerArray(years.astype(np.int64), ~(years > 0))
+
+
 def _statuses(projects: pd.DataFrame, years: list[int], rng: np.random.Generator) -> None:
     """Set status, start windows and divisibility in place (committed: cheap, start early)."""
     n, t0, tn = len(projects), years[0], years[-1]
@@ -81,8 +86,8 @@ def _statuses(projects: pd.DataFrame, years: list[int], rng: np.random.Generator
     keys = np.log(rng.random(len(free))) / prefer
     divisible = np.zeros(n, dtype=bool)
     divisible[free[np.argsort(-keys, kind="stable")[: round(DIVISIBLE_SHARE * n)]]] = True
-    projects["earliest_start"] = pd.array(np.where(earliest > 0, earliest, None), dtype="Int64")
-    projects["latest_start"] = pd.array(np.where(latest > 0, latest, None), dtype="Int64")
+    projects["earliest_start"] = _year_or_missing(earliest)
+    projects["latest_start"] = _year_or_missing(latest)
     projects["status"] = status
     projects["divisible"] = divisible
 

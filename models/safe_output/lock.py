@@ -11,28 +11,27 @@ import errno
 import json
 import os
 import socket
+import sys
 from datetime import datetime
 from pathlib import Path
 
 from models.safe_output.paths import OutputError
 
-try:
-    import fcntl
-except ImportError:  # pragma: no cover - Windows: lock one byte far past the holder's note
+if sys.platform == "win32":  # pragma: no cover - lock one byte far past the holder's note
     import msvcrt
-
-    fcntl = None
+else:
+    import fcntl
 _WINDOWS_BYTE = 1 << 20
 
 
 def _try_lock(fd: int) -> bool:
     """Take the lock without waiting; ``False`` when another process holds it."""
     try:
-        if fcntl is not None:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        else:  # pragma: no cover
+        if sys.platform == "win32":  # pragma: no cover
             os.lseek(fd, _WINDOWS_BYTE, os.SEEK_SET)
             msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+        else:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:
         return False
     return True
@@ -91,7 +90,7 @@ class Lock:
         if self._fd is None:
             return
         try:
-            if fcntl is not None:  # removed while held, so no one locks a file about to go
+            if sys.platform != "win32":  # removed while held, so no one locks a file about to go
                 self.path.unlink(missing_ok=True)
         finally:
             os.close(self._fd)

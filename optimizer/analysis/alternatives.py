@@ -31,10 +31,9 @@ from optimizer.api import solve
 from optimizer.formulation import Formulation, build_formulation
 from optimizer.formulation.index import IndexSets, build_index
 from optimizer.highs.adapter import HighsOptions, make_highs, new_highs, use_threads
-from optimizer.highs.mip_start import run_checked
+from optimizer.highs.mip_start import run_checked, set_time_limit
 from optimizer.runtime import stopping
 from optimizer.solving.assemble import assemble_result
-from optimizer.solving.live import set_time_limit
 from optimizer.solving.pipeline import solve_options
 from optimizer.solving.solution import polish
 from optimizer.solving.strategy import MIP_RESERVE
@@ -79,7 +78,7 @@ def alternatives(instance: Instance, *, within: float = 0.02, count: int = 5,
     form = build_formulation(index, instance.settings.objective)
     h = make_highs(form, options)
     n, layout = form.shape[1], form.layout
-    z = float(optimum.objective)
+    z = float(optimum.plan_objective)
     bound = z + within * abs(z)
     cost = form.columns.cost
     cols = np.flatnonzero(cost).astype(np.int32)
@@ -131,10 +130,11 @@ def start_shares(index: IndexSets, result: Result) -> np.ndarray:
     """The start columns' values of a result's plan (its ``starts`` table)."""
     columns = pd.MultiIndex.from_arrays([index.project_ids[index.start_project],
                                          index.years[index.start_year]])
+    starts = result.table("starts")
     x = np.zeros(len(index.start_project))
     where = columns.get_indexer(pd.MultiIndex.from_frame(
-        result.starts[["project_id", "start_year"]].astype({"start_year": "int64"})))
-    x[where] = result.starts["share"].to_numpy()
+        starts[["project_id", "start_year"]].astype({"start_year": "int64"})))
+    x[where] = starts["share"].to_numpy()
     return x
 
 
@@ -230,13 +230,13 @@ def _tables(optimum: Result, plans: list[Result]) -> tuple[pd.DataFrame, pd.Data
     rows = []
     for k, (name, r) in enumerate(zip(names, results, strict=True)):
         rows.append({"plan": name, "status": r.status.value, "objective": r.objective,
-                     "change_pct": 100 * (r.objective - optimum.objective)
-                     / max(abs(optimum.objective), 1e-9),
+                     "change_pct": 100 * (r.plan_objective - optimum.plan_objective)
+                     / max(abs(optimum.plan_objective), 1e-9),
                      "funded_projects": len(sets[k]),
                      "differs_from_optimum": len(sets[k] ^ sets[0]),
                      "nearest_earlier": min((len(sets[k] ^ s) for s in sets[:k]), default=None)})
     starts = pd.DataFrame({name: funded(r) for name, r in zip(names, results, strict=True)})
     starts = starts[starts.isna().any(axis=1)]  # funded by some plans, not by all
-    info = optimum.projects.set_index("project_id")[["region_id", "capex"]]
+    info = optimum.table("projects").set_index("project_id")[["region_id", "capex"]]
     table = info.reindex(sorted(starts.index)).join(starts).rename_axis("project_id")
     return pd.DataFrame(rows), table.reset_index()

@@ -11,7 +11,7 @@ are skipped: the curve holds the points solved by then.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -73,7 +73,7 @@ def solve_point(instance: Instance, scale: float, options: dict[str, Any]
     if not result.has_plan:
         return row, pd.DataFrame()
     national = national_at_target_year(result).assign(scale=scale)
-    row |= {"transfer": float(result.region_years["transfer"].sum()),
+    row |= {"transfer": float(result.table("region_years")["transfer"].sum()),
             "year": target_year(result), "shortfall": float(national["shortfall"].sum()),
             "served": float((national["provision"] * national["persons"]).sum()),
             "provision": float((national["provision"] * national["persons"]).sum()
@@ -130,7 +130,7 @@ class Curve:
     national: pd.DataFrame
 
 
-def sweep(instance: Instance, scales: Sequence[float], *, jobs: int = 1,
+def sweep(instance: Instance, scales: Iterable[float], *, jobs: int = 1,
           time_limit: float | None = None, mip_rel_gap: float | None = None,
           threads: int = 1, node_limit: int | None = None,
           on_done: Callable[[dict[str, Any]], None] | None = None) -> Curve:

@@ -98,12 +98,13 @@ def run_cases(cases: Sequence[Case], *, time_limit: float | None = None,
             break
         if on_start is not None:
             on_start(case)
-        reason = "the base" if k == 0 else "no live model: the base is solved in stages"
+        reason: str | None = "the base" if k == 0 else "no live model: the base is solved in stages"
         if live is not None and k > 0:
             reason = live.switch_to(case.instance, rebuild=False)
         if live is not None and (k == 0 or reason is None):
             result = live.solve(price_envelope=False)
-            how = {"model": "edited in place" if k else "built", "edits": live.last_edits}
+            how: dict[str, object] = {"model": "edited in place" if k else "built",
+                                      "edits": live.last_edits}
         else:
             result = solve(case.instance, time_limit=time_limit, mip_rel_gap=mip_rel_gap,
                            threads=threads, price_envelope=False)
@@ -119,19 +120,21 @@ def funded(result: Result) -> pd.Series:
     """Start year of every funded project (0 for a funded project without one), by id."""
     if not result.has_plan:
         return pd.Series(dtype="Int64")
-    p = result.projects[result.projects["funded"] > FUNDED]
+    projects = result.table("projects")
+    p = projects[projects["funded"] > FUNDED]
     return p.set_index("project_id")["start_year"].fillna(0)
 
 
 def target_year(result: Result) -> int:
     """The last year with a target (the last planning year when there is none)."""
-    years = result.provision.dropna(subset=["target"])["year"]
-    return int(years.max() if len(years) else result.provision["year"].max())
+    prov = result.table("provision")
+    years = prov.dropna(subset=["target"])["year"]
+    return int(years.max() if len(years) else prov["year"].max())
 
 
 def national_at_target_year(result: Result) -> pd.DataFrame:
     """National provision per category and area in the last target year, with the year."""
-    nat = result.national
+    nat = result.table("national")
     year = target_year(result)
     return nat[nat["year"] == year][["category", "area", "year", "persons", "baseline",
                                       "provision", "target", "shortfall"]].reset_index(drop=True)
@@ -139,14 +142,14 @@ def national_at_target_year(result: Result) -> pd.DataFrame:
 
 def region_provision(result: Result) -> pd.Series:
     """Provision per region in the last target year over every category and area."""
-    prov = result.provision
+    prov = result.table("provision")
     per = prov[prov["year"] == target_year(result)].groupby("region_id")[
         ["served", "persons"]].sum()
     return per["served"] / per["persons"]
 
 
 def _last_target_shortfall(result: Result) -> float:
-    prov = result.provision
+    prov = result.table("provision")
     return float(prov.loc[prov["year"] == target_year(result), "shortfall"].sum())
 
 
@@ -164,16 +167,16 @@ def compare(results: dict[str, Result]) -> Comparison:
         if r.has_plan:
             f = funded(r)
             if base.has_plan:
-                row |= {"objective_change": r.objective - base.objective,
+                row |= {"objective_change": r.plan_objective - base.plan_objective,
                         "projects_added": len(f.index.difference(base_funded.index)),
                         "projects_dropped": len(base_funded.index.difference(f.index))}
             row |= {"funded_projects": len(f),
-                    "transfer": float(r.region_years["transfer"].sum()),
+                    "transfer": float(r.table("region_years")["transfer"].sum()),
                     "shortfall_target_year": _last_target_shortfall(r)}
             national.append(national_at_target_year(r).assign(scenario=name))
-            per_year = r.region_years.groupby("year", as_index=False)[
+            per_year = r.table("region_years").groupby("year", as_index=False)[
                 ["transfer", "cofinancing", "new_opex"]].sum()
-            money.append(per_year.merge(r.envelope[["year", "envelope"]], on="year")
+            money.append(per_year.merge(r.table("envelope")[["year", "envelope"]], on="year")
                          .assign(scenario=name))
             regions.append(region_provision(r).rename("provision").reset_index()
                            .assign(scenario=name))
@@ -204,5 +207,5 @@ def _project_changes(base: Result, starts: dict[str, pd.Series], base_name: str
     table = table.reindex(sorted(table.index))
     years = table.fillna(-1)  # -1: not funded
     table = table[years.ne(years[base_name], axis=0).any(axis=1)]
-    info = base.projects.set_index("project_id")[["region_id", "capex"]]
+    info = base.table("projects").set_index("project_id")[["region_id", "capex"]]
     return info.reindex(table.index).join(table).rename_axis("project_id").reset_index()

@@ -91,8 +91,8 @@ def elastic_model(index: IndexSets, form: Formulation) -> Elastic:
     mrows.append(n_rows + np.arange(n_conc))
     signs.append(-np.ones(n_conc))
     weights.append(np.full(n_conc, WEIGHTS["concentration"][1]))
-    family, row, mrow = np.concatenate(fams), np.concatenate(rows), np.concatenate(mrows)
-    sign, weight = np.concatenate(signs), np.concatenate(weights)
+    slack_family, row, mrow = np.concatenate(fams), np.concatenate(rows), np.concatenate(mrows)
+    sign, slack_weight = np.concatenate(signs), np.concatenate(weights)
     n_slack = len(row)
     layout = form.layout
     tau_cols = layout.transfer0 + conc
@@ -107,18 +107,19 @@ def elastic_model(index: IndexSets, form: Formulation) -> Elastic:
     upper[layout.transfer0: layout.cofinancing0] = np.inf  # the envelope row (relaxed) caps it
     columns = Columns(lower=np.concatenate([c.lower, np.zeros(n_slack)]),
                       upper=np.concatenate([upper, np.full(n_slack, np.inf)]),
-                      cost=np.concatenate([np.zeros(n_cols), weight]),
+                      cost=np.concatenate([np.zeros(n_cols), slack_weight]),
                       integer=np.concatenate([c.integer, np.zeros(n_slack, dtype=bool)]),
                       offset=0.0)
     elastic = Formulation(layout=layout, columns=columns, matrix=matrix,
                           row_lower=np.concatenate([form.row_lower, np.full(n_conc, -np.inf)]),
                           row_upper=np.concatenate([form.row_upper, cap[conc]]),
                           rows=form.rows | {"concentration": slice(n_rows, n_rows + n_conc)})
-    return Elastic(elastic, n_cols, family, row, mrow, sign)
+    return Elastic(elastic, n_cols, slack_family, row, mrow, sign)
 
 
 
-def _fill(v: FloatArray, form_matrix, rows: slice, lower: FloatArray, cols: np.ndarray) -> None:
+def _fill(v: FloatArray, form_matrix: sp.csr_matrix, rows: slice, lower: FloatArray,
+          cols: np.ndarray) -> None:
     """Set the columns ``cols`` (coefficient 1, one per row) to ``max(0, lower - rest)``."""
     block = form_matrix[rows]
     rest = block @ v - v[cols]

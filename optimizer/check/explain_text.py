@@ -83,9 +83,16 @@ def committed_active(index: IndexSets, values: FloatArray, region: int, year: in
 
 
 def _text(index: IndexSets, family: str, r: int | None, t: int | None, amount: float,
-          region: str, year: int | None, values: FloatArray) -> str:
+          region: str | None, year: int | None, values: FloatArray) -> str:
     """The sentence for one relaxed row."""
     money = mkzt(amount)
+    if family == "envelope":
+        return (f"the {'cumulative ' if index.carryover else ''}envelope "
+                f"{'up to ' if index.carryover else 'of '}{year} is short by {money}")
+    if family == "equalization_pool":
+        return f"the equalization pool of {year} is short by {money}"
+    if r is None or t is None or year is None:  # every other family is per region and year
+        raise ValueError(family)
     if family == "fiscal_space":
         projects = committed_active(index, values, r, t)
         who = (f"cannot fund committed project{'s' if len(projects) > 1 else ''} "
@@ -94,14 +101,9 @@ def _text(index: IndexSets, family: str, r: int | None, t: int | None, amount: f
     if family == "cofinancing":
         return (f"Region {region} cannot co-finance {index.alpha[r]:.0%} of its capex in {year}:"
                 f" co-financing short by {money}")
-    if family == "envelope":
-        return (f"the {'cumulative ' if index.carryover else ''}envelope "
-                f"{'up to ' if index.carryover else 'of '}{year} is short by {money}")
     if family == "concentration":
         return (f"Region {region} needs {money} more than its {index.sigma[r]:.0%} share of the "
                 f"{year} envelope")
-    if family == "equalization_pool":
-        return f"the equalization pool of {year} is short by {money}"
     if family == "equalization_floor":
         return f"Region {region}'s per-capita revenue floor in {year} is missed by {money}"
     if family == "dependency_cap":
@@ -140,10 +142,11 @@ def describe(index: IndexSets, form: Formulation, values: FloatArray, family: st
                           "persons: no plan reaches it", region, year, floor=str(
                               f.floor_name[row]))
     r, t = _place(index, family, row)
-    region = None if r is None else str(index.region_ids[r])
-    year = None if t is None else int(index.years[t])
-    text = _text(index, family, r, t, amount, names.get(region, region), year, values)
-    return Relaxation(family, amount, MONEY_UNIT, text, region, year)
+    region_id = None if r is None else str(index.region_ids[r])
+    year_of = None if t is None else int(index.years[t])
+    text = _text(index, family, r, t, amount,
+                 None if region_id is None else names.get(region_id, region_id), year_of, values)
+    return Relaxation(family, amount, MONEY_UNIT, text, region_id, year_of)
 
 
 _NEED = {"envelope": "{} more envelope", "fiscal_space": "{} more fiscal space",

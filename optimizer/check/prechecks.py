@@ -18,7 +18,7 @@ from optimizer.check.findings import Finding, mkzt
 from optimizer.check.prechecks_fiscal import check_baseline, check_fiscal_rules, check_floors
 from optimizer.formulation.fiscal import dependency_bound
 from optimizer.formulation.index import FloatArray, IndexSets, build_index
-from optimizer.formulation.projects import operation_terms, spend_terms
+from optimizer.formulation.projects import Terms, operation_terms, spend_terms
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +43,7 @@ class Committed:
         self.horizon_need = (np.minimum.reduceat(horizon, offsets) if len(offsets)
                              else horizon[:0])
 
-    def _per_start(self, terms: tuple) -> FloatArray:
+    def _per_start(self, terms: Terms) -> FloatArray:
         j, t, coef = terms
         out = np.zeros((len(self.index.start_project), self.index.n_years))
         np.add.at(out, (j, t), coef)
@@ -102,7 +102,7 @@ def check_committed(index: IndexSets, c: Committed) -> list[Finding]:
     flagged = {f.region for f in out}
     total = np.zeros(index.n_regions)
     np.add.at(total, index.project_region[c.projects], c.horizon_need)
-    for r in np.flatnonzero(total > room.sum(axis=1) * (1 + 1e-9) + 1e-6):
+    for r in np.flatnonzero(total > room.sum(axis=1) * (1 + 1e-9) + 1e-6).tolist():
         region = str(index.region_ids[r])
         if region not in flagged:
             out.append(Finding(

@@ -63,9 +63,9 @@ def _check_starts(instance: Instance, starts: pd.DataFrame, first: int, last: in
 def check_plan(instance: Instance, result: Result) -> list[str]:
     """Every violated rule of the plan in ``result``, in words (empty when the plan is valid)."""
     violations: list[str] = []
-    starts = result.starts
-    money = result.region_years.reindex(columns=["region_id", "year", "transfer", "cofinancing",
-                                                 "new_opex", "equalization"]).fillna(
+    starts = result.table("starts")
+    money = result.table("region_years").reindex(columns=[
+        "region_id", "year", "transfer", "cofinancing", "new_opex", "equalization"]).fillna(
         {"equalization": 0.0})  # the equalization pool's share adds to fiscal space
     s = instance.settings
     first, last = s.years[0], s.years[-1]

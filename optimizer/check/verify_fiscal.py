@@ -133,15 +133,15 @@ def check_fiscal(instance: Instance, result: Result) -> tuple[list[str], float]:
 
     The terms are the elastic floors' penalties and the deviation from an approved plan.
     """
-    money = result.region_years
+    money = result.table("region_years")
     out = _equalization(instance, money) + _dependency(instance, money)
     out += _stability(instance, money)
-    gaps = floor_gaps(instance, result.starts)
+    gaps = floor_gaps(instance, result.table("starts"))
     hard = gaps["penalty"].isna() & (gaps["short"] > TOL * np.maximum(1.0, gaps["persons"]))
     out += [f"critical floor {f} missed in {r} by {s:,.1f} persons" for f, r, s in
             zip(gaps.loc[hard, "floor"], gaps.loc[hard, "region_id"], gaps.loc[hard, "short"],
                 strict=True)]
     soft = gaps["penalty"].notna()
     terms = (float((gaps.loc[soft, "penalty"] * gaps.loc[soft, "short"]).sum())
-             + _deviation(instance, result.starts))
+             + _deviation(instance, result.table("starts")))
     return out, terms

@@ -107,23 +107,28 @@ def print_summary(instance: Instance, result: Result) -> None:
     nat = Table(title="National provision, last year (share of residents served)")
     for column in ("category", "area", "baseline", "plan", "target", "shortfall (persons)"):
         nat.add_column(column, justify="left" if column in ("category", "area") else "right")
-    for row in national_at_targets(result).itertuples():
-        short = "–" if row.shortfall != row.shortfall else f"{row.shortfall:,.0f}"
-        nat.add_row(row.category, row.area, _pct(row.baseline), _pct(row.provision),
-                    _pct(row.target), short)
+    national = national_at_targets(result)
+    for category, area, baseline, provision, target, shortfall in zip(
+            national["category"], national["area"], national["baseline"], national["provision"],
+            national["target"], national["shortfall"], strict=True):
+        short = "–" if shortfall != shortfall else f"{shortfall:,.0f}"
+        nat.add_row(category, area, _pct(baseline), _pct(provision), _pct(target), short)
     console.print(nat)
 
     money = Table(title="Money per year (million KZT)")
     for column in ("year", "envelope", "transfer", "used", "co-financing", "new opex",
                    "LP value of 1 mn KZT"):
         money.add_column(column, justify="right")
-    per_year = result.region_years.groupby("year")[["cofinancing", "new_opex"]].sum()
-    for row in result.envelope.itertuples():
-        marginal = getattr(row, "lp_marginal_value", float("nan"))
-        money.add_row(str(row.year), f"{row.envelope:,.0f}", f"{row.transfer:,.0f}",
-                      _pct(row.transfer / row.envelope if row.envelope else 0.0),
-                      f"{per_year.loc[row.year, 'cofinancing']:,.0f}",
-                      f"{per_year.loc[row.year, 'new_opex']:,.0f}",
+    region_years, envelope = result.table("region_years"), result.table("envelope")
+    per_year = region_years.groupby("year")[["cofinancing", "new_opex"]].sum()
+    marginals = (envelope["lp_marginal_value"] if "lp_marginal_value" in envelope
+                 else [float("nan")] * len(envelope))
+    for year, cap, transfer, marginal in zip(envelope["year"], envelope["envelope"],
+                                             envelope["transfer"], marginals, strict=True):
+        money.add_row(str(year), f"{cap:,.0f}", f"{transfer:,.0f}",
+                      _pct(transfer / cap if cap else 0.0),
+                      f"{per_year.loc[year, 'cofinancing']:,.0f}",
+                      f"{per_year.loc[year, 'new_opex']:,.0f}",
                       "–" if marginal != marginal else f"{-marginal:,.3f}")
     console.print(money)
 
@@ -132,11 +137,13 @@ def print_summary(instance: Instance, result: Result) -> None:
         table = Table(title="Largest remaining shortfall (last target year)")
         for column in ("region", "shortfall (persons)", "baseline", "plan"):
             table.add_column(column, justify="left" if column == "region" else "right")
-        for row in worst.itertuples():
-            table.add_row(shown(row.region_id), f"{row.shortfall:,.0f}", _pct(row.baseline),
-                          _pct(row.provision))
+        for region, shortfall, baseline, provision in zip(
+                worst["region_id"], worst["shortfall"], worst["baseline"], worst["provision"],
+                strict=True):
+            table.add_row(shown(region), f"{shortfall:,.0f}", _pct(baseline), _pct(provision))
         console.print(table)
-    funded = result.projects[result.projects["funded"] > 1e-9]
-    console.print(f"  {len(funded):,} of {len(result.projects):,} projects funded, capex "
+    projects = result.table("projects")
+    funded = projects[projects["funded"] > 1e-9]
+    console.print(f"  {len(funded):,} of {len(projects):,} projects funded, capex "
                   f"{funded['funded_capex'].sum():,.0f} million KZT; republican transfers "
-                  f"{result.region_years['transfer'].sum():,.0f} million KZT")
+                  f"{region_years['transfer'].sum():,.0f} million KZT")

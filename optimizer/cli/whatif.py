@@ -23,7 +23,6 @@ from optimizer.cli.text import literal, shown, shown_path
 console = Console()
 errors = Console(stderr=True)
 
-TimeLimit, Gap, Threads = opt.TimeLimit, opt.Gap, opt.Threads
 ScenarioOption = Annotated[str | None, typer.Option(
     help="Scenario files applied first, in order: a.yaml,b.yaml.")]
 
@@ -92,7 +91,7 @@ def whatif(
         help="Scenario files; a.yaml,b.yaml composes two into one case.")],
     out: Annotated[Path, typer.Option(help="Folder for the comparison.")] = Path(
         "results/whatif"),
-    time_limit: TimeLimit = None, gap: Gap = None, threads: Threads = None,
+    time_limit: opt.TimeLimit = None, gap: opt.Gap = None, threads: opt.Threads = None,
     force: cli_output.ForceOption = False,
 ) -> None:
     """Solve the base and every scenario, and compare them: terminal tables, CSV, chart."""
@@ -178,7 +177,7 @@ def sweep(
     time_limit: Annotated[float | None, typer.Option(
         help="Seconds per point (default: the instance's solver.time_limit).",
         callback=opt.within("seconds"))] = None,
-    gap: Gap = None,
+    gap: opt.Gap = None,
     threads: Annotated[int, typer.Option(help="HiGHS threads per point.",
                                          callback=opt.within("threads"))] = 1,
     node_limit: opt.NodeLimit = None,
@@ -230,7 +229,7 @@ def alternatives(
                                           callback=opt.within("share"))] = 0.02,
     count: Annotated[int, typer.Option("-n", "--count", help="How many alternatives.", min=1,
                                        max=100)] = 5,
-    time_limit: TimeLimit = None, gap: Gap = None, threads: Threads = None,
+    time_limit: opt.TimeLimit = None, gap: opt.Gap = None, threads: opt.Threads = None,
     scenario: ScenarioOption = None,
     out: Annotated[Path, typer.Option(help="Folder for the plans and tables.")] = Path(
         "results/alternatives"),

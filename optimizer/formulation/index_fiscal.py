@@ -6,12 +6,13 @@ these arrays only. A rule that is off leaves its arrays empty (or NaN), so it bu
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 import numpy as np
 import pandas as pd
 
+from models.fiscal import BaselinePlan
 from models.instance import Instance
 from models.schema import AREAS
 
@@ -23,17 +24,50 @@ class V1Index(Protocol):
     importing each other.
     """
 
-    years: np.ndarray
-    region_ids: np.ndarray
-    settlement_region: np.ndarray
-    settlement_area: np.ndarray
-    population: np.ndarray
-    standard_ids: np.ndarray
-    pair_settlement: np.ndarray
-    pair_standard: np.ndarray
-    project_ids: np.ndarray
-    start_project: np.ndarray
-    start_year: np.ndarray
+    # properties, so that the frozen (read-only) IndexSets satisfies the protocol
+    @property
+    def years(self) -> np.ndarray:
+        """``T``, calendar years."""
+
+    @property
+    def region_ids(self) -> np.ndarray:
+        """Region ids, in instance order."""
+
+    @property
+    def settlement_region(self) -> np.ndarray:
+        """Region position of each settlement."""
+
+    @property
+    def settlement_area(self) -> np.ndarray:
+        """Area position of each settlement (``models.schema.AREAS`` order)."""
+
+    @property
+    def population(self) -> np.ndarray:
+        """Residents of each settlement."""
+
+    @property
+    def standard_ids(self) -> np.ndarray:
+        """Standard ids, in instance order."""
+
+    @property
+    def pair_settlement(self) -> np.ndarray:
+        """Settlement position of each applicable pair."""
+
+    @property
+    def pair_standard(self) -> np.ndarray:
+        """Standard position of each applicable pair."""
+
+    @property
+    def project_ids(self) -> np.ndarray:
+        """Projects with start variables, in instance order."""
+
+    @property
+    def start_project(self) -> np.ndarray:
+        """Project position of each start variable."""
+
+    @property
+    def start_year(self) -> np.ndarray:
+        """Year position of each start variable."""
 
     @property
     def n_regions(self) -> int:
@@ -135,10 +169,9 @@ def _revenue(instance: Instance, index: V1Index, column: str) -> np.ndarray:
     return out
 
 
-def _eq_floor(instance: Instance, index: V1Index, pool: np.ndarray, own: np.ndarray,
+def _eq_floor(theta: float, index: V1Index, pool: np.ndarray, own: np.ndarray,
               general: np.ndarray) -> np.ndarray:
     """``theta * avg_t * pop_r - own - general``; ``avg_t`` includes the pool (a constant)."""
-    theta = instance.settings.fiscal_rules.equalization.theta
     pop = np.bincount(index.settlement_region, weights=index.population,
                       minlength=index.n_regions)
     avg = (np.nansum(own, axis=0) + np.nansum(general, axis=0) + pool) / max(pop.sum(), 1.0)
@@ -153,13 +186,13 @@ def _dep_cap(instance: Instance, index: V1Index) -> np.ndarray:
     return np.where(np.isnan(regional)[:, None], cap[None, :], regional[:, None])
 
 
-def _floors(instance: Instance, index: V1Index) -> dict[str, np.ndarray]:
+def _floors(instance: Instance, index: V1Index) -> FiscalIndex:
     """One row per (floor, region) with applicable persons; pairs as (row, pair) incidence."""
     floors = instance.settings.fiscal_rules.critical_floors
     pair_region = index.settlement_region[index.pair_settlement]
     pair_area = index.settlement_area[index.pair_settlement]
     pop = index.population[index.pair_settlement]
-    rows: list[tuple] = []
+    rows: list[tuple[str, int, int, int, int, float, float, float]] = []
     pairs: list[np.ndarray] = []
     for name, f in floors.items():  # a loop over the analyst's few floors, not over pairs
         k = int(np.flatnonzero(index.standard_ids == f.standard)[0])
@@ -176,26 +209,24 @@ def _floors(instance: Instance, index: V1Index) -> dict[str, np.ndarray]:
                          np.nan if f.penalty is None else f.penalty, den))
             pairs.append(members)
     if not rows:
-        return {}
-    cols = list(zip(*rows, strict=True))
-    keys = ("floor_name", "floor_region", "floor_standard", "floor_area", "floor_year",
-            "floor_level", "floor_penalty", "floor_den")
-    out = {key: np.asarray(col) for key, col in zip(keys, cols, strict=True)}
-    out["floor_pair"] = np.concatenate(pairs).astype(np.int64)
-    out["floor_pair_row"] = np.repeat(np.arange(len(pairs)), [len(p) for p in pairs])
-    return out
+        return FiscalIndex()
+    names, regs, stds, areas, years, levels, penalties, dens = (
+        np.asarray(col) for col in zip(*rows, strict=True))
+    return FiscalIndex(
+        floor_name=names, floor_region=regs, floor_standard=stds, floor_area=areas,
+        floor_year=years, floor_level=levels, floor_penalty=penalties, floor_den=dens,
+        floor_pair=np.concatenate(pairs).astype(np.int64),
+        floor_pair_row=np.repeat(np.arange(len(pairs)), [len(p) for p in pairs]))
 
 
-def _baseline(instance: Instance, index: V1Index) -> dict[str, object]:
+def _baseline(base: BaselinePlan, index: V1Index) -> np.ndarray:
     """Start columns of the approved starts that the new plan can keep."""
-    base = instance.settings.fiscal_rules.baseline
     approved = pd.DataFrame({"project_id": list(base.starts), "year": list(base.starts.values())})
     columns = pd.DataFrame({"project_id": index.project_ids[index.start_project],
                             "year": index.years[index.start_year],
                             "column": np.arange(len(index.start_project))})
     kept = approved.merge(columns, on=["project_id", "year"])
-    return {"baseline_start": kept["column"].to_numpy(np.int64),
-            "baseline_penalty": float(base.penalty)}
+    return kept["column"].to_numpy(np.int64)
 
 
 def build_fiscal_index(instance: Instance, index: V1Index) -> FiscalIndex:
@@ -203,16 +234,20 @@ def build_fiscal_index(instance: Instance, index: V1Index) -> FiscalIndex:
     rules = instance.settings.fiscal_rules
     own, general = _revenue(instance, index, "own_revenue"), _revenue(instance, index,
                                                                     "general_transfer")
-    parts: dict[str, object] = {"own_revenue": own, "general": general,
-                                "dep_cap": _dep_cap(instance, index)}
+    fiscal = replace(_floors(instance, index), own_revenue=own, general=general,
+                     dep_cap=_dep_cap(instance, index))
     if rules.equalization is not None:
-        pool = np.asarray([rules.equalization.pool[int(y)] for y in index.years], dtype=float)
-        parts |= {"pool": pool, "eq_floor": _eq_floor(instance, index, pool, own, general)}
+        eq = rules.equalization
+        pool = np.asarray([eq.pool[int(y)] for y in index.years], dtype=float)
+        fiscal = replace(fiscal, pool=pool,
+                         eq_floor=_eq_floor(eq.theta, index, pool, own, general))
     if rules.stability is not None:
         s = rules.stability
-        parts |= {"max_decrease": np.nan if s.max_decrease is None else s.max_decrease,
-                  "max_increase": np.nan if s.max_increase is None else s.max_increase,
-                  "allowance": s.allowance}
+        fiscal = replace(fiscal,
+                         max_decrease=np.nan if s.max_decrease is None else s.max_decrease,
+                         max_increase=np.nan if s.max_increase is None else s.max_increase,
+                         allowance=s.allowance)
     if rules.baseline is not None:
-        parts |= _baseline(instance, index)
-    return FiscalIndex(**parts, **_floors(instance, index))
+        fiscal = replace(fiscal, baseline_start=_baseline(rules.baseline, index),
+                         baseline_penalty=float(rules.baseline.penalty))
+    return fiscal

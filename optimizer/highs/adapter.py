@@ -24,7 +24,8 @@ from optimizer.runtime import stopping
 log = logging.getLogger(__name__)
 
 _MS = highspy.HighsModelStatus
-_LIMITS = {_MS.kIterationLimit, _MS.kSolutionLimit, _MS.kInterrupt, _MS.kHighsInterrupt,
+_LIMITS = {_MS.kIterationLimit, _MS.kSolutionLimit, _MS.kInterrupt,
+           _MS.kHighsInterrupt,  # type: ignore[attr-defined]  # a member highspy's stubs omit
            _MS.kObjectiveBound, _MS.kObjectiveTarget, _MS.kMemoryLimit}
 _FINAL = {SolveStatus.OPTIMAL, SolveStatus.INFEASIBLE, SolveStatus.UNBOUNDED}
 """Statuses a stop request does not change: the run had already settled the question."""
@@ -87,9 +88,15 @@ def highs_lp(matrix: sp.csc_matrix, cost: np.ndarray, col_lower: np.ndarray,
     lp.a_matrix_.value_ = matrix.data
     lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = n_cols, n_rows
     if integer is not None and integer.any():
-        kind = np.where(integer, highspy.HighsVarType.kInteger, highspy.HighsVarType.kContinuous)
-        lp.integrality_ = list(kind)
+        kind = highspy.HighsVarType.kInteger, highspy.HighsVarType.kContinuous
+        lp.integrality_ = [kind[0] if i else kind[1] for i in integer.tolist()]
     return lp
+
+
+def var_types(integer: np.ndarray) -> np.ndarray[tuple[int], np.dtype[np.uint8]]:
+    """``HighsVarType`` codes, as ``changeColsIntegrality`` takes them, of an is-integer mask."""
+    return np.where(integer, int(highspy.HighsVarType.kInteger),
+                    int(highspy.HighsVarType.kContinuous)).astype(np.uint8)
 
 
 def new_highs() -> highspy.Highs:
@@ -260,7 +267,7 @@ def run(h: highspy.Highs, deadline: float | None = None) -> HighsOutcome:
         objective = info.objective_function_value
         bound = info.mip_dual_bound if is_mip else objective
         gap = info.mip_gap if is_mip else 0.0
-        if gap is not None and not math.isfinite(gap):
+        if not math.isfinite(gap):
             gap = None
     elif is_mip and status in (SolveStatus.NO_SOLUTION, SolveStatus.TIME_LIMIT, SolveStatus.LIMIT,
                                SolveStatus.INTERRUPTED) and math.isfinite(info.mip_dual_bound):

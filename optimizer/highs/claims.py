@@ -70,7 +70,7 @@ def claim_problems(status: SolveStatus | None, objective: float | None, reported
     return out
 
 
-def result_claims(status: SolveStatus, objective: float | None, reported: float | None,
+def result_claims(status: SolveStatus | None, objective: float | None, reported: float | None,
                   bound: float | None, mip_rel_gap: float,
                   stages: list[dict[str, Any]] | None = None) -> list[str]:
     """``claim_problems`` of a result; a staged result's ``optimal`` is its stages' claim.

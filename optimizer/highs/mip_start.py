@@ -41,7 +41,8 @@ MIN_RETRY_SECONDS = 0.5
 """A second solve with less time than this is not started; the start is kept instead."""
 FEASIBILITY_TOL = 1e-6
 """HiGHS's primal feasibility tolerance, relative to each row's bound (at least 1)."""
-_INTERRUPTS = (highspy.HighsModelStatus.kInterrupt, highspy.HighsModelStatus.kHighsInterrupt)
+_INTERRUPTS = (highspy.HighsModelStatus.kInterrupt,
+               highspy.HighsModelStatus.kHighsInterrupt)  # type: ignore[attr-defined]  # see adapter
 _STOPPED = PLAN_STATUSES - {SolveStatus.OPTIMAL}
 """Statuses of a plan cut short (a limit, time, an interrupt): kept for the plan returned."""
 

@@ -97,14 +97,14 @@ def _img(png: str, alt: str) -> str:
 
 def _kpis(result: Result, projects: pd.DataFrame) -> str:
     funded = projects[projects["funded"] > 1e-9]
-    env = result.envelope
+    env, money = result.table("envelope"), result.table("region_years")
     gap = "–" if result.mip_gap is None else f"{result.mip_gap:.2%}"
     items = {
         "status": f"{result.status.value} (gap {gap})",
         "projects funded": f"{len(funded):,} of {len(projects):,}",
         "funded capex": f"{funded['funded_capex'].sum():,.0f} mn KZT",
-        "transfers": f"{result.region_years['transfer'].sum():,.0f} mn KZT",
-        "co-financing": f"{result.region_years['cofinancing'].sum():,.0f} mn KZT",
+        "transfers": f"{money['transfer'].sum():,.0f} mn KZT",
+        "co-financing": f"{money['cofinancing'].sum():,.0f} mn KZT",
         "envelope used": f"{env['transfer'].sum() / max(env['envelope'].sum(), 1e-9):.1%}",
     }
     return '<div class="kpis">' + "".join(
@@ -114,11 +114,12 @@ def _kpis(result: Result, projects: pd.DataFrame) -> str:
 
 def _sections(result: Result, instance: Instance | None) -> list[str]:
     """One section per chart and the unfunded needs, in reading order."""
-    years = sorted(result.envelope["year"].astype(int))
+    envelope, money = result.table("envelope"), result.table("region_years")
+    years = sorted(envelope["year"].astype(int))
     names = (instance.regions.set_index("region_id")["name"] if instance is not None
              else pd.Series(dtype=str))
     facts = project_facts(instance) if instance is not None else None
-    projects = result.projects.copy()
+    projects = result.table("projects").copy()
     projects["region"] = _named(projects["region_id"], names)
     projects["group"] = (projects["project_id"].map(facts["category"]).fillna("no effect")
                          if facts is not None else projects["status"])
@@ -127,11 +128,11 @@ def _sections(result: Result, instance: Instance | None) -> list[str]:
                     "the end of the plan (blue), and the target (red tick).",
                     _img(charts.national_chart(national_at_targets(result), years[-1]),
                          "national provision"))]
-    regions = worst_regions(result, count=len(result.region_years["region_id"].unique()))
+    regions = worst_regions(result, count=len(money["region_id"].unique()))
     if regions.empty:
         body = "<p>No provision target is set, so there is no gap to rank regions by.</p>"
     else:
-        target_year = int(result.provision.dropna(subset=["shortfall"])["year"].max())
+        target_year = int(result.table("provision").dropna(subset=["shortfall"])["year"].max())
         regions["label"] = _named(regions["region_id"], names)
         body = _img(charts.regions_chart(regions, target_year), "regional provision")
     out.append(_section("regions", "Regional provision, ordered by remaining gap",
@@ -140,17 +141,17 @@ def _sections(result: Result, instance: Instance | None) -> list[str]:
                         body))
     out.append(_section("transfers", "Targeted transfers per region and year",
                         "Republican money each region receives, stacked by year (million KZT).",
-                        _img(charts.transfers_chart(result.region_years, names), "transfers")))
+                        _img(charts.transfers_chart(money, names), "transfers")))
     out.append(_section("timeline", "Funded projects over time",
                         "Top: capex of the projects starting each year, by "
                         f"{'SRS category' if facts is not None else 'status'}. Below: the "
                         "construction years of the largest funded projects, by start year.",
-                        _img(_timeline(result.starts, projects, years), "timeline")))
-    cofinancing = result.region_years.groupby("year")["cofinancing"].sum()
+                        _img(_timeline(result.table("starts"), projects, years), "timeline")))
+    cofinancing = money.groupby("year")["cofinancing"].sum()
     out.append(_section("money", "Money used against the envelope",
                         "Per year: the republican envelope (light), the transfers the plan uses "
                         "(blue) and the regions' co-financing on top (orange).",
-                        _img(charts.money_chart(result.envelope, cofinancing), "money")))
+                        _img(charts.money_chart(envelope, cofinancing), "money")))
     out.append(_section("unfunded", "Largest unfunded needs", _needs_note(facts),
                         _unfunded(projects, facts)))
     return out
@@ -210,7 +211,7 @@ def render_report(result: Result, instance: Instance | None = None) -> str:
              f"<h1>SRS allocation plan: {name}</h1>",
              f"<p>{html.escape(result.message)}</p>"]
     if result.has_plan:
-        parts += [_kpis(result, result.projects), *_sections(result, instance)]
+        parts += [_kpis(result, result.table("projects")), *_sections(result, instance)]
     else:
         parts.append("<p><b>No plan to report.</b></p>")
     parts.append("<p class='how'>Money in million KZT; provision is the share of residents of "

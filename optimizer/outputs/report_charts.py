@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import base64
 import io
+from collections.abc import Sequence
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 from matplotlib import colormaps, rcParams
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
@@ -25,9 +28,15 @@ _DPI = 110
 rcParams["text.parse_math"] = False  # names are text: a "$" in one is not a formula
 
 
-def _figure(width: float, height: float, columns: int = 1, **kwargs: object) -> tuple:
+Colour = tuple[float, float, float, float]
+"""RGBA, as a colour map gives it."""
+
+
+def _figure(width: float, height: float, columns: int = 1, *, sharey: bool = False,
+            width_ratios: Sequence[float] | None = None) -> tuple[Figure, list[Axes]]:
     fig = Figure(figsize=(width, height), dpi=_DPI, layout="constrained")
-    return fig, fig.subplots(1, columns, squeeze=False, **kwargs)[0]
+    axes = fig.subplots(1, columns, squeeze=False, sharey=sharey, width_ratios=width_ratios)
+    return fig, list(axes[0])
 
 
 def _png(fig: Figure) -> str:
@@ -36,25 +45,25 @@ def _png(fig: Figure) -> str:
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def _grid(ax: object, axis: str = "x") -> None:
+def _grid(ax: Axes, axis: Literal["both", "x", "y"] = "x") -> None:
     ax.grid(axis=axis, color="#E0E0E0", linewidth=0.8)
     ax.set_axisbelow(True)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
 
 
-def _colours(n: int) -> list:
+def _colours(n: int) -> list[Colour]:
     """Sequential colours (years) from light to dark that stay apart in print."""
     return [colormaps["viridis"](x) for x in np.linspace(0.85, 0.15, max(n, 1))]
 
 
-def _categorical(n: int) -> list:
+def _categorical(n: int) -> list[Colour]:
     """Distinct colours for groups (categories or statuses)."""
-    palette = colormaps["tab10" if n <= 10 else "tab20"].colors
-    return [palette[i % len(palette)] for i in range(n)]
+    palette = colormaps["tab10" if n <= 10 else "tab20"]  # listed: colour i is palette(i)
+    return [palette(i % palette.N) for i in range(n)]
 
 
-def _legend_on_top(fig: Figure, ax: object, columns: int = 4) -> None:
+def _legend_on_top(fig: Figure, ax: Axes, columns: int = 4) -> None:
     """One legend above the panels, so it never hides a bar or a title."""
     handles, labels = ax.get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside upper center", ncols=columns, frameon=False)

@@ -56,15 +56,15 @@ def summary(result: Result) -> dict[str, Any]:
     }
     if not result.has_plan:
         return _clean(out)
-    money = result.region_years
-    projects = result.projects
+    money = result.table("region_years")
+    projects = result.table("projects")
     out["total_transfer"] = float(money["transfer"].sum())
     out["total_cofinancing"] = float(money["cofinancing"].sum())
     out["funded_projects"] = int((projects["funded"] > 1e-9).sum())
     out["funded_capex"] = float(projects["funded_capex"].sum())
     out["per_year"] = (money.groupby("year", as_index=False)[
         ["transfer", "cofinancing", "new_opex"]].sum()
-        .merge(result.envelope.drop(columns="transfer"), on="year", how="left")
+        .merge(result.table("envelope").drop(columns="transfer"), on="year", how="left")
         .to_dict(orient="records"))
     out["national"] = national_at_targets(result).to_dict(orient="records")
     out["worst_regions"] = worst_regions(result).to_dict(orient="records")
@@ -73,7 +73,7 @@ def summary(result: Result) -> dict[str, Any]:
 
 def national_at_targets(result: Result) -> pd.DataFrame:
     """National provision per category and area in the last year: baseline, plan, target."""
-    nat = result.national
+    nat = result.table("national")
     last = nat[nat["year"] == nat["year"].max()]
     return last[["category", "area", "persons", "baseline", "provision", "target",
                  "shortfall"]].reset_index(drop=True)
@@ -81,7 +81,7 @@ def national_at_targets(result: Result) -> pd.DataFrame:
 
 def worst_regions(result: Result, count: int = 5) -> pd.DataFrame:
     """Regions with the largest remaining shortfall (persons) in the last target year."""
-    prov = result.provision.dropna(subset=["shortfall"])
+    prov = result.table("provision").dropna(subset=["shortfall"])
     if prov.empty:
         return pd.DataFrame(columns=["region_id", "shortfall", "baseline", "provision"])
     last = prov[prov["year"] == prov["year"].max()]

@@ -80,7 +80,7 @@ def comparison_chart(comparison: Comparison, path: Path) -> Path:
     """Four panels: objective change, national provision by area, money per year, regions."""
     names = list(comparison.results)
     label = {name: short(name, 40) for name in names}  # a 500-character name fits no chart
-    colours = [colormaps["tab10"].colors[i % 10] for i in range(len(names))]
+    colours = [colormaps["tab10"](i % 10) for i in range(len(names))]  # listed: colour i
     fig = Figure(figsize=(13, 9), dpi=100, layout="constrained")
     (ax1, ax2), (ax3, ax4) = fig.subplots(2, 2)
     over = comparison.overview.set_index("scenario").reindex(names)

@@ -10,6 +10,8 @@ tests/test_backends.py and tests/test_pyomo_fiscal.py assert.
 
 from __future__ import annotations
 
+from typing import TypeAlias
+
 import pyomo.environ as pyo
 from pyomo.core.expr.numvalue import NumericValue
 from pyomo.core.expr.relational_expr import RelationalExpression
@@ -17,9 +19,9 @@ from pyomo.core.expr.relational_expr import RelationalExpression
 from optimizer.pyomo_ref.data import ModelData
 from optimizer.pyomo_ref.fiscal import fiscal_rules, fiscal_variables
 
-Expr = NumericValue | float
+Expr: TypeAlias = NumericValue | float
 """A linear expression, or a number where a sum is empty."""
-Rule = RelationalExpression | type
+Rule: TypeAlias = RelationalExpression | type
 """What a constraint rule returns: an (in)equality, or ``Constraint.Skip``."""
 
 

@@ -71,7 +71,7 @@ def assemble_result(instance: Instance, index: IndexSets, form: Formulation,
         VerificationError: the plan breaks a rule when recomputed from the raw tables, or the
             result claims more than it proves.
     """
-    metadata = {
+    metadata: dict[str, Any] = {
         "srsopt_version": _version("srsopt"),
         "highs_version": _version("highspy"),
         "input_hash": instance.data_hash(),

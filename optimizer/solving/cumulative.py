@@ -85,7 +85,7 @@ class CumulativeModel:
                         self.offset)
 
 
-def cumulate(matrix: sp.spmatrix, cost: FloatArray, col_lower: FloatArray,
+def cumulate(matrix: sp.csc_matrix | sp.csr_matrix, cost: FloatArray, col_lower: FloatArray,
              col_upper: FloatArray, row_lower: FloatArray, row_upper: FloatArray,
              integer: np.ndarray, offset: float, previous: IntArray) -> CumulativeModel:
     """The model ``min cost@x, row_lower <= matrix x <= row_upper`` in cumulative columns.

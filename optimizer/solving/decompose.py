@@ -138,7 +138,7 @@ def region_models(index: IndexSets, form: Formulation, mu: FloatArray
 
 def _balanced(models: list[RegionModel], groups: int) -> list[list[RegionModel]]:
     """Blocks dealt to ``groups`` workers, largest first to the least loaded."""
-    loads = [0] * groups
+    loads = [0.0] * groups
     dealt: list[list[RegionModel]] = [[] for _ in range(groups)]
     for model in sorted(models, key=lambda m: -m.weight):
         k = loads.index(min(loads))
@@ -168,7 +168,7 @@ def lagrangian(index: IndexSets, form: Formulation, options: HighsOptions, mu: F
         single = replace(options, threads=1)
         with ThreadPoolExecutor(max_workers=workers) as pool:
             futures = [pool.submit(run_worker, group, single, deadline) for group in groups]
-        solved = []
+        solved: list[tuple[int, float, FloatArray, str]] = []
         for group, future in zip(groups, futures, strict=True):
             try:
                 rows, stops = future.result()
@@ -186,8 +186,9 @@ def lagrangian(index: IndexSets, form: Formulation, options: HighsOptions, mu: F
         log.info("Lagrangian bound dropped: a stop was requested")
         return None
     values = np.zeros(form.layout.n_cols)
-    rows = linking_rows(form)
-    side = np.where(mu > 0, form.row_upper[rows], np.where(mu < 0, form.row_lower[rows], 0.0))
+    linking = linking_rows(form)
+    side = np.where(mu > 0, form.row_upper[linking],
+                    np.where(mu < 0, form.row_lower[linking], 0.0))
     total = form.columns.offset - float(mu @ side)
     for r, bound, plan, _ in solved:
         total += bound

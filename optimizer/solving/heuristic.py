@@ -17,7 +17,7 @@ import numpy as np
 
 from optimizer.formulation import Formulation
 from optimizer.formulation.index import FloatArray, IndexSets
-from optimizer.formulation.projects import operation_terms, spend_terms
+from optimizer.formulation.projects import Terms, operation_terms, spend_terms
 from optimizer.highs.adapter import HighsOptions, highs_for
 from optimizer.highs.mip_start import run_checked
 from optimizer.solving.cumulative import cumulative_form
@@ -62,7 +62,7 @@ class MoneyState:
         return True
 
 
-def _per_start(index: IndexSets, terms: tuple, n_start: int) -> FloatArray:
+def _per_start(index: IndexSets, terms: Terms, n_start: int) -> FloatArray:
     j, t, coef = terms
     out = np.zeros((n_start, index.n_years))
     np.add.at(out, (j, t), coef)

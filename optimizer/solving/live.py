@@ -116,7 +116,8 @@ def push_edits(h: highspy.Highs, form: Formulation, edits: Edits) -> None:
         h.changeObjectiveOffset(float(cols.offset))
     if len(edits.row_bounds):
         i = edits.row_bounds.astype(np.int32)
-        h.changeRowsBounds(len(i), i, form.row_lower[i], form.row_upper[i])
+        # highspy binds changeRowsBounds, its stubs omit it
+        h.changeRowsBounds(len(i), i, form.row_lower[i], form.row_upper[i])  # type: ignore[attr-defined]
     matrix = form.matrix
     col_of = np.searchsorted(matrix.indptr, edits.coefficients, side="right") - 1
     for k, j in zip(edits.coefficients.tolist(), col_of.tolist(), strict=True):
@@ -162,13 +163,13 @@ class LiveModel:
         started = time.perf_counter()
         index = build_index(instance)
         form = build_formulation(index, instance.settings.objective)
-        reason = structural_change((self.index, self.form), (index, form))
-        if reason is not None:
+        change = structural_change((self.index, self.form), (index, form))
+        if change is not None:
             if rebuild:
-                log.info("rebuilding the model: %s", reason)
+                log.info("rebuilding the model: %s", change)
                 self._build(instance)
                 self.last_edits = {}
-            return reason
+            return change
         edits = find_edits(self.form, form)
         push_edits(self.lp, form, edits)
         self.instance, self.index, self.form = instance, index, form

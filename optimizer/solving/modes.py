@@ -27,10 +27,9 @@ from optimizer.formulation.index import IndexSets, build_index
 from optimizer.formulation.objective import columns
 from optimizer.formulation.provision import PERSONS_SCALE
 from optimizer.highs.adapter import HighsOutcome, make_highs
-from optimizer.highs.mip_start import run_checked
+from optimizer.highs.mip_start import run_checked, set_time_limit
 from optimizer.runtime import stopping
 from optimizer.solving.assemble import assemble_result
-from optimizer.solving.live import set_time_limit
 from optimizer.solving.pipeline import solve_options
 from optimizer.solving.solution import polish
 from optimizer.solving.strategy import MIP_RESERVE, POLISH_RESERVE
@@ -71,7 +70,7 @@ def regional_relative_rows(index: IndexSets, form: Formulation) -> pd.DataFrame:
 
 def relative_shortfall(result: Result) -> pd.DataFrame:
     """Per region and target year: shortfall / persons over its groups (the equity measure)."""
-    prov = result.provision.dropna(subset=["shortfall"])
+    prov = result.table("provision").dropna(subset=["shortfall"])
     prov = prov[prov["persons"] > 0]
     per = prov.groupby(["region_id", "year"], as_index=False)[["shortfall", "persons"]].sum()
     per["relative"] = per["shortfall"] / per["persons"]
@@ -186,13 +185,13 @@ def solve_mode(instance: Instance, *, time_limit: float | None = None,
         if stopping.requested():  # the later stages are skipped
             break
         if k + 1 < len(stages):
+            value = outcome.objective
+            assert value is not None  # a plan comes with its objective (adapter.run)
             if name == "worst_relative_shortfall":
-                value = outcome.objective
                 upper = np.array([value + _slack(value, tolerance, 1e-3)])
                 h.changeColsBounds(1, np.array([z], np.int32), np.zeros(1), upper)
             else:
-                _bound_row(h, (cost, constant), outcome.objective,
-                           _slack(outcome.objective, tolerance, 1.0))
+                _bound_row(h, (cost, constant), value, _slack(value, tolerance, 1.0))
     solve_seconds = time.perf_counter() - started - build_seconds
     final = best if best is not None else outcome
     assert final is not None

@@ -7,13 +7,14 @@ imports only srsopt's own code whatever the current directory holds, never the c
 
 from __future__ import annotations
 
+from optimizer.formulation.index import FloatArray
 from optimizer.highs.adapter import HighsOptions
 from optimizer.runtime.isolated import call
 from optimizer.solving.regions import RegionModel
 
 
 def run_worker(models: list[RegionModel], options: HighsOptions, deadline: float
-               ) -> tuple[list[tuple], list[str]]:
+               ) -> tuple[list[tuple[int, float, FloatArray, str]], list[str]]:
     """Solve ``models`` in a fresh Python process.
 
     Returns ``solve_regions``' rows and the worker's runs that ended on time

@@ -9,11 +9,10 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, replace
 
-import highspy
 import numpy as np
 
 from optimizer.formulation.index import FloatArray, IntArray
-from optimizer.highs.adapter import HighsOptions, highs_for, run, time_stops
+from optimizer.highs.adapter import HighsOptions, highs_for, run, time_stops, var_types
 from optimizer.runtime import stopping
 from optimizer.solving.cumulative import CumulativeModel
 
@@ -81,11 +80,11 @@ def _solve_region(model: RegionModel, options: HighsOptions, seconds: float
             return None
         raise RuntimeError("a region's LP relaxation failed")  # the full LP was optimal
     bound, values = relaxed.objective, relaxed.values
+    assert values is not None  # a run with an objective has its values (adapter.run)
     if not integer.any():
         return bound, block.plan(values), "optimal"
     h.changeColsIntegrality(len(integer), np.arange(len(integer), dtype=np.int32),
-                            np.where(integer, highspy.HighsVarType.kInteger,
-                                     highspy.HighsVarType.kContinuous))
+                            var_types(integer))
     h.setOptionValue("time_limit", float(max(seconds, 0.05)))
     mip = run(h, deadline=max(seconds, 0.05) * 1.2)
     if mip.bound is not None:

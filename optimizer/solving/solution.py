@@ -16,7 +16,12 @@ from models.instance import Instance
 from models.schema import AREAS
 from optimizer.formulation import Formulation
 from optimizer.formulation.index import FloatArray, IndexSets
-from optimizer.formulation.projects import completion_year, operation_terms, spend_terms
+from optimizer.formulation.projects import (
+    Terms,
+    completion_year,
+    operation_terms,
+    spend_terms,
+)
 from optimizer.solving.solution_fiscal import fiscal_region_columns, polish_fiscal
 
 
@@ -34,7 +39,7 @@ class Plan:
     objective: float
 
 
-def _per_region_year(index: IndexSets, terms: tuple, x: FloatArray) -> FloatArray:
+def _per_region_year(index: IndexSets, terms: Terms, x: FloatArray) -> FloatArray:
     j, t, coef = terms
     flat = np.bincount(index.project_region[index.start_project[j]] * index.n_years + t,
                        weights=coef * x[j], minlength=index.n_regions * index.n_years)

@@ -152,7 +152,8 @@ def attack(index: IndexSets, form: Formulation, options: HighsOptions, started: 
             start = checked(index, form, round_lp(index, form, None))
         elif bound is not None and lp.row_duals is not None and (
                 form.shape[1] >= DECOMPOSITION_COLUMNS):
-            start, bound = _decomposed(index, form, options, lp, bound, share, steps)
+            start, bound = _decomposed(index, form, options, lp.values, lp.row_duals, bound,
+                                       share, steps)
             decomposed = "lagrangian_bound" in steps  # linked regions: RENS, then HiGHS
         else:
             start = checked(index, form, rens(form, replace(
@@ -206,8 +207,9 @@ def _relaxation(form: Formulation, options: HighsOptions) -> Checked:
     return run_checked(h, deadline=options.time_limit, mip_rel_gap=options.mip_rel_gap)
 
 
-def _decomposed(index: IndexSets, form: Formulation, options: HighsOptions, lp: HighsOutcome,
-                bound: float, share: Callable[[float], float], steps: dict[str, Any]
+def _decomposed(index: IndexSets, form: Formulation, options: HighsOptions,
+                lp_values: np.ndarray, lp_duals: np.ndarray, bound: float,
+                share: Callable[[float], float], steps: dict[str, Any]
                 ) -> tuple[np.ndarray | None, float]:
     """Lagrangian bound by region, then the crossover of its region plans with the LP.
 
@@ -216,7 +218,7 @@ def _decomposed(index: IndexSets, form: Formulation, options: HighsOptions, lp: 
     against every row) and the best bound.
     """
     clock = time.perf_counter()
-    mu = linking_prices(form, lp.row_duals)
+    mu = linking_prices(form, lp_duals)
     reserve = _reserve(options)
     workers = PARALLEL_WORKERS if form.shape[1] >= PARALLEL_COLUMNS else 1
     split = lagrangian(index, form, options, mu,
@@ -227,7 +229,7 @@ def _decomposed(index: IndexSets, form: Formulation, options: HighsOptions, lp: 
         steps["lagrangian_bound"] = split.bound
         bound = max(bound, split.bound)
         sub = replace(options, time_limit=max(share(CROSSOVER_SHARE) - reserve, 0.5))
-        start = checked(index, form, crossover(form, sub, lp.values, split.values))
+        start = checked(index, form, crossover(form, sub, lp_values, split.values))
         if start is not None and share(1.0) - reserve >= RECROSS_SECONDS and (
                 not stopping.requested()):
             # the plan's own disagreements with the region plans: a small, second neighbourhood
@@ -239,7 +241,7 @@ def _decomposed(index: IndexSets, form: Formulation, options: HighsOptions, lp: 
         steps["crossover_seconds"] = time.perf_counter() - clock - steps["lagrangian_seconds"]
     if start is None and not stopping.requested():
         start = checked(index, form, rens(form, replace(
-            options, time_limit=share(HEURISTIC_SHARE)), lp.values))
+            options, time_limit=share(HEURISTIC_SHARE)), lp_values))
     return start, bound
 
 
