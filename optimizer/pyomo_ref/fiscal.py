@@ -18,15 +18,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pyomo.environ as pyo
-from pyomo.core.expr.numvalue import NumericValue
-from pyomo.core.expr.relational_expr import RelationalExpression
 
+from optimizer.pyomo_ref.aliases import Expr, Rule
 from optimizer.pyomo_ref.data import ModelData
 
-Expr = NumericValue | float
-"""A linear expression, or a number where a sum is empty."""
-Rule = RelationalExpression | type
-"""What a constraint rule returns: an (in)equality, or ``Constraint.Skip`` (or ``Feasible``)."""
 Served = Callable[[str, str, int], Expr]
 """``served(s, k, t)``: ``y[s,k,t]`` for an improved pair, else ``c0[s,k]``."""
 

@@ -7,7 +7,7 @@ the reference reads ``fiscal_rules:``, ``regions.dependency_cap`` and the revenu
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
@@ -123,21 +123,20 @@ def rule_data(instance: Instance, pairs: list[Pair], pop: dict[str, float],
     region_pop = dict.fromkeys(instance.regions["region_id"], 0.0)
     for r, persons in zip(s["region_id"], s["population"], strict=True):
         region_pop[r] += float(persons)
-    parts: dict[str, object] = {
-        "own": _by_region_year(instance, "own_revenue"),
-        "general": _by_region_year(instance, "general_transfer"),
-        "region_pop": region_pop, "dep_cap": _dependency_caps(instance),
-        "floors": _floors(instance, pairs, pop)}
+    data = RuleData(own=_by_region_year(instance, "own_revenue"),
+                    general=_by_region_year(instance, "general_transfer"),
+                    region_pop=region_pop, dep_cap=_dependency_caps(instance),
+                    floors=_floors(instance, pairs, pop))
     if rules.equalization is not None:
-        parts |= {"pool": {t: float(rules.equalization.pool[t])
-                           for t in instance.settings.years},
-                  "theta": rules.equalization.theta}
+        data = replace(data, pool={t: float(rules.equalization.pool[t])
+                                   for t in instance.settings.years},
+                       theta=rules.equalization.theta)
     if rules.stability is not None:
-        parts |= {"max_decrease": rules.stability.max_decrease,
-                  "max_increase": rules.stability.max_increase,
-                  "allowance": rules.stability.allowance}
+        data = replace(data, max_decrease=rules.stability.max_decrease,
+                       max_increase=rules.stability.max_increase,
+                       allowance=rules.stability.allowance)
     if rules.baseline is not None:
-        parts |= {"approved": {p: b for p, b in rules.baseline.starts.items()
-                               if b in on_time.get(p, [])},
-                  "baseline_penalty": rules.baseline.penalty}
-    return RuleData(**parts)
+        data = replace(data, approved={p: b for p, b in rules.baseline.starts.items()
+                                       if b in on_time.get(p, [])},
+                       baseline_penalty=rules.baseline.penalty)
+    return data

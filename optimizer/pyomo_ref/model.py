@@ -10,19 +10,11 @@ tests/test_backends.py and tests/test_pyomo_fiscal.py assert.
 
 from __future__ import annotations
 
-from typing import TypeAlias
-
 import pyomo.environ as pyo
-from pyomo.core.expr.numvalue import NumericValue
-from pyomo.core.expr.relational_expr import RelationalExpression
 
+from optimizer.pyomo_ref.aliases import Expr, Rule
 from optimizer.pyomo_ref.data import ModelData
 from optimizer.pyomo_ref.fiscal import fiscal_rules, fiscal_variables
-
-Expr: TypeAlias = NumericValue | float
-"""A linear expression, or a number where a sum is empty."""
-Rule: TypeAlias = RelationalExpression | type
-"""What a constraint rule returns: an (in)equality, or ``Constraint.Skip``."""
 
 
 def build_model(d: ModelData) -> pyo.ConcreteModel:
