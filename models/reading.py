@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import stat
 import zipfile
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import yaml
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 
 from models.caps import MAX_DEPTH, MAX_FILE_BYTES, MAX_ROWS, MAX_UNPACKED_BYTES, MAX_YAML_BYTES
 from models.errors import short
@@ -214,6 +217,58 @@ def open_workbook(path: Path) -> Any:
         if isinstance(exc, UnreadableError):
             raise
         raise UnreadableError(f"cannot be read as an .xlsx workbook: {exc}") from None
+
+
+_FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[ >/]")
+"""A formula element of a sheet's XML (``<f>A2*2</f>``, ``<f t="shared" si="0"/>``)."""
+
+
+def _has_formulas(path: Path) -> bool:
+    """Whether any sheet of the workbook holds a formula (its XML scanned, not parsed)."""
+    with zipfile.ZipFile(path) as archive:
+        for part in archive.namelist():
+            if not (part.startswith("xl/worksheets/") and part.endswith(".xml")):
+                continue
+            with archive.open(part) as stream:
+                tail = b""
+                while chunk := stream.read(1 << 20):
+                    if _FORMULA_TAG.search(tail + chunk):
+                        return True
+                    tail = chunk[-16:]
+    return False
+
+
+def formula_cells(path: Path, grids: Mapping[str, Sequence[Sequence[Any]]]
+                  ) -> set[tuple[str, int, int]]:
+    """Cells that read as empty in ``grids`` but hold a formula: (sheet title, row, column).
+
+    ``grids`` are sheets read with ``data_only`` (``sheet_rows``), by title. A formula whose
+    value Excel never computed (a file written by a program and never saved in Excel) has no
+    cached value and reads as empty. The workbook is opened a second time, with its formulas,
+    only when a sheet has an empty cell below its header and the file holds a formula at all;
+    only such sheets are read again. Rows and columns count from 1.
+    """
+    wanted = {title: rows for title, rows in grids.items()
+              if any(None in row for row in rows[1:])}
+    if not wanted or not _has_formulas(path):
+        return set()
+    found: set[tuple[str, int, int]] = set()
+    book = load_workbook(path, read_only=True, data_only=False)
+    try:
+        for title, rows in wanted.items():
+            lines = book[title].iter_rows(max_row=len(rows), values_only=True)
+            for number, (cached, values) in enumerate(zip(rows, lines, strict=False), start=1):
+                found.update((title, number, column) for column, value in enumerate(values, 1)
+                             if _is_formula(value) and (column > len(cached)
+                                                        or cached[column - 1] is None))
+    finally:
+        book.close()
+    return found
+
+
+def _is_formula(value: object) -> bool:
+    return (isinstance(value, str) and value.startswith("=")) or isinstance(
+        value, ArrayFormula | DataTableFormula)
 
 
 def sheet_rows(ws: Any) -> list[tuple[Any, ...]]:

@@ -16,7 +16,8 @@ from models.instance import Instance, load_instance, read_raw
 from models.jsonform import save_json
 from models.result import Result
 from models.safe_output import OutputError, OutputTarget
-from models.workbook import save_workbook, write_template
+from models.template import write_template
+from models.workbook import save_workbook
 from optimizer.cli import output as cli_output
 from optimizer.cli.common import load
 from optimizer.cli.text import shown, shown_path
