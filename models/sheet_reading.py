@@ -13,6 +13,7 @@ import datetime as dt
 import re
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import to_excel
@@ -96,12 +97,13 @@ def table_frame(rows: Grid, table: Table, formulas: set[tuple[int, int]]
         numbers.append(number)
     frame = pd.DataFrame({name: [r[k] for r in body] for k, name in enumerate(keep)},
                          index=range(len(body)), dtype=str)
-    frame.attrs["rows"] = numbers
+    frame.attrs["rows"] = np.asarray(numbers, dtype=np.int64)  # pandas deep-copies attrs often
     position = {number: i for i, number in enumerate(numbers)}
     name_of = {i + 1: name for name, i in keep.items()}
     for number, column in sorted(formulas):
         if number in position and column in name_of:
             i = position[number]
+            key_text = str(row_ids(table, frame.iloc[[i]]).iloc[0])
             issues.append(Issue(table.file, name_of[column], FORMULA_MESSAGE, line=i + 2,
-                                row_id=str(row_ids(table, frame.iloc[[i]]).iloc[0]) or None))
+                                row_id=key_text if key_text.strip("/") else None))
     return frame, issues, skipped
