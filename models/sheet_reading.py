@@ -13,7 +13,6 @@ import datetime as dt
 import re
 from collections.abc import Sequence
 
-import numpy as np
 import pandas as pd
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import to_excel
@@ -34,6 +33,19 @@ _WITH_UNIT = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*\(.*\)\s*")
 
 Grid = Sequence[Sequence[object]]
 """A sheet's rows of cell values, header first (``models.reading.sheet_rows``)."""
+
+
+class ExcelRows(tuple[int, ...]):
+    """The Excel row of each record of a frame (``attrs["rows"]``), shared by its copies.
+
+    pandas deep-copies a frame's ``attrs`` at nearly every operation: a list of 80,000 rows
+    doubled the time to validate the national workbook. Immutable, so a copy is itself.
+    """
+
+    __slots__ = ()
+
+    def __deepcopy__(self, memo: dict[int, object]) -> ExcelRows:
+        return self
 
 
 def column_name(header: str, table: Table) -> str:
@@ -97,7 +109,7 @@ def table_frame(rows: Grid, table: Table, formulas: set[tuple[int, int]]
         numbers.append(number)
     frame = pd.DataFrame({name: [r[k] for r in body] for k, name in enumerate(keep)},
                          index=range(len(body)), dtype=str)
-    frame.attrs["rows"] = np.asarray(numbers, dtype=np.int64)  # pandas deep-copies attrs often
+    frame.attrs["rows"] = ExcelRows(numbers)
     position = {number: i for i, number in enumerate(numbers)}
     name_of = {i + 1: name for name, i in keep.items()}
     for number, column in sorted(formulas):

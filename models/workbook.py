@@ -115,7 +115,7 @@ def place_in_workbook(path: str | Path, tables: Mapping[str, pd.DataFrame]
 
     def excel_row(file: str, line: int) -> int:
         rows = rows_of.get(file, [])
-        return int(rows[line - 2]) if 0 <= line - 2 < len(rows) else line
+        return rows[line - 2] if 0 <= line - 2 < len(rows) else line
 
     @functools.cache
     def key_rows() -> dict[str, int]:
