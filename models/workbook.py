@@ -26,7 +26,7 @@ from openpyxl.workbook.defined_name import DefinedName
 from models.errors import WHOLE_FILE, InstanceError, Issue
 from models.folder import SETTINGS_FILE
 from models.jsonform import RawInstance, relabel
-from models.reading import UnreadableError, formula_cells, open_workbook, sheet_rows
+from models.reading import UnreadableError
 from models.safe_output import OutputTarget, write_output
 from models.schema import TABLES
 from models.settings_sheet import (
@@ -38,7 +38,7 @@ from models.settings_sheet import (
     settings_rows,
     unflatten,
 )
-from models.sheet_reading import Grid, table_frame
+from models.sheet_reading import Grid, formula_cells, open_workbook, sheet_rows, table_frame
 from models.sheets import ID_LIST, column_note, drop_downs, header_text, id_list, write_frame
 
 EMPTY_TEMPLATE = ("holds no records yet, only the template's example rows (which srsopt skips): "
@@ -54,7 +54,7 @@ def read_workbook(path: str | Path) -> RawInstance:
     """Read the raw settings and text tables of an instance workbook (formulas as last computed).
 
     A formula Excel never computed, in a cell that would otherwise be read, is a located issue
-    (``models.reading.formula_cells``); the template's example records are skipped, and a
+    (``models.sheet_reading.formula_cells``); the template's example records are skipped, and a
     workbook that holds nothing else says so.
 
     Raises:

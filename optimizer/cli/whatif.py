@@ -59,9 +59,14 @@ def load_with_scenario(path: Path, scenario: str | None) -> tuple[Instance, dict
 
 
 def scenario_error(exc: ScenarioError) -> None:
-    """Print a scenario's problem as written (a name may hold ``[/x]``)."""
-    errors.print("[bold red]scenario error[/] ", end="")
-    errors.print(literal(exc, 4000), markup=False, highlight=False)
+    """Print every problem of the scenario files as written (a name may hold ``[/x]``)."""
+    if len(exc.problems) == 1:
+        errors.print("[bold red]scenario error[/] ", end="")
+        errors.print(literal(exc, 4000), markup=False, highlight=False)
+        return
+    errors.print(f"[bold red]{len(exc.problems)} scenario errors[/]")
+    for problem in exc.problems[:50]:
+        errors.print(f"  - {literal(problem, 1000)}", markup=False, highlight=False)
 
 
 def _missing(value: Any) -> bool:
