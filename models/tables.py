@@ -140,7 +140,7 @@ def _numbers(raw: pd.Series, filled: pd.Series, col: Column) -> tuple[pd.Series,
     """
     numbers = pd.to_numeric(raw.where(filled), errors="coerce").astype(float)
     hints = pd.Series(None, index=raw.index, dtype=object)
-    for i in np.flatnonzero(filled & numbers.isna()):  # only the cells refused
+    for i in map(int, np.flatnonzero(filled & numbers.isna())):  # only the cells refused
         value, hint = read_number(str(raw.iat[i]), col.kind)
         if value is not None:
             numbers.iat[i] = value

@@ -10,19 +10,10 @@ import typer
 from optimizer.cli import options as opt
 from optimizer.cli import output as cli_output
 from optimizer.cli import progress as cli_progress
+from optimizer.cli.common import ScenarioOption, errors, load_with_scenario
 from optimizer.cli.explain import warned
 from optimizer.cli.text import shown_path
-from optimizer.cli.whatif import (
-    Gap,
-    ScenarioOption,
-    Threads,
-    TimeLimit,
-    console,
-    errors,
-    frame_table,
-    load_with_scenario,
-    progress_bar,
-)
+from optimizer.cli.whatif import console, frame_table, progress_bar
 
 
 def fewer_hint(found: int, wanted: int, within: float, seconds: float) -> str:
@@ -40,7 +31,7 @@ def alternatives(
                                           callback=opt.within("share"))] = 0.02,
     count: Annotated[int, typer.Option("-n", "--count", help="How many alternatives.", min=1,
                                        max=100)] = 5,
-    time_limit: TimeLimit = None, gap: Gap = None, threads: Threads = None,
+    time_limit: opt.TimeLimit = None, gap: opt.Gap = None, threads: opt.Threads = None,
     scenario: ScenarioOption = None,
     out: Annotated[Path, typer.Option(help="Folder for the plans and tables.")] = Path(
         "results/alternatives"),
