@@ -232,7 +232,7 @@ def run(h: highspy.Highs, deadline: float | None = None) -> HighsOutcome:
     started = time.perf_counter()
     log.info("HiGHS: %s of %d rows x %d columns started", "MIP" if _is_mip(h) else "LP",
              h.getNumRow(), h.getNumCol())
-    stage, unwatch = progress.watch(h, _is_mip(h))  # nothing when nobody listens
+    watching = progress.watch(h, _is_mip(h))  # nothing when nobody listens
     try:
         solve_interruptibly(h, h.run, deadline)
         model_status = h.getModelStatus()
@@ -242,7 +242,7 @@ def run(h: highspy.Highs, deadline: float | None = None) -> HighsOutcome:
             solve_interruptibly(h, h.run, None)
             model_status = h.getModelStatus()
     finally:
-        unwatch()
+        watching.stop()
     seconds = time.perf_counter() - started
     info = h.getInfo()
     has_solution = info.primal_solution_status == highspy.SolutionStatus.kSolutionStatusFeasible
@@ -272,8 +272,7 @@ def run(h: highspy.Highs, deadline: float | None = None) -> HighsOutcome:
         bound = info.mip_dual_bound  # a proven bound even before any plan is found
     log.info("HiGHS: %s in %.2f s (objective %s, gap %s)", h.modelStatusToString(model_status),
              seconds, objective, gap)
-    progress.report(stage, incumbent=objective if is_mip else None, bound=bound, gap=gap,
-                    done=True)
+    watching.done(objective if is_mip else None, bound, gap)
     return HighsOutcome(status=status, model_status=h.modelStatusToString(model_status),
                         values=values, row_duals=duals, objective=objective, bound=bound,
                         gap=gap, seconds=seconds, nodes=max(int(info.mip_node_count), 0))

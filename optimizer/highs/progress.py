@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import highspy
 
@@ -54,15 +54,15 @@ Listener = Callable[[Progress], None]
 
 
 class _Audience:
-    """The process-wide listener, when it started listening, and the stage being run.
+    """The process-wide listener, when it started listening, and the stages being run.
 
     Process-wide, not per context: the decomposition solves regions in its own threads.
     """
 
-    listener: Listener | None = None
-    started: float = 0.0
-    stages: list[str] = []  # noqa: RUF012 - one list for the process, on purpose
-    lock = threading.Lock()
+    listener: ClassVar[Listener | None] = None
+    started: ClassVar[float] = 0.0
+    stages: ClassVar[list[tuple[str, bool]]] = []
+    lock: ClassVar[threading.Lock] = threading.Lock()
 
 
 @contextmanager
@@ -82,9 +82,13 @@ def listening(listener: Listener) -> Iterator[None]:
 
 
 @contextmanager
-def stage(name: str) -> Iterator[None]:
-    """Name the HiGHS runs started inside (``LP relaxation``, ``heuristic``); also a decorator."""
-    _Audience.stages.append(name)
+def stage(name: str, figures: bool = True) -> Iterator[None]:
+    """Name the HiGHS runs started inside (``LP relaxation``, ``heuristic``); also a decorator.
+
+    ``figures=False``: the runs' objective values mean nothing for the whole model (the
+    Lagrangian bound's region sub-problems), so only their start and end are reported.
+    """
+    _Audience.stages.append((name, figures))
     try:
         yield
     finally:
@@ -109,41 +113,65 @@ def report(name: str, *, incumbent: float | None = None, bound: float | None = N
         log.exception("progress listener failed")
 
 
-def watch(h: highspy.Highs, mip: bool) -> tuple[str, Callable[[], None]]:
-    """Report ``h``'s run to the listener: its stage name and how to stop reporting.
+class Watch:
+    """One HiGHS run reported to the listener: ``done`` with its final figures, then ``stop``."""
 
-    Reports the start at once. For a MIP, subscribes HiGHS's improving-solution and logging
-    callbacks (the latter needs HiGHS's log on; it is kept off the console). Nothing is
-    subscribed, and the stop does nothing, when nobody listens.
+    def __init__(self, h: highspy.Highs, mip: bool) -> None:
+        name, figures = _Audience.stages[-1] if _Audience.stages else ("MIP" if mip else "LP",
+                                                                       True)
+        self.h, self.name, self.figures = h, name, figures
+        self.flags: dict[str, bool] = {}
+        if _Audience.listener is None:
+            return
+        report(name)
+        if mip and figures:
+            self._subscribe()
+
+    def _subscribe(self) -> None:
+        """Subscribe HiGHS's improving-solution and logging callbacks.
+
+        The logging callback needs HiGHS's log on; it is kept off the console.
+        """
+        h = self.h
+        self.flags = {flag: h.getOptionValue(flag)[1] for flag in ("output_flag",
+                                                                    "log_to_console")}
+        if not self.flags["output_flag"]:
+            h.setOptionValue("output_flag", True)
+            h.setOptionValue("log_to_console", False)
+        h.cbMipImprovingSolution += self._improved
+        h.cbMipLogging += self._logged
+
+    def _improved(self, event: highspy.HighsCallbackEvent) -> None:
+        data = event.data_out
+        report(self.name, incumbent=data.objective_function_value, bound=data.mip_dual_bound,
+               gap=data.mip_gap)
+
+    def _logged(self, event: highspy.HighsCallbackEvent) -> None:
+        data = event.data_out
+        report(self.name, incumbent=data.mip_primal_bound, bound=data.mip_dual_bound,
+               gap=data.mip_gap)
+
+    def stop(self) -> None:
+        """Unsubscribe what was subscribed and give HiGHS its log settings back."""
+        if self.flags:
+            self.h.cbMipImprovingSolution -= self._improved
+            self.h.cbMipLogging -= self._logged
+            for flag, value in self.flags.items():
+                self.h.setOptionValue(flag, value)
+            self.flags = {}
+
+    def done(self, incumbent: float | None, bound: float | None, gap: float | None) -> None:
+        """Report the run's end, with its figures when they mean something."""
+        if self.figures:
+            report(self.name, incumbent=incumbent, bound=bound, gap=gap, done=True)
+        else:
+            report(self.name, done=True)
+
+
+def watch(h: highspy.Highs, mip: bool) -> Watch:
+    """Report the run of ``h`` to the listener, if there is one.
+
+    Its start at once and, for a MIP, each new incumbent and log line. Nothing is subscribed
+    when nobody listens.
     """
-    name = _Audience.stages[-1] if _Audience.stages else "MIP" if mip else "LP"
-    if _Audience.listener is None:
-        return name, lambda: None
-    report(name)
-    if not mip:
-        return name, lambda: None
-    flags = {flag: h.getOptionValue(flag)[1] for flag in ("output_flag", "log_to_console")}
-    if not flags["output_flag"]:
-        h.setOptionValue("output_flag", True)
-        h.setOptionValue("log_to_console", False)
-
-    def improved(event: highspy.HighsCallbackEvent) -> None:
-        data = event.data_out
-        report(name, incumbent=data.objective_function_value, bound=data.mip_dual_bound,
-               gap=data.mip_gap)
-
-    def logged(event: highspy.HighsCallbackEvent) -> None:
-        data = event.data_out
-        report(name, incumbent=data.mip_primal_bound, bound=data.mip_dual_bound,
-               gap=data.mip_gap)
-
-    h.cbMipImprovingSolution += improved
-    h.cbMipLogging += logged
-
-    def stop() -> None:
-        h.cbMipImprovingSolution -= improved
-        h.cbMipLogging -= logged
-        for flag, value in flags.items():
-            h.setOptionValue(flag, value)
-
-    return name, stop
+    return Watch(h, mip)

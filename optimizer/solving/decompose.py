@@ -148,7 +148,7 @@ def _balanced(models: list[RegionModel], groups: int) -> list[list[RegionModel]]
     return dealt
 
 
-@progress.stage("Lagrangian bound")
+@progress.stage("Lagrangian bound", figures=False)  # region sub-problems
 def lagrangian(index: IndexSets, form: Formulation, options: HighsOptions, mu: FloatArray,
                seconds: float, workers: int = 2) -> Decomposition | None:
     """``L(mu)`` with the regions solved within ``seconds`` by ``workers`` processes.
