@@ -133,8 +133,8 @@ class Watch:
         The logging callback needs HiGHS's log on; it is kept off the console.
         """
         h = self.h
-        self.flags = {flag: h.getOptionValue(flag)[1] for flag in ("output_flag",
-                                                                    "log_to_console")}
+        self.flags = {flag: bool(h.getOptionValue(flag)[1]) for flag in ("output_flag",
+                                                                          "log_to_console")}
         if not self.flags["output_flag"]:
             h.setOptionValue("output_flag", True)
             h.setOptionValue("log_to_console", False)
