@@ -141,9 +141,12 @@ def _key_value(rows: Grid) -> tuple[int, int] | None:
 def key_lines(rows: Grid) -> dict[str, int]:
     """The Excel row of every key of the sheet, filled or not (the first of a key given twice)."""
     columns = _key_value(rows)
+    if columns is None:
+        return {}
+    k = columns[0]
     lines: dict[str, int] = {}
-    for number, row in enumerate(rows[1:] if columns else (), start=2):
-        key = cell_text(row[columns[0]] if columns and columns[0] < len(row) else None).strip()
+    for number, row in enumerate(rows[1:], start=2):
+        key = cell_text(row[k] if k < len(row) else None).strip()
         if key:
             lines.setdefault(key, number)
     return lines

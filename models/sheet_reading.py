@@ -81,7 +81,7 @@ def excel_year(value: dt.date) -> int:
 
 
 def _text(value: object, year: bool) -> str:
-    if year and isinstance(value, dt.date) and not isinstance(value, dt.time):
+    if year and isinstance(value, dt.date):  # a datetime too
         return str(excel_year(value))
     return cell_text(value)
 
@@ -107,13 +107,13 @@ def table_frame(rows: Grid, table: Table, formulas: set[tuple[int, int]]
     body: list[list[str]] = []
     numbers: list[int] = []
     skipped = 0
-    key = keep.get(table.key[0])
+    key = list(keep).index(table.key[0]) if table.key[0] in keep else None
     for number, row in enumerate(rows[1:], start=2):
         cells = [_text(row[i], i in years) if i < len(row) else "" for i in columns]
         if not any(c.strip() for c in cells) and not any(
                 (number, i + 1) in formulas for i in columns):
             continue
-        if key is not None and is_example(cells[columns.index(key)]):
+        if key is not None and is_example(cells[key]):
             skipped += 1
             continue
         body.append(cells)
