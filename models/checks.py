@@ -54,16 +54,8 @@ def _unknown(ctx: CheckContext, name: str, column: str, target: str) -> list[Iss
 
 def check_references(ctx: CheckContext) -> list[Issue]:
     """Every foreign key names an existing row."""
-    return (
-        _unknown(ctx, "region_years", "region_id", "regions")
-        + _unknown(ctx, "settlements", "region_id", "regions")
-        + _unknown(ctx, "coverage", "settlement_id", "settlements")
-        + _unknown(ctx, "coverage", "standard_id", "standards")
-        + _unknown(ctx, "projects", "settlement_id", "settlements")
-        + _unknown(ctx, "project_effects", "project_id", "projects")
-        + _unknown(ctx, "project_effects", "settlement_id", "settlements")
-        + _unknown(ctx, "project_effects", "standard_id", "standards")
-    )
+    return [issue for name, table in TABLES.items() for col in table.columns if col.refers
+            for issue in _unknown(ctx, name, col.name, col.refers)]
 
 
 def _applies_ok(standards: pd.DataFrame) -> pd.Series:

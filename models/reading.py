@@ -1,25 +1,22 @@
 """Reading input files safely: size caps, strict YAML and strict JSON.
 
-The forms (``models.folder``, ``models.workbook``, ``models.jsonform``, ``models.scenario``)
-read their files through here, so that a file too big to be an instance, a YAML alias bomb, a
-duplicated key, JSON nested a thousand levels deep, a 5000-digit number or ``Infinity`` is a
-``UnreadableError`` with its line, never a crash, a hang or a silently dropped value.
+The forms (``models.folder``, ``models.jsonform``, ``models.scenario``; a workbook through
+``models.sheet_reading``) read their files through here, so that a file too big to be an
+instance, a YAML alias bomb, a duplicated key, JSON nested a thousand levels deep, a 5000-digit
+number or ``Infinity`` is a ``UnreadableError`` with its line, never a crash, a hang or a
+silently dropped value.
 """
 
 from __future__ import annotations
 
-import itertools
 import json
 import stat
-import zipfile
 from pathlib import Path
 from typing import Any
 
 import yaml
-from openpyxl import load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
 
-from models.caps import MAX_DEPTH, MAX_FILE_BYTES, MAX_ROWS, MAX_UNPACKED_BYTES, MAX_YAML_BYTES
+from models.caps import MAX_DEPTH, MAX_FILE_BYTES, MAX_YAML_BYTES
 from models.errors import short
 
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -128,8 +125,28 @@ def _refuse_aliases_and_depth(text: str) -> None:
             depth -= 1
 
 
-def load_yaml(path: Path) -> Any:
+Lines = dict[tuple[str, ...], int]
+"""The line of each value of a YAML document, by its path of keys and list positions as text:
+``("changes", "1", "region", "region")`` is the ``region`` key of the second change."""
+
+
+def _node_lines(node: yaml.Node, path: tuple[str, ...], lines: Lines) -> None:
+    lines[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            if isinstance(key, yaml.ScalarNode):
+                lines[(*path, str(key.value))] = key.start_mark.line + 1
+                _node_lines(value, (*path, str(key.value)), lines)
+    elif isinstance(node, yaml.SequenceNode):
+        for position, item in enumerate(node.value):
+            _node_lines(item, (*path, str(position)), lines)
+
+
+def load_yaml(path: Path, lines: Lines | None = None) -> Any:
     """A YAML file read safely: size-capped, no aliases, no duplicate keys.
+
+    ``lines``, when given, is filled with the line of every value (``Lines``), so that a
+    problem found later in the data can name its line.
 
     Raises:
         UnreadableError: what is wrong and, when known, on which line.
@@ -137,7 +154,14 @@ def load_yaml(path: Path) -> Any:
     text = read_text(path, MAX_YAML_BYTES)
     try:
         _refuse_aliases_and_depth(text)
-        return yaml.load(text, Loader=_StrictLoader)
+        loader = _StrictLoader(text)
+        try:
+            node = loader.get_single_node()
+            if node is not None and lines is not None:
+                _node_lines(node, (), lines)
+            return None if node is None else loader.construct_document(node)
+        finally:
+            loader.dispose()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         raise UnreadableError(f"is not valid YAML: {exc.problem or exc}",
@@ -199,42 +223,3 @@ def depth(value: Any, limit: int = MAX_DEPTH) -> int:
             stack.extend((v, level + 1) for v in (item.values() if isinstance(item, dict)
                                                   else item))
     return deepest
-
-
-def open_workbook(path: Path) -> Any:
-    """An ``.xlsx`` workbook opened read-only, once its size on disk and unzipped is capped.
-
-    Raises:
-        UnreadableError: too big, missing, or not an ``.xlsx`` workbook.
-    """
-    try:
-        check_size(path)
-        with zipfile.ZipFile(path) as archive:
-            unpacked = sum(part.file_size for part in archive.infolist())
-        if unpacked > MAX_UNPACKED_BYTES:
-            raise UnreadableError(f"unzips to {megabytes(unpacked)}; the cap for a workbook is "
-                              f"{megabytes(MAX_UNPACKED_BYTES)} unzipped")
-        return load_workbook(path, read_only=True, data_only=True)
-    except (OSError, zipfile.BadZipFile, InvalidFileException, KeyError, ValueError) as exc:
-        if isinstance(exc, UnreadableError):
-            raise
-        raise UnreadableError(f"cannot be read as an .xlsx workbook: {exc}") from None
-
-
-def sheet_rows(ws: Any) -> list[tuple[Any, ...]]:
-    """A read-only sheet's rows of values, header included, within ``MAX_ROWS`` records.
-
-    A huge sheet is refused by its declared size (``dimension``) before a cell is read; one
-    that declares none is read no further than the cap.
-
-    Raises:
-        UnreadableError: the sheet has more rows than the cap.
-    """
-    declared = ws.max_row
-    if declared is None or declared <= MAX_ROWS + 1:
-        rows = list(itertools.islice(ws.iter_rows(values_only=True), MAX_ROWS + 2))
-        if len(rows) <= MAX_ROWS + 1:
-            return rows
-    size = f"{declared - 1:,}" if declared else f"more than {MAX_ROWS:,}"
-    raise UnreadableError(f"has {size} rows below its header; the cap is {MAX_ROWS:,} rows per "
-                      "sheet (delete what lies below the data)")

@@ -9,35 +9,66 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, Field, ValidationError, model_validator
+from pydantic import BaseModel, Field, ValidationError
 
-from models.base import (
-    Description,
-    Factor,
-    Id,
-    MoneyByYear,
-    Name,
-    PositiveFactor,
-    Share,
-    ShareByYear,
-    StrictModel,
-    Weight,
-    Year,
-)
+from models.base import Description, Name, StrictModel
 from models.errors import short
-from models.reading import UnreadableError, load_yaml
-from models.settings import ObjectiveMode
+from models.reading import Lines, UnreadableError, load_yaml
+from models.scenario_changes import (
+    CHANGE_KINDS,
+    CapexOverrunChange,
+    EnvelopeChange,
+    LockChange,
+    ObjectiveChange,
+    RegionChange,
+    TargetsChange,
+)
+
+__all__ = ["CHANGE_KINDS", "CapexOverrunChange", "Change", "EnvelopeChange", "LockChange",
+           "ObjectiveChange", "Problem", "RegionChange", "Scenario", "ScenarioError",
+           "TargetsChange", "existing", "load_scenario", "load_scenarios", "parse_scenario",
+           "read_scenarios"]
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One mistake in a scenario file: the file, the change, the line and what is wrong."""
+
+    file: str
+    where: str
+    """``change 2 (region)``, ``top level``, ``whole file``; empty when the line says it."""
+    message: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        """``cut.yaml line 7, change 2 (region): region 'suoth' does not exist; ...``."""
+        line = "" if self.line is None else f" line {self.line}"
+        where = f", {self.where}" if self.where else ""
+        return f"{short(self.file, 160)}{line}{where}: {self.message}"
 
 
 class ScenarioError(ValueError):
-    """A scenario names something that does not exist, or its changes break the instance."""
+    """A scenario names something that does not exist, or its changes break the instance.
 
-    def __init__(self, file: str, where: str, message: str) -> None:
-        self.file, self.where, self.problem = file, where, message
-        super().__init__(f"{short(file, 160)}, {where}: {message}")
+    ``problems`` holds every mistake found, not only the first: a file with three mistakes
+    reports the three at once. ``file``, ``where``, ``problem`` and ``line`` are the first's.
+    """
+
+    def __init__(self, file: str, where: str, message: str, line: int | None = None,
+                 more: Sequence[Problem] = ()) -> None:
+        self.problems = (Problem(file, where, message, line), *more)
+        self.file, self.where, self.problem, self.line = file, where, message, line
+        super().__init__("\n".join(map(str, self.problems)))
+
+    @classmethod
+    def of(cls, problems: Sequence[Problem]) -> ScenarioError:
+        """One error holding every problem (at least one)."""
+        first, *rest = problems
+        return cls(first.file, first.where, first.message, first.line, rest)
 
 
 def existing(name: str, wanted: object, choices: Iterable[object], plural: str | None = None,
@@ -53,102 +84,6 @@ def existing(name: str, wanted: object, choices: Iterable[object], plural: str |
     return f"{text} ({plural or name + 's'} are: {shown})"
 
 
-class EnvelopeChange(StrictModel):
-    """``B_t``: scale every year by one factor, or set some years to new values."""
-
-    scale: PositiveFactor | None = None
-    """Factor applied to every year's envelope (0.9 = a 10% cut); also scales the
-    concentration caps ``sigma_r * B_t``, which follow ``B_t``."""
-    set: MoneyByYear | None = None
-    """New envelope of the years named, million KZT."""
-
-    @model_validator(mode="after")
-    def _one(self) -> EnvelopeChange:
-        if (self.scale is None) == (self.set is None):
-            raise ValueError("give exactly one of 'scale' or 'set'")
-        return self
-
-
-class TargetsChange(StrictModel):
-    """``target[a,t]``: new provision targets per area and year (other years are kept)."""
-
-    urban: ShareByYear = Field(default_factory=dict)
-    rural: ShareByYear = Field(default_factory=dict)
-
-
-class ObjectiveChange(StrictModel):
-    """Objective settings to override; keys not given keep the instance's values."""
-
-    mode: ObjectiveMode | None = None
-    category_weights: dict[Id, Weight] = Field(default_factory=dict)
-    """``W_g`` of the categories named (the others keep theirs)."""
-    access_weight: Weight | None = None
-    cost_weight: Weight | None = None
-    lexicographic_tolerance: Share | None = None
-
-
-class RegionChange(StrictModel):
-    """Rules of one or more regions (``all`` for every region)."""
-
-    region: Id | list[Id]
-    """Region id, a list of ids, or ``all``."""
-    cofinancing_rate: Share | None = None
-    """``alpha_r``: minimum local share of capex."""
-    max_envelope_share: Share | None = None
-    """``sigma_r``: largest share of ``B_t`` the region may receive."""
-    fiscal_space_scale: Factor | None = None
-    """Factor on ``F[r,t]`` in every year."""
-
-    @model_validator(mode="after")
-    def _something(self) -> RegionChange:
-        if (self.cofinancing_rate is None and self.max_envelope_share is None
-                and self.fiscal_space_scale is None):
-            raise ValueError("give at least one of cofinancing_rate, max_envelope_share, "
-                             "fiscal_space_scale")
-        return self
-
-
-class LockChange(StrictModel):
-    """Force projects in (``committed``) or out (``excluded``), or fix their start year."""
-
-    project: Id | list[Id]
-    """Project id or a list of ids."""
-    force: Literal["in", "out"] | None = None
-    """``in``: status committed (must start); ``out``: status excluded (never starts)."""
-    start_year: Year | None = None
-    """Fix the start: earliest_start = latest_start = this year."""
-
-    @model_validator(mode="after")
-    def _consistent(self) -> LockChange:
-        if self.force is None and self.start_year is None:
-            raise ValueError("give 'force' (in / out) or 'start_year'")
-        if self.force == "out" and self.start_year is not None:
-            raise ValueError("a project forced out has no start year")
-        return self
-
-
-class CapexOverrunChange(StrictModel):
-    """Multiply capex, of all projects or of those of one category and/or region."""
-
-    factor: PositiveFactor
-    """1.2 = a 20% overrun."""
-    category: Id | None = None
-    """Only projects with an effect on a standard of this category."""
-    region: Id | None = None
-    """Only projects hosted in this region."""
-
-
-CHANGE_KINDS: dict[str, type[StrictModel]] = {
-    "envelope": EnvelopeChange,
-    "targets": TargetsChange,
-    "objective": ObjectiveChange,
-    "region": RegionChange,
-    "lock": LockChange,
-    "capex_overrun": CapexOverrunChange,
-}
-"""Every kind of change a scenario may list, by its YAML key."""
-
-
 class Change(BaseModel):
     """One parsed change and where it came from."""
 
@@ -156,6 +91,8 @@ class Change(BaseModel):
     number: int
     """1-based position in the scenario's ``changes`` list."""
     params: StrictModel
+    line: int | None = None
+    """The change's line in its file, when read from one."""
 
     @property
     def where(self) -> str:
@@ -181,72 +118,146 @@ class _ScenarioFile(StrictModel):
     changes: list[Any] = Field(min_length=1)
 
 
-def _pydantic_message(exc: ValidationError, model: type[BaseModel]) -> str:
-    """The first problems of a pydantic error in the analyst's words."""
-    texts = []
-    for err in exc.errors()[:3]:
-        loc = short(".".join(str(p) for p in err["loc"] if p != "[key]"))
+def _pydantic_problems(exc: ValidationError, model: type[BaseModel], file: str, where: str,
+                       lines: Lines, path: tuple[str, ...]) -> list[Problem]:
+    """Each of pydantic's errors as a Problem in the analyst's words, on its own line."""
+    problems = []
+    for err in exc.errors():
+        loc = tuple(str(p) for p in err["loc"] if p != "[key]")
+        place = short(".".join(loc))
         if err["type"] == "extra_forbidden":
-            texts.append(f"unknown key {loc!r}; known keys: {', '.join(model.model_fields)}")
+            text = f"unknown key {place!r}; known keys: {', '.join(model.model_fields)}"
         else:
             msg = str(err["msg"]).removeprefix("Value error, ")
-            texts.append(f"{loc + ': ' if loc else ''}{msg}"
-                         + (f" (got {short(repr(err['input']))})" if loc else ""))
-    return "; ".join(texts)
+            text = f"{place + ': ' if place else ''}{msg}" + (
+                f" (got {short(repr(err['input']))})" if place else "")
+        problems.append(Problem(file, where, text, _line(lines, (*path, *loc))))
+    return problems
 
 
-def parse_scenario(data: Any, file: str, folder: Path | None = None) -> Scenario:
-    """Validate a scenario mapping; ``file`` names it in every error.
+def _line(lines: Lines, path: tuple[str, ...]) -> int | None:
+    """The line of ``path``, or of its nearest parent that has one."""
+    for end in range(len(path), -1, -1):
+        if path[:end] in lines:
+            return lines[path[:end]]
+    return None
 
-    Raises:
-        ScenarioError: unknown keys or kinds, values of the wrong type or range.
-    """
+
+def _parse_change(raw: Any, number: int, file: str, lines: Lines
+                  ) -> tuple[Change | None, list[Problem]]:
+    path = ("changes", str(number - 1))
+    where = f"change {number}"
+    if not isinstance(raw, dict) or len(raw) != 1:
+        return None, [Problem(file, where, "must be a mapping with one key, the kind of "
+                              f"change: {', '.join(CHANGE_KINDS)}", _line(lines, path))]
+    (kind, params), = raw.items()
+    if kind not in CHANGE_KINDS:
+        return None, [Problem(file, where, existing("kind of change", kind, CHANGE_KINDS,
+                                                    "kinds"), _line(lines, path))]
+    model = CHANGE_KINDS[kind]
+    try:
+        parsed = model.model_validate(params if params is not None else {})
+    except ValidationError as exc:
+        return None, _pydantic_problems(exc, model, file, f"{where} ({kind})", lines,
+                                        (*path, str(kind)))
+    return Change(kind=kind, number=number, params=parsed, line=_line(lines, path)), []
+
+
+def _parse(data: Any, file: str, folder: Path | None, lines: Lines
+           ) -> tuple[Scenario | None, list[Problem]]:
+    """The scenario with its good changes, and every problem; ``None`` if its top level is bad."""
     if not isinstance(data, dict):
-        raise ScenarioError(file, "whole file", "must be a mapping with name and changes")
+        return None, [Problem(file, "whole file", "must be a mapping with name and changes")]
+    problems: list[Problem] = []
     try:
         top = _ScenarioFile.model_validate(data)
     except ValidationError as exc:
-        raise ScenarioError(file, "top level", _pydantic_message(exc, _ScenarioFile)) from None
+        problems += _pydantic_problems(exc, _ScenarioFile, file, "top level", lines, ())
+        top = None
+    raw_changes = data.get("changes")
     changes = []
-    for number, raw in enumerate(top.changes, start=1):
-        if not isinstance(raw, dict) or len(raw) != 1:
-            raise ScenarioError(file, f"change {number}", "must be a mapping with one key, the "
-                                f"kind of change: {', '.join(CHANGE_KINDS)}")
-        (kind, params), = raw.items()
-        if kind not in CHANGE_KINDS:
-            raise ScenarioError(file, f"change {number}",
-                                existing("kind of change", kind, CHANGE_KINDS, "kinds"))
-        model = CHANGE_KINDS[kind]
-        try:
-            parsed = model.model_validate(params if params is not None else {})
-        except ValidationError as exc:
-            raise ScenarioError(file, f"change {number} ({kind})",
-                                _pydantic_message(exc, model)) from None
-        changes.append(Change(kind=kind, number=number, params=parsed))
+    for number, raw in enumerate(raw_changes if isinstance(raw_changes, list) else [], 1):
+        change, found = _parse_change(raw, number, file, lines)
+        problems += found
+        if change is not None:
+            changes.append(change)
+    if top is None:
+        return None, problems
     base = None
     if top.base is not None:
         base = Path(top.base) if folder is None else (folder / top.base)
     return Scenario(name=top.name, description=top.description, base=base, file=file,
-                    changes=changes)
+                    changes=changes), problems
+
+
+def parse_scenario(data: Any, file: str, folder: Path | None = None,
+                   lines: Lines | None = None) -> Scenario:
+    """Validate a scenario mapping; ``file`` names it in every error, ``lines`` gives lines.
+
+    Raises:
+        ScenarioError: with every problem found: unknown keys or kinds, values of the wrong
+            type or range, in the top level and in each change.
+    """
+    scenario, problems = _parse(data, file, folder, lines or {})
+    if problems or scenario is None:
+        raise ScenarioError.of(problems)
+    return scenario
+
+
+def _read(path: str) -> tuple[Scenario | None, list[Problem]]:
+    file = Path(path)
+    lines: Lines = {}
+    try:
+        data = load_yaml(file, lines)
+    except UnreadableError as exc:
+        return None, [Problem(str(file), "whole file" if exc.line is None else "", str(exc),
+                              exc.line)]
+    return _parse(data, str(file), file.parent, lines)
+
+
+def read_scenarios(spec: str | Path | Sequence[str | Path]
+                   ) -> tuple[list[Scenario], list[Problem]]:
+    """Scenarios to compose, with their good changes, and the problems of the others.
+
+    ``a.yaml,b.yaml`` or a list of paths, applied in order. The problems are for
+    ``models.scenario_apply.apply_scenarios`` to report together with those it finds, so that
+    an analyst sees every mistake of a file at once.
+
+    Raises:
+        ScenarioError: some file gives no scenario at all (unreadable, or its name or list of
+            changes is bad), with every problem found in every file.
+    """
+    parts = (str(spec).split(",") if isinstance(spec, str | Path) else
+             [str(p) for p in spec])
+    scenarios, problems, complete = [], [], True
+    for part in (p.strip() for p in parts if p.strip()):
+        scenario, found = _read(part)
+        problems += found
+        if scenario is None:
+            complete = False
+        else:
+            scenarios.append(scenario)
+    if not complete:
+        raise ScenarioError.of(problems)
+    return scenarios, problems
 
 
 def load_scenario(path: str | Path) -> Scenario:
     """Read one scenario YAML file.
 
     Raises:
-        ScenarioError: the file is missing, not YAML, or holds a bad change.
+        ScenarioError: the file is missing, not YAML, or holds bad changes (every one).
     """
-    file = Path(path)
-    try:
-        data = load_yaml(file)
-    except UnreadableError as exc:
-        where = "whole file" if exc.line is None else f"line {exc.line}"
-        raise ScenarioError(str(file), where, str(exc)) from None
-    return parse_scenario(data, str(file), file.parent)
+    return load_scenarios([path])[0]
 
 
 def load_scenarios(spec: str | Path | Sequence[str | Path]) -> list[Scenario]:
-    """Scenarios to compose, from ``a.yaml,b.yaml`` or a list of paths (applied in order)."""
-    parts = (str(spec).split(",") if isinstance(spec, str | Path) else
-             [str(p) for p in spec])
-    return [load_scenario(p.strip()) for p in parts if p.strip()]
+    """Scenarios to compose, from ``a.yaml,b.yaml`` or a list of paths (applied in order).
+
+    Raises:
+        ScenarioError: with the problems of every file, not only the first file's.
+    """
+    scenarios, problems = read_scenarios(spec)
+    if problems:
+        raise ScenarioError.of(problems)
+    return scenarios

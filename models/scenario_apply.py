@@ -20,6 +20,7 @@ from models.scenario import (
     EnvelopeChange,
     LockChange,
     ObjectiveChange,
+    Problem,
     RegionChange,
     Scenario,
     ScenarioError,
@@ -171,7 +172,7 @@ APPLIERS: dict[type, Applier] = {
 def _apply_change(change: Change, scenario: Scenario, settings: dict[str, Any], tables: Tables
                   ) -> dict[str, Any]:
     def fail(message: str) -> ScenarioError:
-        return ScenarioError(scenario.file, change.where, message)
+        return ScenarioError(scenario.file, change.where, message, change.line)
 
     effect = APPLIERS[type(change.params)](change.params, settings, tables, fail)
     return {"file": scenario.file, "scenario": scenario.name, "change": change.number,
@@ -180,22 +181,29 @@ def _apply_change(change: Change, scenario: Scenario, settings: dict[str, Any], 
             "effect": effect}
 
 
-def apply_scenarios(instance: Instance, scenarios: Sequence[Scenario]
-                    ) -> tuple[Instance, dict[str, Any]]:
+def apply_scenarios(instance: Instance, scenarios: Sequence[Scenario],
+                    read: Sequence[Problem] = ()) -> tuple[Instance, dict[str, Any]]:
     """The instance with every scenario's changes applied in order, and the record of them.
 
     The record (``name``, ``files``, ``changes`` with each change's effect in words) is what
-    ``Result.metadata["scenario"]`` and ``scenario.json`` keep.
+    ``Result.metadata["scenario"]`` and ``scenario.json`` keep. ``read``: the problems found
+    reading the files (``models.scenario.read_scenarios``), reported with those found here.
 
     Raises:
-        ScenarioError: a change names an unknown key, region, project, category or year, or the
-            changed instance fails validation.
+        ScenarioError: changes name unknown keys, regions, projects, categories or years
+            (every such change, each with its line), or the changed instance fails validation.
     """
     settings = instance.settings_dict()
     tables = {name: frame.copy() for name, frame in instance.tables().items()}
-    applied = []
+    applied, problems = [], list(read)
     for scenario in scenarios:
-        applied += [_apply_change(c, scenario, settings, tables) for c in scenario.changes]
+        for change in scenario.changes:
+            try:
+                applied.append(_apply_change(change, scenario, settings, tables))
+            except ScenarioError as exc:  # the next changes are still checked
+                problems += exc.problems
+    if problems:
+        raise ScenarioError.of(sorted(problems, key=lambda p: (p.file, p.line or 0)))
     name = "+".join(s.name for s in scenarios) or "base"
     files = [s.file for s in scenarios]
     try:

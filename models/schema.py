@@ -48,6 +48,9 @@ class Column:
     """The values must be short ASCII ids (letters, digits, ``_ - .``)."""
     cap: str | None = None
     """Unit whose cap (``models.caps.CAPS``) bounds a numeric column; default: by kind."""
+    refers: str = ""
+    """The table whose key this column names (a reference checked by
+    ``models.checks.check_references``, a drop-down of that sheet's ids in a workbook)."""
 
     @property
     def limit(self) -> Cap:
@@ -104,7 +107,7 @@ TABLES: dict[str, Table] = {
             "region_years",
             ("region_id", "year"),
             (
-                Column("region_id", "id"),
+                Column("region_id", "id", refers="regions"),
                 Column("year", "year"),
                 Column("fiscal_space", "money", unit="million KZT", minimum=0.0),
                 Column("own_revenue", "money", required=False, unit="million KZT", minimum=0.0),
@@ -116,7 +119,7 @@ TABLES: dict[str, Table] = {
             ("settlement_id",),
             (
                 Column("settlement_id", "id"),
-                Column("region_id", "id"),
+                Column("region_id", "id", refers="regions"),
                 Column("name", "str"),
                 Column("type", "enum", choices=SETTLEMENT_TYPES),
                 Column("area", "enum", choices=AREAS),
@@ -143,8 +146,8 @@ TABLES: dict[str, Table] = {
             "coverage",
             ("settlement_id", "standard_id"),
             (
-                Column("settlement_id", "id"),
-                Column("standard_id", "id"),
+                Column("settlement_id", "id", refers="settlements"),
+                Column("standard_id", "id", refers="standards"),
                 Column("level", "share", unit="share of residents"),
             ),
         ),
@@ -154,7 +157,7 @@ TABLES: dict[str, Table] = {
             (
                 Column("project_id", "id"),
                 Column("name", "str", required=False, default=""),
-                Column("settlement_id", "id"),
+                Column("settlement_id", "id", refers="settlements"),
                 Column("capex", "money", unit="million KZT", minimum=0.0),
                 Column("opex", "money", unit="million KZT per year", minimum=0.0),
                 Column("duration", "int", unit="years", minimum=1.0, cap="duration"),
@@ -169,9 +172,9 @@ TABLES: dict[str, Table] = {
             "project_effects",
             ("project_id", "settlement_id", "standard_id"),
             (
-                Column("project_id", "id"),
-                Column("settlement_id", "id"),
-                Column("standard_id", "id"),
+                Column("project_id", "id", refers="projects"),
+                Column("settlement_id", "id", refers="settlements"),
+                Column("standard_id", "id", refers="standards"),
                 Column("level", "share", unit="share of residents"),
             ),
         ),

@@ -8,7 +8,7 @@ typed by column kind, number formats, sized columns, and drop-down lists from th
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 from openpyxl.cell import WriteOnlyCell
@@ -25,7 +25,10 @@ from models.tables import expectation
 _HEADER_FONT = Font(bold=True, color="FFFFFF")
 _REQUIRED_FILL = PatternFill("solid", fgColor="1F4E79")
 _OPTIONAL_FILL = PatternFill("solid", fgColor="5B7FA6")
+_MUTED_FONT = Font(italic=True, color="808080")
 _LAST_ROW = 1_048_576
+ID_LIST = "srsopt_{}_ids"
+"""The workbook's defined name of a table's ids (``srsopt_regions_ids``), for drop-downs."""
 
 
 def write_frame(
@@ -35,23 +38,27 @@ def write_frame(
     notes: Mapping[str, str] | None = None,
     formats: Mapping[str, str | Sequence[str | None]] | None = None,
     required: Sequence[str] = (),
+    headers: Mapping[str, str] | None = None,
+    muted: int = 0,
 ) -> None:
     """Write a table to a write-only sheet the way analysts read it.
 
     A styled header row, frozen, with notes as comments; cells typed by column kind; number
     formats per column (or a list with one per row); columns sized to their content.
+    ``headers``: the text shown for a column (``capex (million KZT)``) instead of its name;
+    ``muted``: how many first records are shown grey and italic (the template's examples).
     """
-    notes, formats = notes or {}, formats or {}
+    notes, formats, headers = notes or {}, formats or {}, headers or {}
     values = {c: cell_values(frame[c], kinds.get(c)) for c in frame.columns}
     ws.freeze_panes = "A2"
     for position, column in enumerate(frame.columns, start=1):
         sample = [len(cell_text(v)) * (4 if column in formats else 3) // 3
                   for v in values[column][:500]]
-        width = min(max([len(str(column)) + 2, *sample]) + 2, 60)
+        width = min(max([len(headers.get(column, str(column))) + 2, *sample]) + 2, 60)
         ws.column_dimensions[get_column_letter(position)].width = width
     header = []
     for column in frame.columns:
-        cell = WriteOnlyCell(ws, str(column))
+        cell = WriteOnlyCell(ws, headers.get(column, str(column)))
         cell.font = _HEADER_FONT
         cell.fill = _REQUIRED_FILL if not required or column in required else _OPTIONAL_FILL
         if notes.get(column):
@@ -63,12 +70,23 @@ def write_frame(
         for position, column in enumerate(frame.columns):
             spec = formats.get(column)
             fmt = spec if isinstance(spec, str) or spec is None else spec[i]
-            value = cells[position]
-            if fmt and isinstance(value, int | float):
-                cell = WriteOnlyCell(ws, value)
-                cell.number_format = fmt
+            number = isinstance(cells[position], int | float)
+            if (fmt and number) or i < muted:
+                cell = WriteOnlyCell(ws, cast("str | float | None", cells[position]))
+                if fmt and number:
+                    cell.number_format = fmt
+                if i < muted:
+                    cell.font = _MUTED_FONT
                 cells[position] = cell
         ws.append(cells)
+
+
+def header_text(col: Column) -> str:
+    """A contract column's header as a workbook shows it: its name and unit in brackets.
+
+    ``capex (million KZT)``; ``models.sheet_reading.column_name`` reads it back as ``capex``.
+    """
+    return f"{col.name} ({col.unit})" if col.unit else col.name
 
 
 def column_note(col: Column) -> str:
@@ -83,15 +101,34 @@ def column_note(col: Column) -> str:
     return "\n".join(lines)
 
 
+def id_list(sheet: str, position: int) -> str:
+    """The ids filled in column ``position`` (1-based) of ``sheet``, from row 2 down.
+
+    A formula for a workbook's defined name (``ID_LIST``), so a drop-down offers exactly the
+    ids written so far: ``OFFSET(regions!$A$2,0,0,MAX(COUNTA(regions!$A:$A)-1,1),1)``.
+    """
+    letter = get_column_letter(position)
+    return (f"OFFSET({sheet}!${letter}$2,0,0,MAX(COUNTA({sheet}!${letter}:${letter})-1,1),1)")
+
+
 def drop_downs(ws: Any, frame: pd.DataFrame, columns: Mapping[str, Column]) -> None:
-    """Drop-down lists on enumerated columns, a hint on booleans, categories and shares."""
+    """Drop-down lists on enumerated columns and on ids of other sheets; hints elsewhere.
+
+    A reference (``settlements.region_id``) offers the ids of its sheet (``ID_LIST``, defined
+    by the workbook's writer) and only warns about another value, since the analyst may fill
+    the sheets in any order.
+    """
     categories = ",".join(sorted(set(STANDARDS["category"])))
     for position, name in enumerate(frame.columns, start=1):
         col = columns.get(name)
         if col is None:
             continue
         cells = f"{get_column_letter(position)}2:{get_column_letter(position)}{_LAST_ROW}"
-        if col.kind == "enum":
+        if col.refers:
+            rule = DataValidation(type="list", formula1=ID_LIST.format(col.refers),
+                                  errorStyle="warning",
+                                  error=f"Not an id of the {col.refers} sheet (yet).")
+        elif col.kind == "enum":
             rule = DataValidation(type="list", formula1=f'"{",".join(col.choices)}"')
         elif col.kind == "bool":
             rule = DataValidation(type="list", formula1='"true,false"', errorStyle="warning")

@@ -13,6 +13,7 @@ import pandas as pd
 
 from models.caps import CONTROL, MAX_TEXT, text_problem
 from models.errors import Issue
+from models.lenient import read_number, share_hint
 from models.schema import Column, Table
 
 _TRUE = {"true", "1", "yes", "y", "t"}
@@ -103,9 +104,10 @@ def _parse_column(
         issues += issues_where(table, frame, bad, col.name,
                                "is not a boolean; expected true or false")
         return lowered.isin(_TRUE).where(filled, bool(col.default)), issues
-    numbers = pd.to_numeric(raw.where(filled), errors="coerce").astype(float)
-    issues += issues_where(table, frame, filled & numbers.isna(), col.name,
-                           f"is not a number; expected {expectation(col)}")
+    numbers, hints = _numbers(raw, filled, col)
+    unread = filled & numbers.isna()
+    issues += issues_where(table, frame, unread, col.name, hints.where(
+        hints.notna(), f"is not a number; expected {expectation(col)}"))
     cap = col.limit
     finite = pd.Series(np.isfinite(numbers), index=numbers.index)
     issues += issues_where(table, frame, numbers.notna() & ~finite, col.name,
@@ -117,13 +119,34 @@ def _parse_column(
     below, above = finite & (numbers < low), finite & (numbers > cap.high)
     issues += issues_where(table, frame, below, col.name,
                            f"is below {low:g}; expected {expectation(col)}")
-    issues += issues_where(table, frame, above, col.name, cap.above())
+    above_message = pd.Series(cap.above(), index=numbers.index)
+    if col.kind == "share":  # 71 for 71%: say how to write it
+        percent = above & (numbers <= 100)
+        above_message[percent] += numbers[percent].map(share_hint)
+    issues += issues_where(table, frame, above, col.name, above_message)
     numbers = numbers.where(finite & ~below & ~above)  # a bad cell is already an Issue
     if col.default is not None:
         numbers = numbers.fillna(col.default)
     if col.kind in ("int", "year"):
         return numbers.round().astype("Int64"), issues
     return numbers, issues
+
+
+def _numbers(raw: pd.Series, filled: pd.Series, col: Column) -> tuple[pd.Series, pd.Series]:
+    """The numbers of a column; cells the strict reading refuses get ``read_number``'s look.
+
+    Returns the numbers (NaN where none) and, per cell, a hint when the text is a number the
+    column cannot take as written (``1,234``; ``5%`` outside a share column).
+    """
+    numbers = pd.to_numeric(raw.where(filled), errors="coerce").astype(float)
+    hints = pd.Series(None, index=raw.index, dtype=object)
+    for i in map(int, np.flatnonzero(filled & numbers.isna())):  # only the cells refused
+        value, hint = read_number(str(raw.iat[i]), col.kind)
+        if value is not None:
+            numbers.iat[i] = value
+        elif hint is not None:
+            hints.iat[i] = f"{hint}; expected {expectation(col)}"
+    return numbers, hints
 
 
 def expectation(col: Column) -> str:

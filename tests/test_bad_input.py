@@ -137,7 +137,7 @@ CATALOGUE: dict[str, Bad] = {
         "instance.yaml line", "the key 'name' appears twice (also on line 1)")),
     "scenario-duplicate-key": Bad(scenario(
         "name: s\nchanges:\n  - envelope: {scale: 0.9}\nname: t\n"), (
-        "scenario.yaml, line 4: the key 'name' appears twice (also on line 1)",)),
+        "scenario.yaml line 4: the key 'name' appears twice (also on line 1)",)),
     "yaml-colliding-years": Bad(text_edit("folder", "instance.yaml", lambda t: t.replace(
         "    2027: 100.0", "    '2026': 100.0")), (
         "instance.yaml: budget.envelope names the year 2026 twice (as 2026 and '2026')",)),
@@ -152,7 +152,7 @@ CATALOGUE: dict[str, Bad] = {
         "  urban:", "  urban: &u").replace("  rural:\n    2028: 0.7", "  rural: *u")), (
         "instance.yaml line", "uses the alias *u; aliases and anchors are not allowed",)),
     "scenario-alias-bomb": Bad(scenario(ALIAS_BOMB), (
-        "scenario.yaml, line 5: uses the alias *a0",), bounded=True),
+        "scenario.yaml line 5: uses the alias *a0",), bounded=True),
     # size caps: files, rows, text
     "csv-file-size": Bad(sized("folder", "coverage.csv", MAX_FILE_BYTES + 2**20), (
         "coverage.csv: is 201 MB; the cap for an input file of this kind is 200 MB",)),

@@ -163,7 +163,7 @@ def test_cli_whatif_and_a_bad_scenario(tmp_path: Path) -> None:
     assert run.exit_code == 2
     assert "project 'p7' does not exist" in " ".join(run.output.split())
     run = CliRunner().invoke(app, ["solve", str(TINY), "--scenario", str(bad)])
-    assert run.exit_code == 2 and f"{bad}, change 1 (lock)" in " ".join(run.output.split())
+    assert run.exit_code == 2 and f"{bad} line 3, change 1 (lock)" in " ".join(run.output.split())
 
 
 def test_sweep_is_monotone_and_the_same_in_parallel(tiny: Instance, tmp_path: Path) -> None:

@@ -71,7 +71,8 @@ def test_workbook_holds_numbers_as_numbers(tmp_path: Path) -> None:
     settings = load_instance(TINY).settings_dict()
     book = load_workbook(write_workbook(settings, tables, tmp_path / "t.xlsx"))
     projects = book["projects"]
-    assert [c.value for c in projects[1]][:4] == ["project_id", "name", "settlement_id", "capex"]
+    assert [c.value for c in projects[1]][:4] == ["project_id", "name", "settlement_id",
+                                                  "capex (million KZT)"]
     assert isinstance(projects["D2"].value, int | float)
     keys = {row[0].value: row[1].value for row in book["settings"].iter_rows(min_row=2)}
     assert keys["years"] == "2026, 2027, 2028"
@@ -155,12 +156,13 @@ def test_template_has_sheets_headers_notes_and_drop_downs(tmp_path: Path) -> Non
     result = run("template", tmp_path / "t.xlsx")
     assert result.exit_code == Exit.OK, result.output
     book = load_workbook(tmp_path / "t.xlsx")
-    assert book.sheetnames == ["settings", *TABLES]
+    assert book.sheetnames == ["Instructions", "settings", *TABLES]
     for name, table in TABLES.items():
         ws = book[name]
-        assert tuple(c.value for c in ws[1]) == table.column_names
+        assert tuple(str(c.value).split(" (")[0] for c in ws[1]) == table.column_names
         assert ws.freeze_panes == "A2"
         assert all(c.comment is not None for c in ws[1])
+    assert book["projects"]["D1"].value == "capex (million KZT)"
     assert "million KZT" in book["projects"]["D1"].comment.text
     lists = {(name, str(rule.sqref).split(":")[0][0]): rule.formula1
              for name in TABLES for rule in book[name].data_validations.dataValidation

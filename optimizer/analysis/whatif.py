@@ -17,7 +17,7 @@ import pandas as pd
 
 from models.instance import Instance
 from models.result import Result
-from models.scenario import ScenarioError, load_scenarios
+from models.scenario import ScenarioError, read_scenarios
 from models.scenario_apply import apply_scenarios
 from optimizer.api import solve
 from optimizer.runtime import stopping
@@ -60,13 +60,13 @@ def scenario_case(base: Instance, spec: str, base_path: Path | None = None) -> C
     Raises:
         ScenarioError: a bad change, or a scenario written for another base instance.
     """
-    scenarios = load_scenarios(spec)
+    scenarios, problems = read_scenarios(spec)  # applied below, every mistake reported at once
     for scenario in scenarios:
         if scenario.base is not None and base_path is not None and not _same_folder(
                 scenario.base, base_path):
             raise ScenarioError(scenario.file, "base", f"is {scenario.base}, but the base "
                                 f"instance here is {base_path}")
-    instance, record = apply_scenarios(base, scenarios)
+    instance, record = apply_scenarios(base, scenarios, problems)
     return Case(name=record["name"], instance=instance, record=record)
 
 

@@ -9,6 +9,9 @@ start years) without stopping anything. docs/fiscal-rules.md lists the checks.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 import numpy as np
 
@@ -194,11 +197,32 @@ def run_prechecks(instance: Instance, index: IndexSets | None = None) -> list[Fi
     return sorted(found, key=lambda f: f.severity != "error")
 
 
+_told: ContextVar[frozenset[str]] = ContextVar("prechecks_told", default=frozenset())
+"""Warnings the caller has already shown the user (``told``)."""
+
+
+@contextmanager
+def told(findings: Iterable[Finding]) -> Iterator[None]:
+    """The caller has shown these findings: ``blocked_result`` does not log them again.
+
+    The command line prints the pre-solve warnings before it solves; without this, the
+    solve's log repeated each one.
+    """
+    token = _told.set(_told.get() | {f.message for f in findings})
+    try:
+        yield
+    finally:
+        _told.reset(token)
+
+
 def blocked_result(instance: Instance) -> Result | None:
-    """An ``infeasible`` Result when a pre-solve check proves no plan exists, else ``None``."""
+    """An ``infeasible`` Result when a pre-solve check proves no plan exists, else ``None``.
+
+    The warnings are logged, but for those the caller has shown already (``told``).
+    """
     found = run_prechecks(instance)
     for f in found:
-        if f.severity == "warning":  # errors go into the Result's message
+        if f.severity == "warning" and f.message not in _told.get():  # errors: in the Result
             log.warning(f.message)
     errors = [f for f in found if f.severity == "error"]
     if not errors:

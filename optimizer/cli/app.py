@@ -6,11 +6,14 @@ Each command lives in the module of its group; this one builds the app and regis
 from __future__ import annotations
 
 import os
+import platform
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from optimizer.cli import alternatives as cli_alternatives
 from optimizer.cli import crash
 from optimizer.cli import explain as cli_explain
 from optimizer.cli import files as cli_files
@@ -28,10 +31,30 @@ app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Budget allocation for Kazakhstan's System of Regional Standards.")
 
 
+def versions() -> str:
+    """``srsopt 0.1.0, HiGHS 1.16.0, Python 3.11.7`` (as ``summary.json`` records them)."""
+    found = []
+    for name, package in (("srsopt", "srsopt"), ("HiGHS", "highspy")):
+        try:
+            found.append(f"{name} {version(package)}")
+        except PackageNotFoundError:
+            found.append(f"{name} (version unknown)")
+    return ", ".join([*found, f"Python {platform.python_version()}"])
+
+
+def _show_versions(wanted: bool) -> None:
+    if wanted:
+        typer.echo(versions())
+        raise typer.Exit()
+
+
 @app.callback()
 def _every_command(ctx: typer.Context, debug: Annotated[bool, typer.Option(
         "--debug", help=f"On an internal error show Python's traceback instead of one line "
-        f"(also {crash.DEBUG_ENV}=1).")] = False) -> None:
+        f"(also {crash.DEBUG_ENV}=1).")] = False,
+        show_version: Annotated[bool, typer.Option(
+            "--version", callback=_show_versions, is_eager=True,
+            help="Show the versions of srsopt, HiGHS and Python, and exit.")] = False) -> None:
     ctx.call_on_close(cli_output.release_all)  # output locks end with the command
     if debug:
         os.environ[crash.DEBUG_ENV] = "1"
@@ -57,7 +80,7 @@ app.command()(cli_files.template)
 app.command()(cli_files.report)
 app.command()(stoppable(cli_whatif.whatif))
 app.command()(stoppable(cli_whatif.sweep))
-app.command()(stoppable(cli_whatif.alternatives))
+app.command()(stoppable(cli_alternatives.alternatives))
 
 
 @app.command()

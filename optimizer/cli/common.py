@@ -1,4 +1,4 @@
-"""What the commands share: exit codes, consoles, the loader, SIGINT/SIGTERM as a stop request.
+"""What the commands share: exit codes, consoles, the loaders, SIGINT/SIGTERM as a stop request.
 
 No command imports the app (``optimizer.cli.app``); they all import this module.
 """
@@ -8,13 +8,15 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 
 from models.errors import InstanceError, Issue
 from models.instance import Instance, load_instance
+from models.scenario import ScenarioError
+from optimizer.analysis.whatif import scenario_case
 from optimizer.cli import crash
 from optimizer.cli.text import literal
 from optimizer.runtime import stopping
@@ -90,3 +92,31 @@ def load(path: Path) -> Instance:
         print_issues(list(instance.warnings), f"{len(instance.warnings)} warning(s)", "yellow",
                       limit=10)
     return instance
+
+
+ScenarioOption = Annotated[str | None, typer.Option(
+    help="Scenario files applied first, in order: a.yaml,b.yaml.")]
+
+
+def load_with_scenario(path: Path, scenario: str | None) -> tuple[Instance, dict[str, Any] | None]:
+    """The instance at ``path`` with ``--scenario`` applied; exit 2 on any input error."""
+    instance = load(path)
+    if not scenario:
+        return instance, None
+    try:
+        case = scenario_case(instance, scenario, path)
+    except ScenarioError as exc:
+        scenario_error(exc)
+        raise typer.Exit(Exit.INVALID_INPUT) from None
+    return case.instance, case.record
+
+
+def scenario_error(exc: ScenarioError) -> None:
+    """Print every problem of the scenario files as written (a name may hold ``[/x]``)."""
+    if len(exc.problems) == 1:
+        errors.print("[bold red]scenario error[/] ", end="")
+        errors.print(literal(exc, 4000), markup=False, highlight=False)
+        return
+    errors.print(f"[bold red]{len(exc.problems)} scenario errors[/]")
+    for problem in exc.problems[:50]:
+        errors.print(f"  - {literal(problem, 1000)}", markup=False, highlight=False)

@@ -6,7 +6,9 @@ Exit codes: 0 a plan exists (nothing to explain), 2 invalid input, 3 infeasible 
 
 from __future__ import annotations
 
+import contextlib
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
 
@@ -18,14 +20,16 @@ from optimizer.analysis.baseline import read_baseline, with_baseline
 from optimizer.check.explain import Explanation
 from optimizer.check.explain import explain as explain_instance
 from optimizer.check.findings import Finding
-from optimizer.check.prechecks import run_prechecks
-from optimizer.cli.common import load
+from optimizer.check.prechecks import run_prechecks, told
+from optimizer.cli.common import ScenarioOption, load_with_scenario
 from optimizer.cli.options import within
 from optimizer.cli.text import literal, shown_path
 
 console = Console()
 errors = Console(stderr=True)
 EXIT = {"feasible": 0, "infeasible": 3, "unknown": 4}
+WARNINGS_SHOWN = 20
+"""Pre-solve warnings printed before a solve; the rest are counted."""
 
 
 def print_findings(findings: list[Finding], out: Console = errors) -> None:
@@ -77,9 +81,19 @@ def apply_baseline(instance: Instance, plan: Path | None, penalty: float | None)
     return planned
 
 
-def warn_before_solve(instance: Instance) -> None:
-    """Print the pre-solve warnings (errors come back as the solve's infeasible result)."""
-    print_findings([f for f in run_prechecks(instance) if f.severity == "warning"][:20])
+@contextlib.contextmanager
+def warned(instance: Instance) -> Iterator[None]:
+    """Print the pre-solve warnings once, before the solves run inside.
+
+    Those solves then do not log them again (``check.prechecks.told``); errors come back as
+    the solve's infeasible result.
+    """
+    shown = [f for f in run_prechecks(instance) if f.severity == "warning"]
+    print_findings(shown[:WARNINGS_SHOWN])
+    if len(shown) > WARNINGS_SHOWN:
+        errors.print(f"  ... and {len(shown) - WARNINGS_SHOWN} more pre-solve warning(s)")
+    with told(shown):
+        yield
 
 
 def explain_infeasible(instance: Instance, time_limit: float | None) -> None:
@@ -99,9 +113,13 @@ def explain(
         help="Seconds per elastic solve.", callback=within("seconds"))] = None,
     baseline_plan: Annotated[Path | None, typer.Option(
         help="Results folder of an approved plan (as for solve).")] = None,
+    scenario: ScenarioOption = None,
 ) -> None:
-    """Explain why an instance has no plan: which rule, region, year, and by how much."""
-    instance = apply_baseline(load(path), baseline_plan, None)
+    """Explain why an instance has no plan: which rule, region, year, and by how much.
+
+    With --scenario, the instance with the scenario's changes applied (as solve --scenario).
+    """
+    instance = apply_baseline(load_with_scenario(path, scenario)[0], baseline_plan, None)
     limit = time_limit if time_limit is not None else instance.settings.solver.time_limit
     if json_out:
         found = explain_instance(instance, time_limit=limit, iis=iis)

@@ -16,10 +16,11 @@ from models.instance import Instance, load_instance, read_raw
 from models.jsonform import save_json
 from models.result import Result
 from models.safe_output import OutputError, OutputTarget
-from models.workbook import save_workbook, write_template
+from models.template import write_template
+from models.workbook import save_workbook
 from optimizer.cli import output as cli_output
 from optimizer.cli.common import load
-from optimizer.cli.text import shown, shown_path
+from optimizer.cli.text import literal, shown, shown_path
 from optimizer.outputs.report import load_results, save_report, write_report
 from optimizer.outputs.results_io import fill_results
 from optimizer.outputs.results_workbook import save_results_workbook, write_results_workbook
@@ -88,7 +89,11 @@ def report(
                    ] = None,
     force: cli_output.ForceOption = False,
 ) -> None:
-    """Write a self-contained HTML report with charts of a solve's results."""
+    """Write a self-contained HTML report with charts of a solve's results.
+
+    With --instance, the instance must be the one the plan was solved from (the input hash in
+    summary.json); --force reports it against another one anyway.
+    """
     if not (results / "summary.json").is_file():
         raise _fail(f"{results}: no summary.json; give a folder written by srsopt solve")
     read = [results / "summary.json", *results.glob("*.csv"), instance]  # what it reads
@@ -98,9 +103,36 @@ def report(
     except (OSError, KeyError, TypeError, ValueError, RecursionError) as exc:
         raise _fail(f"{results}: cannot be read as a folder written by srsopt solve: "
                     f"{short(exc, 300)}") from None
+    given = load(instance) if instance else None
+    if given is not None and instance is not None:
+        _same_input(solved, given, results, instance, force)
     with cli_output.refusals():
-        written = write_report(solved, target, load(instance) if instance else None)
+        written = write_report(solved, target, given)
     console.print(f"report written to [bold]{shown_path(written)}[/]")
+
+
+def _same_input(solved: Result, given: Instance, results: Path, path: Path, force: bool
+                ) -> None:
+    """Refuse (exit 2) to report a plan against an instance it was not solved from.
+
+    ``summary.json`` keeps the solved instance's ``data_hash``; a plan solved with a scenario
+    (``scenario.json``) has the hash of the changed instance. ``--force`` reports it anyway,
+    with a warning.
+    """
+    solved_from = solved.metadata.get("input_hash")
+    if not solved_from or solved_from == given.data_hash():
+        return
+    why = ""
+    if (results / "scenario.json").is_file():
+        why = " (it was solved with the changes of its scenario.json applied)"
+    message = (f"{literal(results)} holds a plan of another instance than {literal(path)}{why}: "
+               f"its summary.json has input_hash {literal(solved_from)}, {literal(path)} has "
+               f"{given.data_hash()}")
+    if not force:
+        raise _fail(f"{message}; give the instance the plan was solved from, or --force to "
+                    "report it against this one anyway")
+    Console(stderr=True).print(f"warning: {message}; reported anyway (--force)", style="yellow",
+                               markup=False, highlight=False)
 
 
 def plan_solve_outputs(out: Path, *, report: bool, force: bool,

@@ -19,9 +19,16 @@ from optimizer.cli import explain as cli_explain
 from optimizer.cli import files as cli_files
 from optimizer.cli import options as opt
 from optimizer.cli import output as cli_output
-from optimizer.cli import whatif as cli_whatif
-from optimizer.cli.common import Exit, console, errors, stoppable
-from optimizer.cli.text import shown, shown_path
+from optimizer.cli import progress as cli_progress
+from optimizer.cli.common import (
+    Exit,
+    ScenarioOption,
+    console,
+    errors,
+    load_with_scenario,
+    stoppable,
+)
+from optimizer.cli.text import NAME_WIDTH, literal, shown, shown_path
 from optimizer.outputs.results_io import national_at_targets, worst_regions
 from optimizer.solving.strategy import Strategy
 
@@ -39,11 +46,12 @@ def solve(
         help="engineered: LP + RENS plan + Lagrangian bound + HiGHS; plain: HiGHS alone.")
     ] = "engineered",
     log: Annotated[bool, typer.Option(help="Show the HiGHS log.")] = False,
+    quiet: cli_progress.Quiet = False,
     backend: Annotated[Backend, typer.Option(
         help="highs: the array build; pyomo: the Pyomo reference (slower, same plan).")] = "highs",
     excel: Annotated[bool, typer.Option(help="Also write OUT/results.xlsx.")] = False,
     report: Annotated[bool, typer.Option(help="Also write OUT/report.html with charts.")] = False,
-    scenario: cli_whatif.ScenarioOption = None,
+    scenario: ScenarioOption = None,
     baseline_plan: Annotated[Path | None, typer.Option(
         help="Results folder of an approved plan: moving or dropping its starts is penalised."
     )] = None,
@@ -55,11 +63,12 @@ def solve(
                         format="%(asctime)s %(name)s: %(message)s")
     targets = cli_files.plan_solve_outputs(out, report=report, force=force, inputs=[
         path, baseline_plan, *cli_output.scenario_files(scenario)])
-    instance, record = cli_whatif.load_with_scenario(path, scenario)
+    instance, record = load_with_scenario(path, scenario)
     instance = cli_explain.apply_baseline(instance, baseline_plan, baseline_penalty)
-    cli_explain.warn_before_solve(instance)
     try:
-        with console.status(f"solving {shown(instance.settings.name)} with HiGHS…"):
+        with cli_explain.warned(instance), cli_progress.solving(
+                f"solving {literal(instance.settings.name, NAME_WIDTH)}",
+                quiet=quiet or log):  # the HiGHS log has its own lines
             result = solve_instance(instance, time_limit=time_limit, mip_rel_gap=gap,
                                     threads=opt.solver_threads(threads, instance),
                                     log_to_console=log, backend=backend,

@@ -1,4 +1,8 @@
-"""``srsopt whatif``, ``sweep`` and ``alternatives``: the analyst's what-if commands."""
+"""``srsopt whatif`` and ``sweep``: the analyst's what-if commands.
+
+Also what they share with ``alternatives`` (``optimizer.cli.alternatives``): the progress
+bar, the tables, loading with ``--scenario``.
+"""
 
 from __future__ import annotations
 
@@ -12,19 +16,24 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from models.instance import Instance
 from models.scenario import ScenarioError
 from optimizer.analysis.whatif import Case, compare, run_cases, scenario_case
 from optimizer.cli import options as opt
 from optimizer.cli import output as cli_output
-from optimizer.cli.common import Exit, load
-from optimizer.cli.text import literal, shown, shown_path
+from optimizer.cli import progress as cli_progress
+from optimizer.cli.common import (
+    Exit,
+    ScenarioOption,
+    load,
+    load_with_scenario,
+    scenario_error,
+)
+from optimizer.cli.explain import warned
+from optimizer.cli.text import shown, shown_path
 
 console = Console()
 errors = Console(stderr=True)
 
-ScenarioOption = Annotated[str | None, typer.Option(
-    help="Scenario files applied first, in order: a.yaml,b.yaml.")]
 
 
 OVERVIEW_ROWS = (
@@ -39,28 +48,11 @@ OVERVIEW_ROWS = (
 """(column, label, format) of the what-if overview, one row each, one column per case."""
 
 
-def _progress() -> Progress:
+def progress_bar(quiet: bool) -> Progress:
+    """The commands' bar; the solver's progress in its ``solver`` field (``cli.progress``)."""
     return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                    TimeElapsedColumn(), console=console)
-
-
-def load_with_scenario(path: Path, scenario: str | None) -> tuple[Instance, dict[str, Any] | None]:
-    """The instance at ``path`` with ``--scenario`` applied; exit 2 on any input error."""
-    instance = load(path)
-    if not scenario:
-        return instance, None
-    try:
-        case = scenario_case(instance, scenario, path)
-    except ScenarioError as exc:
-        scenario_error(exc)
-        raise typer.Exit(Exit.INVALID_INPUT) from None
-    return case.instance, case.record
-
-
-def scenario_error(exc: ScenarioError) -> None:
-    """Print a scenario's problem as written (a name may hold ``[/x]``)."""
-    errors.print("[bold red]scenario error[/] ", end="")
-    errors.print(literal(exc, 4000), markup=False, highlight=False)
+                    TimeElapsedColumn(), TextColumn("[dim]{task.fields[solver]}"),
+                    console=console, disable=quiet)
 
 
 def _missing(value: Any) -> bool:
@@ -75,7 +67,8 @@ def _text(value: Any) -> str:
     return "–" if _missing(value) else shown(value)
 
 
-def _table(title: str, frame: pd.DataFrame, formats: dict[str, str]) -> Table:
+def frame_table(title: str, frame: pd.DataFrame, formats: dict[str, str]) -> Table:
+    """A frame as a rich table: ``formats`` for numeric columns (right-aligned), text shown."""
     table = Table(title=title)
     for column in frame.columns:
         table.add_column(shown(column), justify="right" if column in formats else "left")
@@ -92,6 +85,7 @@ def whatif(
     out: Annotated[Path, typer.Option(help="Folder for the comparison.")] = Path(
         "results/whatif"),
     time_limit: opt.TimeLimit = None, gap: opt.Gap = None, threads: opt.Threads = None,
+    quiet: cli_progress.Quiet = False,
     force: cli_output.ForceOption = False,
 ) -> None:
     """Solve the base and every scenario, and compare them: terminal tables, CSV, chart."""
@@ -113,12 +107,13 @@ def whatif(
         scenario_error(exc)
         raise typer.Exit(Exit.INVALID_INPUT) from None
     threads = opt.solver_threads(threads, instance)
-    with _progress() as progress:
-        task = progress.add_task("what-if", total=len(cases))
-        results = run_cases(
-            cases, time_limit=time_limit, mip_rel_gap=gap, threads=threads,
-            on_start=lambda c: progress.update(task, description=f"solving {shown(c.name)}"),
-            on_done=lambda c, r: progress.advance(task))
+    with progress_bar(quiet) as progress:
+        task = progress.add_task("what-if", total=len(cases), solver="")
+        with warned(instance), cli_progress.alongside(progress, task, "what-if", quiet=quiet):
+            results = run_cases(
+                cases, time_limit=time_limit, mip_rel_gap=gap, threads=threads,
+                on_start=lambda c: progress.update(task, description=f"solving {shown(c.name)}"),
+                on_done=lambda c, r: progress.advance(task))
     comparison = compare(results)
     print_comparison(comparison)
     with cli_output.refusals():
@@ -151,17 +146,17 @@ def print_comparison(comparison: Any) -> None:
         wide = cell.pivot_table(index=["category", "area"], columns="scenario", values="text",
                                 aggfunc="first", sort=False).reset_index()
         wide = wide[["category", "area", *[s for s in comparison.results if s in wide]]]
-        console.print(_table("National provision in the last target year (change in points)",
+        console.print(frame_table("National provision in the last target year (change in points)",
                              wide, {}))
         money = comparison.money.pivot_table(index="year", columns="scenario",
                                              values="transfer").reset_index()
         money = money[["year", *[s for s in comparison.results if s in money]]]
-        console.print(_table("Republican transfers per year (million KZT)", money,
+        console.print(frame_table("Republican transfers per year (million KZT)", money,
                              {c: ",.0f" for c in money.columns if c != "year"} | {"year": "d"}))
         reg = comparison.regions.dropna(subset=["change"])
         reg = reg[reg["scenario"] != next(iter(comparison.results))]
         top = reg.reindex(reg["change"].abs().sort_values(ascending=False).index).head(10)
-        console.print(_table("Regions whose provision moves most (last target year, points)",
+        console.print(frame_table("Regions whose provision moves most (last target year, points)",
                              top.assign(provision=100 * top["provision"],
                                         change=100 * top["change"])[
                                  ["scenario", "region_id", "provision", "change"]],
@@ -184,6 +179,7 @@ def sweep(
     scenario: ScenarioOption = None,
     out: Annotated[Path, typer.Option(help="Folder for sweep.csv and sweep.png.")] = Path(
         "results/sweep"),
+    quiet: cli_progress.Quiet = False,
     force: cli_output.ForceOption = False,
 ) -> None:
     """Budget curve: provision and shortfall against the envelope, and what a million buys."""
@@ -199,12 +195,13 @@ def sweep(
                              inputs=[path, *cli_output.scenario_files(scenario)])
     instance, _ = load_with_scenario(path, scenario)
     jobs, threads = opt.on_cores(jobs, "processes") or 1, opt.on_cores(threads) or 1
-    with _progress() as progress:
+    with progress_bar(quiet) as progress:
         task = progress.add_task(f"sweep ({jobs} job{'s' if jobs > 1 else ''})",
-                                 total=len(scales))
-        curve = run_sweep(instance, scales, jobs=jobs, time_limit=time_limit, mip_rel_gap=gap,
-                          threads=threads, node_limit=node_limit,
-                          on_done=lambda row: progress.advance(task))
+                                 total=len(scales), solver="")
+        with warned(instance), cli_progress.alongside(progress, task, "sweep", quiet=quiet):
+            curve = run_sweep(instance, scales, jobs=jobs, time_limit=time_limit,
+                              mip_rel_gap=gap, threads=threads, node_limit=node_limit,
+                              on_done=lambda row: progress.advance(task))
     columns = [c for c in ("scale", "envelope", "transfer", "status", "mip_gap", "shortfall",
                            "provision_urban", "provision_rural",
                            "marginal_persons_per_million") if c in curve.points]
@@ -212,7 +209,7 @@ def sweep(
     for column in ("mip_gap", "provision_urban", "provision_rural"):
         if column in shown:
             shown[column] *= 100
-    console.print(_table("Budget curve (money million KZT, shortfall persons in the last "
+    console.print(frame_table("Budget curve (money million KZT, shortfall persons in the last "
                          "target year, provision % in that year)", shown,
                          {"scale": ".3f", "envelope": ",.0f", "transfer": ",.0f",
                           "mip_gap": ".2f", "shortfall": ",.0f", "provision_urban": ".2f",
@@ -221,45 +218,3 @@ def sweep(
         write_curve(curve, target)
     console.print(f"curve written to [bold]{shown_path(out)}[/] (sweep.csv, sweep_national.csv, "
                   "sweep.png)")
-
-
-def alternatives(
-    path: Annotated[Path, typer.Argument(help="Instance: folder, .xlsx or .json.")],
-    within: Annotated[float, typer.Option(help="Objective within this share of the optimum.",
-                                          callback=opt.within("share"))] = 0.02,
-    count: Annotated[int, typer.Option("-n", "--count", help="How many alternatives.", min=1,
-                                       max=100)] = 5,
-    time_limit: opt.TimeLimit = None, gap: opt.Gap = None, threads: opt.Threads = None,
-    scenario: ScenarioOption = None,
-    out: Annotated[Path, typer.Option(help="Folder for the plans and tables.")] = Path(
-        "results/alternatives"),
-    force: cli_output.ForceOption = False,
-) -> None:
-    """Plans within a share of the optimum that fund as different projects as possible."""
-    from optimizer.analysis.alternatives import alternatives as find
-    from optimizer.outputs.alternatives_files import write_alternatives
-
-    target = cli_output.plan(out, "alternatives", force=force,
-                             inputs=[path, *cli_output.scenario_files(scenario)])
-    instance, record = load_with_scenario(path, scenario)
-    threads = opt.solver_threads(threads, instance)
-    with _progress() as progress:
-        task = progress.add_task("optimum, then alternatives", total=count)
-        found = find(instance, within=within, count=count, time_limit=time_limit,
-                     mip_rel_gap=gap, threads=threads, on_done=lambda r: progress.advance(task))
-    if not found.optimum.has_plan:
-        errors.print("[bold red]no optimum[/]: ", end="")
-        errors.print(found.optimum.message, markup=False, highlight=False)
-        raise typer.Exit(4)
-    console.print(f"{len(found.plans)} alternative(s) within {within:.1%} of the optimum "
-                  f"(objective <= {found.bound:,.2f})")
-    console.print(_table("Plans", found.overview, {
-        "objective": ",.2f", "change_pct": "+.3f", "funded_projects": ",.0f",
-        "differs_from_optimum": ",.0f", "nearest_earlier": ",.0f"}))
-    diff = found.differences
-    console.print(_table(f"Projects funded by some plans only (start year; {len(diff)} rows, "
-                         "first 30)", diff.head(30).astype(object), {"capex": ",.0f"}))
-    with cli_output.refusals():
-        write_alternatives(found, target, record)
-    console.print(f"plans written to [bold]{shown_path(out)}[/] (plans.csv, differences.csv, "
-                  "one folder per plan)")

@@ -18,6 +18,7 @@ import scipy.sparse as sp
 
 from models.result import SolveStatus
 from optimizer.formulation import Formulation
+from optimizer.highs import progress
 from optimizer.highs.interrupt import solve_interruptibly
 from optimizer.runtime import stopping
 
@@ -238,13 +239,17 @@ def run(h: highspy.Highs, deadline: float | None = None) -> HighsOutcome:
     started = time.perf_counter()
     log.info("HiGHS: %s of %d rows x %d columns started", "MIP" if _is_mip(h) else "LP",
              h.getNumRow(), h.getNumCol())
-    solve_interruptibly(h, h.run, deadline)
-    model_status = h.getModelStatus()
-    if model_status == _MS.kUnboundedOrInfeasible:
-        # presolve could not tell; without presolve HiGHS decides which
-        h.setOptionValue("presolve", "off")
-        solve_interruptibly(h, h.run, None)
+    watching = progress.watch(h, _is_mip(h))  # nothing when nobody listens
+    try:
+        solve_interruptibly(h, h.run, deadline)
         model_status = h.getModelStatus()
+        if model_status == _MS.kUnboundedOrInfeasible:
+            # presolve could not tell; without presolve HiGHS decides which
+            h.setOptionValue("presolve", "off")
+            solve_interruptibly(h, h.run, None)
+            model_status = h.getModelStatus()
+    finally:
+        watching.stop()
     seconds = time.perf_counter() - started
     info = h.getInfo()
     has_solution = info.primal_solution_status == highspy.SolutionStatus.kSolutionStatusFeasible
@@ -274,6 +279,7 @@ def run(h: highspy.Highs, deadline: float | None = None) -> HighsOutcome:
         bound = info.mip_dual_bound  # a proven bound even before any plan is found
     log.info("HiGHS: %s in %.2f s (objective %s, gap %s)", h.modelStatusToString(model_status),
              seconds, objective, gap)
+    watching.done(objective if is_mip else None, bound, gap)
     return HighsOutcome(status=status, model_status=h.modelStatusToString(model_status),
                         values=values, row_duals=duals, objective=objective, bound=bound,
                         gap=gap, seconds=seconds, nodes=max(int(info.mip_node_count), 0))

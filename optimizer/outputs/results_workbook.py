@@ -17,8 +17,8 @@ from openpyxl import Workbook
 
 from models.result import Result
 from models.safe_output import OutputTarget, write_output
+from models.settings_sheet import flatten
 from models.sheets import write_frame
-from models.workbook import flatten
 from optimizer.outputs.results_io import summary
 
 MILLION_KZT = "#,##0"

@@ -29,6 +29,7 @@ import numpy as np
 
 from optimizer.formulation import Formulation
 from optimizer.formulation.index import FloatArray, IndexSets, IntArray
+from optimizer.highs import progress
 from optimizer.highs.adapter import HighsOptions, note_time_stop
 from optimizer.runtime import stopping
 from optimizer.solving.cumulative import cumulate, previous_starts
@@ -147,6 +148,7 @@ def _balanced(models: list[RegionModel], groups: int) -> list[list[RegionModel]]
     return dealt
 
 
+@progress.stage("Lagrangian bound", figures=False)  # region sub-problems
 def lagrangian(index: IndexSets, form: Formulation, options: HighsOptions, mu: FloatArray,
                seconds: float, workers: int = 2) -> Decomposition | None:
     """``L(mu)`` with the regions solved within ``seconds`` by ``workers`` processes.

@@ -18,6 +18,7 @@ import numpy as np
 from optimizer.formulation import Formulation
 from optimizer.formulation.index import FloatArray, IndexSets
 from optimizer.formulation.projects import Terms, operation_terms, spend_terms
+from optimizer.highs import progress
 from optimizer.highs.adapter import HighsOptions, highs_for
 from optimizer.highs.mip_start import run_checked
 from optimizer.solving.cumulative import cumulative_form
@@ -142,6 +143,7 @@ def _integral(form: Formulation, values: FloatArray) -> np.ndarray:
     return (np.abs(x - np.round(x)) <= 1e-6) & form.columns.integer[:form.layout.n_start]
 
 
+@progress.stage("heuristic")
 def rens(form: Formulation, options: HighsOptions, lp_values: FloatArray) -> FloatArray | None:
     """Solve the sub-MIP with every integral LP start fixed (RENS); its plan or None.
 
@@ -151,6 +153,7 @@ def rens(form: Formulation, options: HighsOptions, lp_values: FloatArray) -> Flo
     return _fixed_submip(form, options, _integral(form, lp_values), lp_values)
 
 
+@progress.stage("heuristic")
 def crossover(form: Formulation, options: HighsOptions, anchor: FloatArray,
               region_values: FloatArray, start: FloatArray | None = None
               ) -> FloatArray | None:

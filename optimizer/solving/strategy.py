@@ -32,6 +32,7 @@ import numpy as np
 from models.result import SolveStatus
 from optimizer.formulation import Formulation
 from optimizer.formulation.index import IndexSets
+from optimizer.highs import progress
 from optimizer.highs.adapter import HighsOptions, HighsOutcome, make_highs, time_stopped
 from optimizer.highs.claims import gap, within_gap
 from optimizer.highs.mip_start import Checked, meets_rows, run_checked
@@ -193,6 +194,7 @@ def attack(index: IndexSets, form: Formulation, options: HighsOptions, started: 
     return _done(Attack(outcome=outcome, lp=lp, steps=steps), strategy)
 
 
+@progress.stage("LP relaxation")
 def _relaxation(form: Formulation, options: HighsOptions) -> Checked:
     """The LP relaxation; with a wall-clock limit by HiGHS's parallel dual simplex (PAMI).
 
