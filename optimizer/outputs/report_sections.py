@@ -117,6 +117,7 @@ def _funded(result: Result, names: people.Names, facts: pd.DataFrame | None,
              sheet=t("sheet.funded")))
     blocks = []
     if facts is not None and len(funded):
+        how += " " + t("section.funded.by_category")
         by = (funded.assign(category=funded["project_id"].map(facts["category"]))
               .groupby("category").agg(funded_projects=("project_id", "size"),
                                        funded_capex=("funded_capex", "sum"))
