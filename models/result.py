@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
 from pydantic import BaseModel, ConfigDict
@@ -33,6 +33,10 @@ class SolveStatus(StrEnum):
 PLAN_STATUSES = frozenset({SolveStatus.OPTIMAL, SolveStatus.TIME_LIMIT, SolveStatus.LIMIT,
                            SolveStatus.INTERRUPTED})
 """Statuses that come with a plan; ``interrupted`` only when one had been found (``has_plan``)."""
+
+
+TableName = Literal["projects", "starts", "region_years", "provision", "national", "envelope"]
+"""The result tables a plan comes with."""
 
 
 class Result(BaseModel):
@@ -65,6 +69,17 @@ class Result(BaseModel):
     def has_plan(self) -> bool:
         """Whether a (verified) plan was found: an interrupted solve may have none."""
         return self.status in PLAN_STATUSES and self.projects is not None
+
+    def table(self, name: TableName) -> pd.DataFrame:
+        """The result table ``name``, for code that reads a plan (``has_plan``).
+
+        Raises:
+            ValueError: the result has no such table (no plan, or a results folder without it).
+        """
+        frame: pd.DataFrame | None = getattr(self, name)
+        if frame is None:
+            raise ValueError(f"the result ({self.status.value}) has no {name} table")
+        return frame
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The result tables that exist, by name."""

@@ -8,7 +8,15 @@ from __future__ import annotations
 
 import math
 
-from optimizer.outputs.labels import DEFAULT_LANG, MISSING, label, label_or, number, percent
+from optimizer.outputs.labels import (
+    DEFAULT_LANG,
+    MISSING,
+    finite,
+    label,
+    label_or,
+    number,
+    percent,
+)
 
 MILLION_KZT = "#,##0"
 PERCENT = "0.0%"
@@ -57,13 +65,14 @@ def format_value(column: str, value: object, lang: str = "en") -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return MISSING
     kind = COLUMN_KIND.get(column)
-    if kind is None or not isinstance(value, int | float) or isinstance(value, bool):
+    x = finite(value)
+    if kind is None or x is None:
         return str(value)
     if kind == "share":
-        return percent(value, lang)
+        return percent(x, lang)
     if kind == "year":
-        return f"{value:.0f}"
-    return number(value, lang, 3 if kind == "value" else 0)
+        return f"{x:.0f}"
+    return number(x, lang, 3 if kind == "value" else 0)
 
 
 def header(column: str, lang: str = DEFAULT_LANG) -> str:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import math
+import numbers
 import string
 from collections.abc import Iterable, Mapping
 from functools import cache
@@ -47,15 +48,20 @@ def messages(lang: str) -> Mapping[str, str]:
     return json.loads(text)
 
 
-def _missing(value: object) -> bool:
-    return not isinstance(value, int | float) or not math.isfinite(value)
+def finite(value: object) -> float | None:
+    """``value`` as a float when it is a finite number (numpy's included, not a bool)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        return None
+    number = float(value)
+    return number if math.isfinite(number) else None
 
 
 def number(value: object, lang: str, decimals: int = 0) -> str:
     """A number with the thousands separator and decimal mark of ``lang``; ``–`` if missing."""
-    if _missing(value):
+    x = finite(value)
+    if x is None:
         return MISSING
-    text = format(value, f",.{decimals}f")
+    text = format(x, f",.{decimals}f")
     if text.startswith("-") and not text.strip("-0.,"):
         text = text[1:]  # -0 reads as 0
     if lang == "ru":
@@ -65,9 +71,10 @@ def number(value: object, lang: str, decimals: int = 0) -> str:
 
 def percent(share: object, lang: str, decimals: int = 1) -> str:
     """A share (0.71) as a percentage: ``71.0%`` in English, ``71,0 %`` in Russian."""
-    if _missing(share):
+    x = finite(share)
+    if x is None:
         return MISSING
-    return number(100 * share, lang, decimals) + (_NBSP + "%" if lang == "ru" else "%")
+    return number(100 * x, lang, decimals) + (_NBSP + "%" if lang == "ru" else "%")
 
 
 def formatted(value: object, spec: str, lang: str) -> str:

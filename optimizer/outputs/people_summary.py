@@ -74,7 +74,7 @@ def _plan_figures(rows: _Rows, result: Result, info: dict[str, Any]) -> None:
     rows.add("objective", info["objective"], "objective")
     rows.add("bound", info["bound"], "objective")
     rows.add("funded_projects", info["funded_projects"], "count",
-             label("note.of_projects", lang, total=len(result.projects)))
+             label("note.of_projects", lang, total=len(result.table("projects"))))
     rows.add("funded_capex", info["funded_capex"], "money")
     envelope = sum(y.get("envelope") or 0.0 for y in info["per_year"])
     rows.add("total_transfer", info["total_transfer"], "money",
@@ -84,7 +84,7 @@ def _plan_figures(rows: _Rows, result: Result, info: dict[str, Any]) -> None:
         rows.add("transfer_year", year["transfer"], "money",
                  _of_envelope(year["transfer"], year.get("envelope"), lang), year=year["year"])
     national = [n for n in info["national"] if n.get("target") is not None]
-    last = int(result.national["year"].max())
+    last = int(result.table("national")["year"].max())
     for row in national:
         rows.add("provision", row["provision"], "share",
                  label("note.provision", lang, target=row["target"], baseline=row["baseline"],

@@ -52,13 +52,13 @@ def _named(ids: pd.Series, names: pd.Series) -> pd.Series:
 def _beside(frame: pd.DataFrame, after: str, column: str, values: pd.Series) -> pd.DataFrame:
     """``frame`` with ``column`` inserted right after ``after``."""
     out = frame.copy()
-    out.insert(out.columns.get_loc(after) + 1, column, values.to_numpy())
+    out.insert(list(out.columns).index(after) + 1, column, values.to_numpy())
     return out
 
 
 def funded_projects(result: Result, names: Names) -> pd.DataFrame:
     """The funded projects with settlement and region names, by region, start year and id."""
-    projects = result.projects
+    projects = result.table("projects")
     funded = projects[projects["funded"] > FUNDED]
     funded = _beside(funded, "settlement_id", "settlement",
                      names.settlement(funded["settlement_id"]))
@@ -76,11 +76,12 @@ def per_region(result: Result, names: Names) -> pd.DataFrame:
     Money (transfer, co-financing, new opex), funded projects and their capex; provision at the
     start and in the plan against the target, and the persons still short.
     """
-    money = result.region_years.groupby("region_id", sort=False)[
+    money = result.table("region_years").groupby("region_id", sort=False)[
         ["transfer", "cofinancing", "new_opex"]].sum()
-    projects = result.projects[result.projects["funded"] > FUNDED].groupby("region_id")
-    table = pd.concat([projects.size().rename("funded_projects"),
-                       projects["funded_capex"].sum(), money], axis=1)
+    projects = result.table("projects")
+    funded = projects[projects["funded"] > FUNDED].groupby("region_id")
+    table = pd.concat([funded.size().rename("funded_projects"), funded["funded_capex"].sum(),
+                       money], axis=1)
     table = table.join(region_provision(result)[["baseline", "provision", "target", "shortfall"]])
     table["funded_projects"] = table["funded_projects"].fillna(0).astype(int)
     table["funded_capex"] = table["funded_capex"].fillna(0.0)
@@ -95,7 +96,7 @@ def per_region_year(result: Result, names: Names) -> pd.DataFrame:
     The columns of fiscal rules that are off (empty, or an equalization pool of nothing) are
     left out.
     """
-    table = result.region_years.dropna(axis=1, how="all")
+    table = result.table("region_years").dropna(axis=1, how="all")
     if "equalization" in table and not table["equalization"].any():
         table = table.drop(columns="equalization")
     return _beside(table, "region_id", "region", names.region(table["region_id"]))
@@ -107,8 +108,9 @@ def money_per_year(result: Result) -> pd.DataFrame:
     Also co-financing, new opex, capex spending and the LP value of one more million KZT of
     envelope (objective units, larger is more).
     """
-    env = result.envelope
-    spent = result.region_years.groupby("year")[["cofinancing", "new_opex", "capex_spend"]].sum()
+    env = result.table("envelope")
+    spent = result.table("region_years").groupby("year")[
+        ["cofinancing", "new_opex", "capex_spend"]].sum()
     table = env[["year", "envelope", "transfer"]].copy()
     table["used_share"] = (env["transfer"] / env["envelope"]).where(env["envelope"] > 0)
     table["unused"] = (env["envelope"] - env["transfer"]).clip(lower=0.0)
@@ -122,8 +124,8 @@ def national_provision(result: Result) -> pd.DataFrame:
     """National provision per category, area and year against the target, shortfall in persons."""
     columns = ["category", "area", "year", "persons", "baseline", "provision", "target",
                "shortfall"]
-    return (result.national[columns].sort_values(["category", "area", "year"], kind="stable")
-            .reset_index(drop=True))
+    national = result.table("national")[columns]
+    return national.sort_values(["category", "area", "year"], kind="stable").reset_index(drop=True)
 
 
 _CODES = {"category": "category", "area": "area", "status": "projstatus"}

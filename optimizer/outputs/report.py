@@ -59,17 +59,17 @@ def _template() -> Template:
 
 
 def _kpis(result: Result, t: Translate) -> list[tuple[str, str]]:
-    projects = result.projects
+    projects = result.table("projects")
     funded = projects[projects["funded"] > people.FUNDED]
-    env = result.envelope
+    env, money = result.table("envelope"), result.table("region_years")
     return [
         (t("kpi.status"), t("kpi.status_value" if result.mip_gap is not None
                             else "kpi.status_no_gap",
                             status=t(f"status_short.{result.status.value}"), gap=result.mip_gap)),
         (t("kpi.funded"), t("kpi.funded_value", count=len(funded), total=len(projects))),
         (t("kpi.capex"), t("kpi.money", value=funded["funded_capex"].sum())),
-        (t("kpi.transfer"), t("kpi.money", value=result.region_years["transfer"].sum())),
-        (t("kpi.cofinancing"), t("kpi.money", value=result.region_years["cofinancing"].sum())),
+        (t("kpi.transfer"), t("kpi.money", value=money["transfer"].sum())),
+        (t("kpi.cofinancing"), t("kpi.money", value=money["cofinancing"].sum())),
         (t("kpi.envelope_used"), t("kpi.share", value=env["transfer"].sum()
                                    / max(env["envelope"].sum(), 1e-9))),
     ]

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Sequence
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -25,8 +27,6 @@ PLAN = "#1F4E79"
 TARGET = "#C00000"
 COFINANCING = "#E69F00"
 ENVELOPE = "#DCE6F1"
-_SVG = {"svg.fonttype": "none", "svg.hashsalt": "srsopt", "font.size": 10}
-"""Text as text, and ids that do not change from run to run (the same plan, the same file)."""
 _NO_METADATA = {"Date": None, "Creator": None, "Format": None, "Type": None}
 rcParams["text.parse_math"] = False  # names are text: a "$" in one is not a formula
 
@@ -36,11 +36,12 @@ def thousands(lang: str) -> FuncFormatter:
     return FuncFormatter(lambda v, _: number(v, lang))
 
 
-def figure(width: float, height: float, columns: int = 1, **kwargs: object
-           ) -> tuple[Figure, list[Axes]]:
+def figure(width: float, height: float, columns: int = 1, *, sharey: bool = False,
+           width_ratios: Sequence[float] | None = None) -> tuple[Figure, list[Axes]]:
     """A constrained-layout figure with ``columns`` panels side by side."""
     fig = Figure(figsize=(width, height), layout="constrained")
-    return fig, list(fig.subplots(1, columns, squeeze=False, **kwargs)[0])
+    axes = fig.subplots(1, columns, squeeze=False, sharey=sharey, width_ratios=width_ratios)
+    return fig, list(axes[0])
 
 
 def svg(fig: Figure, key: str, title: str) -> str:
@@ -49,7 +50,8 @@ def svg(fig: Figure, key: str, title: str) -> str:
     Its ids are prefixed with ``key``, so several charts share a page.
     """
     buffer = io.StringIO()
-    with rc_context(_SVG):
+    # text as text; ids that do not change from run to run (the same plan, the same file)
+    with rc_context({"svg.fonttype": "none", "svg.hashsalt": "srsopt"}):
         fig.savefig(buffer, format="svg", facecolor="white", metadata=_NO_METADATA)
     text = buffer.getvalue()
     text = text[text.index("<svg"):]
@@ -60,22 +62,26 @@ def svg(fig: Figure, key: str, title: str) -> str:
     return text.replace("<svg ", f'<svg class="{kind}" role="img" aria-label="{safe}" ', 1)
 
 
-def _grid(ax: Axes, axis: str = "x") -> None:
+def _grid(ax: Axes, axis: Literal["both", "x", "y"] = "x") -> None:
     ax.grid(axis=axis, color="#E0E0E0", linewidth=0.8)
     ax.set_axisbelow(True)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
 
 
-def _colours(n: int) -> list:
+Colour = tuple[float, float, float, float]
+"""RGBA, as a colour map gives it."""
+
+
+def _colours(n: int) -> list[Colour]:
     """Sequential colours (years) from light to dark that stay apart in print."""
     return [colormaps["viridis"](x) for x in np.linspace(0.85, 0.15, max(n, 1))]
 
 
-def _categorical(n: int) -> list:
+def _categorical(n: int) -> list[Colour]:
     """Distinct colours for groups (categories or statuses)."""
-    palette = colormaps["tab10" if n <= 10 else "tab20"].colors
-    return [palette[i % len(palette)] for i in range(n)]
+    palette = colormaps["tab10" if n <= 10 else "tab20"]  # listed: colour i is palette(i)
+    return [palette(i % palette.N) for i in range(n)]
 
 
 def _legend_on_top(fig: Figure, ax: Axes, columns: int = 4) -> None:

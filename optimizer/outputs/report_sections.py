@@ -18,7 +18,12 @@ from optimizer.outputs import people_tables as people
 from optimizer.outputs import report_charts as charts
 from optimizer.outputs.formats import COLUMN_KIND, format_value, header
 from optimizer.outputs.labels import Translate, label_or
-from optimizer.outputs.results_io import national_at_targets, target_year, worst_regions
+from optimizer.outputs.results_io import (
+    national_at_targets,
+    plan_years,
+    target_year,
+    worst_regions,
+)
 from optimizer.outputs.tile_map import tile_map
 
 LARGEST = 20
@@ -93,7 +98,7 @@ def sections(result: Result, instance: Instance | None, t: Translate) -> list[Se
     """Every section after the first page, in reading order."""
     names = people.Names.of(instance)
     facts = project_facts(instance) if instance is not None else None
-    projects = result.projects.copy()
+    projects = result.table("projects").copy()
     projects["region"] = names.region(projects["region_id"])
     if facts is not None:  # the timeline groups projects by category, else by status
         projects["group"] = [label_or(f"category.{c}", t.lang, c) if isinstance(c, str)
@@ -130,8 +135,8 @@ def _funded(result: Result, names: people.Names, facts: pd.DataFrame | None,
 
 def _per_region(regions: pd.DataFrame, result: Result, t: Translate) -> Section:
     year = target_year(result)
-    how = t("section.per_region.how", first=int(result.envelope["year"].min()),
-            last=int(result.envelope["year"].max()),
+    years = plan_years(result)
+    how = t("section.per_region.how", first=years[0], last=years[-1],
             year=year if year is not None else "–")
     columns = ["region", "funded_projects", "funded_capex", "transfer", "cofinancing",
                "baseline", "provision", "target", "shortfall"]
@@ -141,25 +146,26 @@ def _per_region(regions: pd.DataFrame, result: Result, t: Translate) -> Section:
 
 def _maps(regions: pd.DataFrame, result: Result, t: Translate) -> Section:
     year = target_year(result)
-    first, last = int(result.envelope["year"].min()), int(result.envelope["year"].max())
+    years = plan_years(result)
     names = regions.set_index("region_id")["region"]
     by_region = regions.set_index("region_id")
     blocks = [chart(tile_map(by_region["shortfall"], names, "map-shortfall",
                              t("map.shortfall", year=year if year is not None else "–"),
                              "OrRd", t)),
               chart(tile_map(by_region["transfer"], names, "map-transfer",
-                             t("map.transfer", first=first, last=last), "Blues", t))]
+                             t("map.transfer", first=years[0], last=years[-1]), "Blues", t))]
     return Section("maps", t("section.maps.title"), t("section.maps.how"), blocks, new_page=True)
 
 
 def _charts(result: Result, names: people.Names, projects: pd.DataFrame, by_category: bool,
             t: Translate) -> list[Section]:
-    years = sorted(result.envelope["year"].astype(int))
+    years = plan_years(result)
+    money, envelope = result.table("region_years"), result.table("envelope")
     national = national_at_targets(result)
     national = people.in_words(national, t.lang).assign(area_code=national["area"])
     out = [Section("national", t("section.national.title"), t("section.national.how"),
                    [chart(charts.national_chart(national, years[-1], t))], new_page=True)]
-    worst = worst_regions(result, count=result.region_years["region_id"].nunique())
+    worst = worst_regions(result, count=money["region_id"].nunique())
     year = target_year(result)
     if worst.empty or year is None:
         body = Block("text", t("section.regions.no_target"))
@@ -169,14 +175,14 @@ def _charts(result: Result, names: people.Names, projects: pd.DataFrame, by_cate
     out.append(Section("regions", t("section.regions.title"), t("section.regions.how"),
                        [body]))
     out.append(Section("transfers", t("section.transfers.title"), t("section.transfers.how"),
-                       [chart(charts.transfers_chart(result.region_years, names.regions, t))]))
+                       [chart(charts.transfers_chart(money, names.regions, t))]))
     out.append(Section("timeline", t("section.timeline.title"),
                        t("section.timeline.how_category" if by_category else
                          "section.timeline.how_status"),
-                       [chart(_timeline(result.starts, projects, years, t))]))
-    cofinancing = result.region_years.groupby("year")["cofinancing"].sum()
+                       [chart(_timeline(result.table("starts"), projects, years, t))]))
+    cofinancing = money.groupby("year")["cofinancing"].sum()
     out.append(Section("money", t("section.money.title"), t("section.money.how"),
-                       [chart(charts.money_chart(result.envelope, cofinancing, t))]))
+                       [chart(charts.money_chart(envelope, cofinancing, t))]))
     return out
 
 

@@ -15,8 +15,8 @@ import pandas as pd
 from models.instance import Instance
 from models.result import Result
 from optimizer.outputs import people_tables as people
-from optimizer.outputs.labels import Translate, label_or, listed
-from optimizer.outputs.results_io import target_year
+from optimizer.outputs.labels import Translate, listed
+from optimizer.outputs.results_io import plan_years, target_year
 
 REASONS = ("optimizer.analysis.why", "unused_envelope_reasons")
 """Where the explanation of unused envelope lives: ``unused_envelope_reasons(result,
@@ -52,18 +52,26 @@ def _capital(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _items(rows: pd.DataFrame, key: str, t: Translate, **columns: str) -> str:
-    """The first ``NAMED`` rows as a list in a sentence, each written by message ``key``."""
-    return listed((t(key, **{name: row[column] for name, column in columns.items()})
-                   for _, row in rows.head(NAMED).iterrows()), t.lang)
+def _items(rows: pd.DataFrame, key: str, t: Translate, limit: int | None = NAMED,
+           **columns: str) -> str:
+    """Rows as a list in a sentence, each written by message ``key`` with its ``columns``.
+
+    At most ``limit`` rows (then "N more"); category and area codes in words.
+    """
+    shown = people.in_words(rows if limit is None else rows.head(limit), t.lang)
+    items = [t(key, **{field: row[column] for field, column in columns.items()})
+             for row in shown.to_dict("records")]
+    if limit is not None and len(rows) > limit:
+        items.append(t("words.more", count=len(rows) - limit))
+    return listed(items, t.lang)
 
 
 def plan_in_words(result: Result, names: people.Names, t: Translate) -> list[str]:
     """The first page's paragraphs: funded, where, how much, what stays unmet."""
-    projects = result.projects
+    projects = result.table("projects")
     funded = projects[projects["funded"] > people.FUNDED]
     candidates = projects[projects["status"] == "candidate"]
-    years = sorted(result.envelope["year"].astype(int))
+    years = plan_years(result)
     money = people.money_per_year(result)
     regions = people.per_region(result, names)
     out = [
@@ -85,9 +93,8 @@ def plan_in_words(result: Result, names: people.Names, t: Translate) -> list[str
                                                  region="region", transfer="transfer")))
     unused = money[money["unused"] > (_UNUSED_SHARE * money["envelope"]).clip(lower=_UNUSED)]
     if not unused.empty:
-        out.append(t("words.unused", items=listed(
-            (t("words.year_money", year=int(row.year), money=row.unused)
-             for row in unused.itertuples()), t.lang)))
+        out.append(t("words.unused", items=_items(unused, "words.year_money", t, None,
+                                                  year="year", money="unused")))
     out += _unmet(result, regions, t)
     left = candidates[candidates["funded"] < 1 - 1e-6]
     if not left.empty:
@@ -107,17 +114,11 @@ def _unmet(result: Result, regions: pd.DataFrame, t: Translate) -> list[str]:
     out = [t("words.unmet", year=year, shortfall=short["shortfall"].sum(),
              items=_items(short, "words.region_short", t, region="region",
                           shortfall="shortfall"))]
-    national = result.national
+    national = result.table("national")
     below = national[(national["year"] == year)
                      & (national["provision"] < national["target"] - 1e-9)]
     if not below.empty:
-        below = below.sort_values("shortfall", ascending=False)
-        items = [t("words.category_gap", category=label_or(f"category.{row.category}", t.lang,
-                                                           row.category),
-                   area=label_or(f"area.{row.area}", t.lang, row.area),
-                   provision=row.provision, target=row.target)
-                 for row in below.head(NAMED).itertuples()]
-        if len(below) > NAMED:
-            items.append(t("words.more", count=len(below) - NAMED))
-        out.append(t("words.below_target", items=listed(items, t.lang)))
+        out.append(t("words.below_target", items=_items(
+            below.sort_values("shortfall", ascending=False), "words.category_gap", t,
+            category="category", area="area", provision="provision", target="target")))
     return out

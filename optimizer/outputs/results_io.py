@@ -56,15 +56,15 @@ def summary(result: Result) -> dict[str, Any]:
     }
     if not result.has_plan:
         return _clean(out)
-    money = result.region_years
-    projects = result.projects
+    money = result.table("region_years")
+    projects = result.table("projects")
     out["total_transfer"] = float(money["transfer"].sum())
     out["total_cofinancing"] = float(money["cofinancing"].sum())
     out["funded_projects"] = int((projects["funded"] > 1e-9).sum())
     out["funded_capex"] = float(projects["funded_capex"].sum())
     out["per_year"] = (money.groupby("year", as_index=False)[
         ["transfer", "cofinancing", "new_opex"]].sum()
-        .merge(result.envelope.drop(columns="transfer"), on="year", how="left")
+        .merge(result.table("envelope").drop(columns="transfer"), on="year", how="left")
         .to_dict(orient="records"))
     out["national"] = national_at_targets(result).to_dict(orient="records")
     out["worst_regions"] = worst_regions(result).to_dict(orient="records")
@@ -73,15 +73,20 @@ def summary(result: Result) -> dict[str, Any]:
 
 def national_at_targets(result: Result) -> pd.DataFrame:
     """National provision per category and area in the last year: baseline, plan, target."""
-    nat = result.national
+    nat = result.table("national")
     last = nat[nat["year"] == nat["year"].max()]
     return last[["category", "area", "persons", "baseline", "provision", "target",
                  "shortfall"]].reset_index(drop=True)
 
 
+def plan_years(result: Result) -> list[int]:
+    """The planning years, first to last."""
+    return sorted(int(y) for y in result.table("envelope")["year"])
+
+
 def target_year(result: Result) -> int | None:
     """The last year with a provision target (``None`` when no year has one)."""
-    years = result.provision.dropna(subset=["shortfall"])["year"]
+    years = result.table("provision").dropna(subset=["shortfall"])["year"]
     return None if years.empty else int(years.max())
 
 
@@ -92,7 +97,7 @@ def region_provision(result: Result) -> pd.DataFrame:
     shortfall in persons; indexed by ``region_id``, empty when no year has a target.
     """
     columns = ["persons", "shortfall", "baseline", "provision", "target"]
-    prov = result.provision.dropna(subset=["shortfall"])
+    prov = result.table("provision").dropna(subset=["shortfall"])
     if prov.empty:
         return pd.DataFrame(columns=columns, index=pd.Index([], name="region_id"))
     last = prov[prov["year"] == prov["year"].max()].assign(

@@ -21,7 +21,7 @@ from matplotlib.cm import ScalarMappable
 from matplotlib.colors import ListedColormap, Normalize
 from matplotlib.patches import Rectangle
 
-from optimizer.outputs.labels import Translate, number
+from optimizer.outputs.labels import Translate, finite, number
 from optimizer.outputs.report_charts import figure, svg, thousands
 
 KAZAKHSTAN: dict[str, tuple[int, int, str]] = {
@@ -80,15 +80,14 @@ def tile_map(values: pd.Series, names: pd.Series, key: str, title: str, colours:
     norm = Normalize(0.0, top if top > 0 else 1.0)
     cmap = ListedColormap(colormaps[colours](np.linspace(0.1, 1.0, 256)))
     for region, (col, row) in place.items():
-        value = values.get(region)
-        missing = value is None or pd.isna(value)
-        fill = "#EEEEEE" if missing else cmap(norm(value))
+        value = finite(values.get(region))
+        fill = "#EEEEEE" if value is None else cmap(norm(value))
         ax.add_patch(Rectangle((col, -row), 0.94, 0.94, facecolor=fill, edgecolor="white",
                                gid=f"tile-{region}"))
-        dark = not missing and norm(value) > 0.55
+        dark = value is not None and norm(value) > 0.55
         text = "\n".join(textwrap.wrap(str(names[region]), _WRAP, max_lines=3,
                                        placeholder="…"))
-        shown = "–" if missing else number(value, t.lang)
+        shown = number(value, t.lang)
         ax.text(col + 0.47, -row + 0.62, text, ha="center", va="center", fontsize=6.5,
                 color="white" if dark else "#222222")
         ax.text(col + 0.47, -row + 0.2, shown, ha="center", va="center", fontsize=8,
