@@ -11,9 +11,10 @@ from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
 import optimizer
-from models.instance import Instance
+from models.instance import Instance, instance_from_tables
 from models.result import Result, SolveStatus
 from optimizer.outputs.labels import LANGS, label, messages
+from optimizer.outputs.report import render_report
 from optimizer.outputs.results_io import write_results
 from optimizer.outputs.results_workbook import write_results_workbook
 
@@ -167,3 +168,21 @@ def test_labels_write_numbers_the_way_each_language_does() -> None:
         label("kpi.money", "de", value=1)
     with pytest.raises(KeyError):
         label("no.such.message", "en")
+
+
+def test_names_are_shown_as_given_cyrillic_included(tmp_path: Path) -> None:
+    tiny = optimizer.load(str(TINY))
+    tables = tiny.tables()
+    regions = tables["regions"].assign(name=["Северо-Казахстанская область", "Туркестанская"])
+    projects = tables["projects"].copy()
+    projects.loc[projects["project_id"] == "p2", "name"] = "Поликлиника <№ 1> & $x$"
+    instance = instance_from_tables(tiny.settings_dict(), tables | {"regions": regions,
+                                                                   "projects": projects})
+    result = optimizer.solve(instance)
+    book = load_workbook(write_results_workbook(result, tmp_path / "r.xlsx", instance))
+    funded = {r["Код проекта"].value: r for r in rows(book["Финансируемые проекты"])}
+    assert funded["p2"]["Проект"].value == "Поликлиника <№ 1> & $x$"
+    assert funded["p2"]["Регион"].value == "Северо-Казахстанская область"
+    page = render_report(result, instance, "ru")
+    assert "Поликлиника &lt;№ 1&gt; &amp; $x$" in page and "<№ 1>" not in page  # escaped
+    assert page.count("Северо-Казахстанская область") >= 3  # words, tables, charts
