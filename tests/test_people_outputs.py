@@ -60,6 +60,7 @@ def test_workbook_sheets_units_formats_frozen_and_filtered(tiny: tuple, tmp_path
         records = rows(book[sheet])
         assert {h: records[0][h].number_format for h in expected} == expected, sheet
     assert [c.value for c in book["projects"][1]] == list(result.projects.columns)  # as the CSV
+    assert book["Funded projects"].column_dimensions["B"].width > 30  # sized to the names
 
 
 def test_workbook_puts_names_beside_ids(tiny: tuple, tmp_path: Path) -> None:
