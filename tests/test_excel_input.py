@@ -7,6 +7,7 @@ way ``srsopt validate`` does.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import zipfile
 from pathlib import Path
 
@@ -54,9 +55,9 @@ def cache_formula_values(path: Path, values: dict[str, str]) -> None:
     with zipfile.ZipFile(path) as archive:
         parts = {name: archive.read(name) for name in archive.namelist()}
     for name, data in parts.items():
-        for formula, value in values.items():
-            data = data.replace(f"<f>{formula}</f><v />".encode(),
-                                f"<f>{formula}</f><v>{value}</v>".encode())
+        for formula, value in values.items():  # <v />, <v/> or <v></v>, as the writer makes it
+            data = re.sub(rf"<f>{re.escape(formula)}</f><v\s*(/>|></v>)".encode(),
+                          f"<f>{formula}</f><v>{value}</v>".encode(), data)
         parts[name] = data
     with zipfile.ZipFile(path, "w") as archive:
         for name, data in parts.items():

@@ -27,7 +27,7 @@ def test_an_interrupted_write_leaves_the_old_output(tmp_path: Path,
     folder = write_results(result, tmp_path / "r")
     before = tree(tmp_path)
 
-    def ctrl_c(_: object, file: Path) -> None:
+    def ctrl_c(_: object, file: Path, *more: object) -> None:  # more: the workbook's names, lang
         (file / "summary.json" if file.is_dir() else file).write_bytes(b"22 bytes, then Ctrl-C")
         raise KeyboardInterrupt
 

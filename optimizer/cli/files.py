@@ -21,6 +21,7 @@ from models.workbook import save_workbook
 from optimizer.cli import output as cli_output
 from optimizer.cli.common import load
 from optimizer.cli.text import literal, shown, shown_path
+from optimizer.outputs.labels import DEFAULT_LANG, Lang
 from optimizer.outputs.report import load_results, save_report, write_report
 from optimizer.outputs.results_io import fill_results
 from optimizer.outputs.results_workbook import save_results_workbook, write_results_workbook
@@ -31,6 +32,8 @@ _SAVERS: dict[str, Callable[[Mapping[str, Any], Mapping[str, pd.DataFrame], Path
 """Writer of each one-file instance form, by suffix; any other path is written as a folder."""
 SOLVE_OUT = "a folder (e.g. results/x) or a .xlsx workbook"
 """What ``srsopt solve --out`` may be."""
+LangOption = Annotated[Lang, typer.Option(
+    help="Language of the report and of the results workbook's first sheets: ru or en.")]
 
 
 def _fail(message: str) -> typer.Exit:
@@ -88,8 +91,9 @@ def report(
     out: Annotated[Path | None, typer.Option(help="HTML file [default: RESULTS/report.html].")
                    ] = None,
     force: cli_output.ForceOption = False,
+    lang: LangOption = DEFAULT_LANG,
 ) -> None:
-    """Write a self-contained HTML report with charts of a solve's results.
+    """Write a self-contained HTML report (words, tables, maps, charts) of a solve's results.
 
     With --instance, the instance must be the one the plan was solved from (the input hash in
     summary.json); --force reports it against another one anyway.
@@ -107,7 +111,7 @@ def report(
     if given is not None and instance is not None:
         _same_input(solved, given, results, instance, force)
     with cli_output.refusals():
-        written = write_report(solved, target, given)
+        written = write_report(solved, target, given, lang)
     console.print(f"report written to [bold]{shown_path(written)}[/]")
 
 
@@ -152,28 +156,29 @@ def plan_solve_outputs(out: Path, *, report: bool, force: bool,
 
 
 def _write(target: OutputTarget, result: Result, instance: Instance, excel: bool,
-           report: bool) -> list[Path]:
+           report: bool, lang: str) -> list[Path]:
     """One planned output of ``solve``: the folder (with its workbook and report), or a file."""
     if target.kind.name == "results-workbook":
-        return [write_results_workbook(result, target)]
+        return [write_results_workbook(result, target, instance, lang)]
     if target.kind.name == "report":
-        return [write_report(result, target, instance)]
+        return [write_report(result, target, instance, lang)]
     parts = {name: kind for name, kind, wanted in (("results.xlsx", "results-workbook", excel),
                                                    ("report.html", "report", report)) if wanted}
 
     def fill(folder: Path) -> None:
         fill_results(result, folder)
         if excel:
-            save_results_workbook(result, folder / "results.xlsx")
+            save_results_workbook(result, folder / "results.xlsx", instance, lang)
         if report:
-            save_report(result, folder / "report.html", instance)
+            save_report(result, folder / "report.html", instance, lang)
 
     folder = target.write(fill, plan=result.has_plan, parts=parts)
     return [folder, *(folder / name for name in parts)]
 
 
 def write_solve_outputs(result: Result, instance: Instance, targets: list[OutputTarget], *,
-                        excel: bool = False, report: bool = False) -> list[Path]:
+                        excel: bool = False, report: bool = False,
+                        lang: str = DEFAULT_LANG) -> list[Path]:
     """Write a solve's results to its planned outputs; returns the paths written.
 
     A result without a plan never replaces an earlier plan: it goes to a fresh path beside
@@ -186,6 +191,6 @@ def write_solve_outputs(result: Result, instance: Instance, targets: list[Output
             if not result.has_plan and target.holds_plan():
                 target.release()
                 target = target.beside(result.status.value)
-            written += _write(target, result, instance, excel, report)
+            written += _write(target, result, instance, excel, report, lang)
         cli_output.moved_note(planned.path, target.path, result.status.value)
     return written

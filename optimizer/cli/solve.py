@@ -29,6 +29,7 @@ from optimizer.cli.common import (
     stoppable,
 )
 from optimizer.cli.text import NAME_WIDTH, literal, shown, shown_path
+from optimizer.outputs.labels import DEFAULT_LANG
 from optimizer.outputs.results_io import national_at_targets, worst_regions
 from optimizer.solving.strategy import Strategy
 
@@ -57,6 +58,7 @@ def solve(
     )] = None,
     baseline_penalty: opt.Penalty = None,
     force: cli_output.ForceOption = False,
+    lang: cli_files.LangOption = DEFAULT_LANG,
 ) -> None:
     """Solve an instance, print a summary and write DIR/summary.json plus CSV tables."""
     logging.basicConfig(level=logging.INFO if log else logging.WARNING,
@@ -85,7 +87,8 @@ def solve(
                      markup=False, highlight=False)
         raise typer.Exit(Exit.NO_PLAN)
     result = with_scenario(result, record)  # scenario.json goes with the results
-    written = cli_files.write_solve_outputs(result, instance, targets, excel=excel, report=report)
+    written = cli_files.write_solve_outputs(result, instance, targets, excel=excel, report=report,
+                                            lang=lang)
     print_summary(instance, result)
     console.print(f"results written to [bold]{', '.join(map(shown_path, written))}[/]")
     if result.status == SolveStatus.INFEASIBLE:

@@ -1,48 +1,65 @@
-"""The report's charts: matplotlib figures rendered to PNG (Agg, no display, no pyplot state).
+"""The report's charts: matplotlib figures rendered as inline SVG (no display, no pyplot state).
 
-Each function takes plain result tables and returns the PNG as base64 text for an ``<img>``.
-Money is in million KZT, provision a share of residents shown as %, persons in thousands.
+SVG keeps the charts crisp in print and their text searchable (``svg.fonttype = 'none'``: text
+stays text, not glyph outlines). Each function takes plain result tables and a translator ``t``
+(``labels.translator``) for its words, and returns the ``<svg>`` element as text. Money is in
+million KZT, provision a share of residents shown as %, persons in thousands.
 """
 
 from __future__ import annotations
 
-import base64
 import io
+import re
 from collections.abc import Sequence
 from typing import Literal
 
 import numpy as np
 import pandas as pd
-from matplotlib import colormaps, rcParams
+from matplotlib import colormaps, rc_context, rcParams
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
+
+from optimizer.outputs.labels import Translate, number
 
 BASELINE = "#A6A6A6"
 PLAN = "#1F4E79"
 TARGET = "#C00000"
 COFINANCING = "#E69F00"
 ENVELOPE = "#DCE6F1"
-_THOUSANDS = FuncFormatter(lambda v, _: f"{v:,.0f}")
-_DPI = 110
+_NO_METADATA = {"Date": None, "Creator": None, "Format": None, "Type": None}
 rcParams["text.parse_math"] = False  # names are text: a "$" in one is not a formula
 
 
-Colour = tuple[float, float, float, float]
-"""RGBA, as a colour map gives it."""
+def thousands(lang: str) -> FuncFormatter:
+    """Axis ticks with the thousands separator of ``lang``."""
+    return FuncFormatter(lambda v, _: number(v, lang))
 
 
-def _figure(width: float, height: float, columns: int = 1, *, sharey: bool = False,
-            width_ratios: Sequence[float] | None = None) -> tuple[Figure, list[Axes]]:
-    fig = Figure(figsize=(width, height), dpi=_DPI, layout="constrained")
+def figure(width: float, height: float, columns: int = 1, *, sharey: bool = False,
+           width_ratios: Sequence[float] | None = None) -> tuple[Figure, list[Axes]]:
+    """A constrained-layout figure with ``columns`` panels side by side."""
+    fig = Figure(figsize=(width, height), layout="constrained")
     axes = fig.subplots(1, columns, squeeze=False, sharey=sharey, width_ratios=width_ratios)
     return fig, list(axes[0])
 
 
-def _png(fig: Figure) -> str:
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", facecolor="white")
-    return base64.b64encode(buffer.getvalue()).decode("ascii")
+def svg(fig: Figure, key: str, title: str) -> str:
+    """The figure as an ``<svg>`` element for inline HTML, titled for screen readers.
+
+    Its ids are prefixed with ``key``, so several charts share a page.
+    """
+    buffer = io.StringIO()
+    # text as text; ids that do not change from run to run (the same plan, the same file)
+    with rc_context({"svg.fonttype": "none", "svg.hashsalt": "srsopt"}):
+        fig.savefig(buffer, format="svg", facecolor="white", metadata=_NO_METADATA)
+    text = buffer.getvalue()
+    text = text[text.index("<svg"):]
+    text = re.sub(r'\bid="', f'id="{key}-', text)
+    text = text.replace("url(#", f"url(#{key}-").replace('href="#', f'href="#{key}-')
+    safe = title.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
+    kind = "chart map" if key.startswith("map") else "chart"
+    return text.replace("<svg ", f'<svg class="{kind}" role="img" aria-label="{safe}" ', 1)
 
 
 def _grid(ax: Axes, axis: Literal["both", "x", "y"] = "x") -> None:
@@ -50,6 +67,10 @@ def _grid(ax: Axes, axis: Literal["both", "x", "y"] = "x") -> None:
     ax.set_axisbelow(True)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
+
+
+Colour = tuple[float, float, float, float]
+"""RGBA, as a colour map gives it."""
 
 
 def _colours(n: int) -> list[Colour]:
@@ -74,75 +95,80 @@ def short(text: str, width: int = 30) -> str:
     return text if len(text) <= width else text[: width - 1].rsplit(" ", 1)[0] + "…"
 
 
-def national_chart(national: pd.DataFrame, year: int) -> str:
-    """Per category, one panel per area: baseline and plan provision bars, target as a tick."""
-    areas = [a for a in ("urban", "rural") if a in set(national["area"])]
+def national_chart(national: pd.DataFrame, year: int, t: Translate) -> str:
+    """Per category, one panel per area: baseline and plan provision bars, target as a tick.
+
+    ``national``: category and area in words, with ``area_code`` (urban, rural) to order panels.
+    """
+    areas = [a for a in ("urban", "rural") if a in set(national["area_code"])]
     categories = sorted(national["category"].unique(), reverse=True)
-    fig, axes = _figure(11, 0.55 * len(categories) + 1.6, len(areas), sharey=True)
+    fig, axes = figure(11, 0.55 * len(categories) + 1.6, len(areas), sharey=True)
     y = np.arange(len(categories))
     for ax, area in zip(axes, areas, strict=True):
-        rows = national[national["area"] == area].set_index("category").reindex(categories)
-        ax.barh(y + 0.2, rows["baseline"], 0.38, color=BASELINE, label="baseline (start)")
-        ax.barh(y - 0.2, rows["provision"], 0.38, color=PLAN, label=f"plan, end of {year}")
+        rows = national[national["area_code"] == area].set_index("category").reindex(categories)
+        ax.barh(y + 0.2, rows["baseline"], 0.38, color=BASELINE, label=t("chart.baseline"))
+        ax.barh(y - 0.2, rows["provision"], 0.38, color=PLAN, label=t("chart.plan", year=year))
         ax.scatter(rows["target"], y, marker="|", s=500, linewidths=2.5, color=TARGET,
-                   label=f"target {year}", zorder=3)
+                   label=t("chart.target", year=year), zorder=3)
         ends = rows[["provision", "target"]].max(axis=1)
         for yi, value, end in zip(y, rows["provision"], ends, strict=True):
             if pd.notna(value):
-                ax.text(end + 0.015, yi - 0.2, f"{value:.0%}", va="center", fontsize=8)
+                ax.text(end + 0.015, yi - 0.2, t("chart.pct", value=value), va="center",
+                        fontsize=8)
         ax.set_xlim(0, 1.12)
         ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
-        ax.set_xlabel("share of residents served (%)")
-        ax.set_title(f"{area} settlements", fontsize=11)
+        ax.set_xlabel(t("chart.share_axis"))
+        ax.set_title(t(f"chart.area.{area}"), fontsize=11)
         _grid(ax)
-    axes[0].set_yticks(y, [c.replace("_", " ") for c in categories])
+    axes[0].set_yticks(y, categories)
     _legend_on_top(fig, axes[0], 3)
-    return _png(fig)
+    return svg(fig, "national", t("section.national.title"))
 
 
-def regions_chart(regions: pd.DataFrame, year: int) -> str:
+def regions_chart(regions: pd.DataFrame, year: int, t: Translate) -> str:
     """Regions ordered by remaining gap: provision before/after, and the gap in persons."""
     rows = regions.sort_values("shortfall", ascending=True)
-    fig, (left, right) = _figure(11, 0.32 * len(rows) + 1.8, 2, sharey=True,
-                                 width_ratios=(3, 2))
+    fig, (left, right) = figure(11, 0.32 * len(rows) + 1.8, 2, sharey=True, width_ratios=(3, 2))
     y = np.arange(len(rows))
-    left.barh(y + 0.2, rows["baseline"], 0.38, color=BASELINE, label="baseline (start)")
-    left.barh(y - 0.2, rows["provision"], 0.38, color=PLAN, label=f"plan, end of {year}")
+    left.barh(y + 0.2, rows["baseline"], 0.38, color=BASELINE, label=t("chart.baseline"))
+    left.barh(y - 0.2, rows["provision"], 0.38, color=PLAN, label=t("chart.plan", year=year))
     left.set_xlim(0, 1.0)
     left.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
-    left.set_xlabel("share of applicable residents served (%)")
+    left.set_xlabel(t("chart.regions_share_axis"))
     left.set_yticks(y, rows["label"])
     _legend_on_top(fig, left, 2)
-    scale, unit = (1e3, "thousand persons") if rows["shortfall"].max() >= 1e4 else (1, "persons")
-    right.barh(y, rows["shortfall"] / scale, 0.6, color=TARGET)
+    big = rows["shortfall"].max() >= 1e4
+    right.barh(y, rows["shortfall"] / (1e3 if big else 1), 0.6, color=TARGET)
     right.xaxis.set_major_locator(MaxNLocator(integer=True))
-    right.set_xlabel(f"gap to the {year} target ({unit})")
-    right.xaxis.set_major_formatter(_THOUSANDS)
+    right.set_xlabel(t("chart.gap_axis", year=year,
+                       unit=t("chart.thousand_persons" if big else "unit.persons")))
+    right.xaxis.set_major_formatter(thousands(t.lang))
     for ax in (left, right):
         _grid(ax)
-    return _png(fig)
+    return svg(fig, "regions", t("section.regions.title"))
 
 
-def transfers_chart(region_years: pd.DataFrame, labels: pd.Series) -> str:
+def transfers_chart(region_years: pd.DataFrame, labels: pd.Series, t: Translate) -> str:
     """Republican transfer per region, stacked by year, largest region on top."""
     table = region_years.pivot_table(index="region_id", columns="year", values="transfer",
                                      aggfunc="sum").fillna(0.0)
     table = table.loc[table.sum(axis=1).sort_values().index]
-    fig, (ax,) = _figure(11, 0.32 * len(table) + 1.8)
+    fig, (ax,) = figure(11, 0.32 * len(table) + 1.8)
     left = np.zeros(len(table))
     for colour, year in zip(_colours(table.shape[1]), table.columns, strict=True):
         ax.barh(np.arange(len(table)), table[year], 0.7, left=left, color=colour, label=str(year))
         left += table[year].to_numpy()
     ax.set_yticks(np.arange(len(table)), labels.reindex(table.index).fillna(
         pd.Series(table.index, index=table.index)))
-    ax.xaxis.set_major_formatter(_THOUSANDS)
-    ax.set_xlabel("targeted development transfer (million KZT)")
+    ax.xaxis.set_major_formatter(thousands(t.lang))
+    ax.set_xlabel(t("chart.transfer_axis"))
     _legend_on_top(fig, ax, table.shape[1])
     _grid(ax)
-    return _png(fig)
+    return svg(fig, "transfers", t("section.transfers.title"))
 
 
-def timeline_chart(starts: pd.DataFrame, largest: pd.DataFrame, years: list[int]) -> str:
+def timeline_chart(starts: pd.DataFrame, largest: pd.DataFrame, years: list[int],
+                   t: Translate) -> str:
     """Capex started per year by group (stacked bars) above a Gantt of the largest projects.
 
     ``starts``: start_year, group, capex (million KZT started). ``largest``: label, group,
@@ -150,7 +176,7 @@ def timeline_chart(starts: pd.DataFrame, largest: pd.DataFrame, years: list[int]
     """
     groups = sorted(set(starts["group"]) | set(largest["group"]))
     colour = dict(zip(groups, _categorical(len(groups)), strict=True))
-    fig = Figure(figsize=(11, 4.2 + 0.3 * len(largest)), dpi=_DPI, layout="constrained")
+    fig = Figure(figsize=(11, 4.2 + 0.3 * len(largest)), layout="constrained")
     bars, gantt = fig.subplots(2, 1, height_ratios=(3.2, 0.3 * len(largest) + 1.0))
     table = starts.pivot_table(index="start_year", columns="group", values="capex",
                                aggfunc="sum").reindex(years).fillna(0.0)
@@ -159,9 +185,9 @@ def timeline_chart(starts: pd.DataFrame, largest: pd.DataFrame, years: list[int]
         bars.bar(table.index, table[group], 0.6, bottom=bottom, color=colour[group], label=group)
         bottom += table[group].to_numpy()
     bars.set_xticks(years, [str(y) for y in years])
-    bars.yaxis.set_major_formatter(_THOUSANDS)
-    bars.set_ylabel("capex starting\n(million KZT)")
-    bars.set_title("capex of the funded projects starting each year", fontsize=10)
+    bars.yaxis.set_major_formatter(thousands(t.lang))
+    bars.set_ylabel(t("chart.capex_axis"))
+    bars.set_title(t("chart.capex_title"), fontsize=10)
     _legend_on_top(fig, bars, min(len(groups), 7))
     _grid(bars, "y")
     rows = largest.iloc[::-1]
@@ -172,31 +198,31 @@ def timeline_chart(starts: pd.DataFrame, largest: pd.DataFrame, years: list[int]
     last = int(rows["completion_year"].max()) if len(rows) else years[-1]
     gantt.set_xlim(years[0] - 0.5, max(years[-1], last) + 0.5)
     gantt.set_xticks(range(years[0], max(years[-1], last) + 1))
-    gantt.set_xlabel("construction years, from the start to the completion year")
-    gantt.set_title(f"the {len(rows)} largest funded projects by capex", fontsize=10)
+    gantt.set_xlabel(t("chart.gantt_axis"))
+    gantt.set_title(t("chart.gantt_title", count=len(rows)), fontsize=10)
     _grid(gantt)
-    return _png(fig)
+    return svg(fig, "timeline", t("section.timeline.title"))
 
 
-def money_chart(envelope: pd.DataFrame, cofinancing: pd.Series) -> str:
+def money_chart(envelope: pd.DataFrame, cofinancing: pd.Series, t: Translate) -> str:
     """Per year: the envelope beside the money used (transfer + the regions' co-financing)."""
-    fig, (ax,) = _figure(10, 4.5)
+    fig, (ax,) = figure(10, 4.5)
     x = np.arange(len(envelope))
     ax.bar(x - 0.2, envelope["envelope"], 0.38, color=ENVELOPE, edgecolor=PLAN,
-           label="envelope (republican budget)")
-    ax.bar(x + 0.2, envelope["transfer"], 0.38, color=PLAN, label="transfer used")
+           label=t("chart.money_envelope"))
+    ax.bar(x + 0.2, envelope["transfer"], 0.38, color=PLAN, label=t("chart.money_transfer"))
     co = cofinancing.reindex(envelope["year"]).fillna(0.0).to_numpy()
     ax.bar(x + 0.2, co, 0.38, bottom=envelope["transfer"], color=COFINANCING,
-           label="regional co-financing")
+           label=t("chart.money_cofinancing"))
     for xi, (env, used) in enumerate(zip(envelope["envelope"], envelope["transfer"],
                                          strict=True)):
-        share = f"{used / env:.0%} used" if env > 0 else "no envelope"
+        share = t("chart.money_used", share=used / env) if env > 0 else t("chart.no_envelope")
         ax.annotate(share, (xi - 0.2, env), xytext=(0, 3), textcoords="offset points",
                     ha="center", fontsize=9)
     ax.set_xticks(x, envelope["year"].astype(str))
-    ax.yaxis.set_major_formatter(_THOUSANDS)
-    ax.set_ylabel("million KZT")
+    ax.yaxis.set_major_formatter(thousands(t.lang))
+    ax.set_ylabel(t("unit.money"))
     ax.margins(y=0.12)
     _legend_on_top(fig, ax, 3)
     _grid(ax, "y")
-    return _png(fig)
+    return svg(fig, "money", t("section.money.title"))

@@ -79,17 +79,44 @@ def national_at_targets(result: Result) -> pd.DataFrame:
                  "shortfall"]].reset_index(drop=True)
 
 
-def worst_regions(result: Result, count: int = 5) -> pd.DataFrame:
-    """Regions with the largest remaining shortfall (persons) in the last target year."""
+def plan_years(result: Result) -> list[int]:
+    """The planning years, first to last."""
+    return sorted(int(y) for y in result.table("envelope")["year"])
+
+
+def target_year(result: Result) -> int | None:
+    """The last year with a provision target (``None`` when no year has one)."""
+    years = result.table("provision").dropna(subset=["shortfall"])["year"]
+    return None if years.empty else int(years.max())
+
+
+def region_provision(result: Result) -> pd.DataFrame:
+    """Per region in the last target year, over every group with a target.
+
+    Persons, provision at the start and in the plan, the target (persons-weighted) and the
+    shortfall in persons; indexed by ``region_id``, empty when no year has a target.
+    """
+    columns = ["persons", "shortfall", "baseline", "provision", "target"]
     prov = result.table("provision").dropna(subset=["shortfall"])
     if prov.empty:
-        return pd.DataFrame(columns=["region_id", "shortfall", "baseline", "provision"])
-    last = prov[prov["year"] == prov["year"].max()]
+        return pd.DataFrame(columns=columns, index=pd.Index([], name="region_id"))
+    last = prov[prov["year"] == prov["year"].max()].assign(
+        target_served=lambda f: f["target"] * f["persons"])
     per = last.groupby("region_id").agg(
         shortfall=("shortfall", "sum"), persons=("persons", "sum"),
-        baseline_served=("baseline_served", "sum"), served=("served", "sum"))
+        baseline_served=("baseline_served", "sum"), served=("served", "sum"),
+        target_served=("target_served", "sum"))
     per["baseline"] = per["baseline_served"] / per["persons"]
     per["provision"] = per["served"] / per["persons"]
+    per["target"] = per["target_served"] / per["persons"]
+    return per[columns]
+
+
+def worst_regions(result: Result, count: int = 5) -> pd.DataFrame:
+    """Regions with the largest remaining shortfall (persons) in the last target year."""
+    per = region_provision(result)
+    if per.empty:
+        return pd.DataFrame(columns=["region_id", "shortfall", "baseline", "provision"])
     per = per.sort_values(["shortfall", "provision"], ascending=[False, True]).head(count)
     return per[["shortfall", "baseline", "provision"]].reset_index()
 

@@ -1,107 +1,110 @@
-"""A solve's results as one workbook an analyst can forward: formatted, frozen, sized.
+"""A solve's results as one workbook to forward: sheets for people first, then the full tables.
 
-Sheets: ``summary`` (key/value), ``projects``, ``regions`` (the ``region_years`` table),
-``provision``, ``national``, ``envelope`` and ``starts``. Money is shown in million KZT with
-thousands separators, shares as percentages, persons as whole numbers; every header carries
-its unit as a comment. The cells hold the exact values, only the display is rounded.
+The first sheets are in the reader's language (``lang``, Russian unless told): ``Summary``
+(labelled figures with units), ``Funded projects``, ``Per region`` (totals over the horizon),
+``Per region and year``, ``Money per year`` and ``National provision``; names beside ids,
+units in the headers. Then the full result tables as in the CSV files, under the names programs
+read (``projects``, ``regions`` = ``region_years``, ``provision``, ``national``, ``envelope``,
+``starts``), every column they have. Every sheet has a frozen header row, an autofilter, number
+formats (million KZT with separators, % for shares) and sized columns; the cells hold the exact
+values, only the display is rounded.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 from openpyxl import Workbook
+from openpyxl.utils import get_column_letter
 
+from models.instance import Instance
 from models.result import Result
 from models.safe_output import OutputTarget, write_output
-from models.settings_sheet import flatten
 from models.sheets import write_frame
-from optimizer.outputs.results_io import summary
+from optimizer.outputs import people_tables as people
+from optimizer.outputs.formats import (
+    COLUMN_KIND,
+    MILLION_KZT,
+    PERCENT,
+    PERSONS,
+    YEAR,
+    format_value,
+    header,
+    number_format,
+    unit_note,
+)
+from optimizer.outputs.labels import DEFAULT_LANG, label
+from optimizer.outputs.people_summary import summary_figures
 
-MILLION_KZT = "#,##0"
-PERCENT = "0.0%"
-PERSONS = "#,##0"
-YEAR = "0"
+__all__ = ["COLUMN_KIND", "MILLION_KZT", "PERCENT", "PERSONS", "SHEETS", "YEAR", "format_value",
+           "number_format", "save_results_workbook", "unit_note", "write_results_workbook"]
 
-_KINDS: dict[str, tuple[str, str, tuple[str, ...]]] = {
-    # kind: (Excel number format, unit note, columns or summary keys of that kind)
-    "money": (MILLION_KZT, "million KZT", (
-        "capex", "funded_capex", "opex", "capex_spend", "transfer", "cofinancing", "new_opex",
-        "fiscal_space", "fiscal_space_used", "envelope", "total_transfer", "total_cofinancing",
-        "equalization", "own_revenue", "general_transfer")),
-    "share": (PERCENT, "share, shown as %", (
-        "funded", "share", "fiscal_space_used_share", "envelope_share", "baseline", "provision",
-        "target", "mip_gap", "mip_rel_gap", "dependency_before", "dependency_after")),
-    "persons": (PERSONS, "persons", ("persons", "baseline_served", "served", "shortfall",
-                                     "provision_gain")),
-    "year": (YEAR, "calendar year", ("year", "start_year", "completion_year")),
-    "value": ("0.000", "objective units per million KZT (LP estimate)", ("lp_marginal_value",)),
-}
-_PYTHON_FORMATS = {MILLION_KZT: ",.0f", PERCENT: ".1%", YEAR: ".0f", "0.000": ".3f"}
-COLUMN_KIND: dict[str, str] = {c: kind for kind, (_, _, cols) in _KINDS.items() for c in cols}
-"""Kind of every numeric result column (and summary key), by name."""
 SHEETS: dict[str, str] = {"projects": "projects", "regions": "region_years",
                           "provision": "provision", "national": "national",
                           "envelope": "envelope", "starts": "starts"}
-"""Sheet name -> result table, in sheet order after ``summary``."""
+"""The full tables: sheet name -> result table, in sheet order after the people's sheets."""
+PEOPLE_SHEETS = ("summary", "funded", "per_region", "per_region_year", "money", "provision")
+"""The people's sheets in order, by message id (``sheet.<id>`` names them)."""
 
 
-def number_format(column: str) -> str | None:
-    """The Excel number format of a result column (``None``: general)."""
-    kind = COLUMN_KIND.get(column)
-    return _KINDS[kind][0] if kind else None
-
-
-def format_value(column: str, value: object) -> str:
-    """A result value as text with its column's display format (``12,345``, ``96.0%``)."""
-    if value is None or (isinstance(value, float) and value != value):
-        return "–"
-    fmt = number_format(column)
-    if fmt is None or not isinstance(value, int | float):
-        return str(value)
-    return format(value, _PYTHON_FORMATS[fmt])
-
-
-def unit_note(column: str) -> str:
-    """The unit of a result column, for header comments and chart axes."""
-    kind = COLUMN_KIND.get(column)
-    return _KINDS[kind][1] if kind else ""
-
-
-def summary_rows(info: Mapping[str, Any]) -> pd.DataFrame:
-    """The scalar part of ``summary.json`` as key/value rows (tables have their own sheets)."""
-    scalars = {k: v for k, v in info.items()
-               if not (isinstance(v, list) and v and isinstance(v[0], dict))}
-    rows = flatten(scalars)
-    return pd.DataFrame({"key": [k for k, _ in rows], "value": [v for _, v in rows]})
+def _finish(ws: object, frame: pd.DataFrame) -> None:
+    """An autofilter over the header and every row (the header is frozen by ``write_frame``)."""
+    last = get_column_letter(max(len(frame.columns), 1))
+    ws.auto_filter.ref = f"A1:{last}{len(frame) + 1}"  # type: ignore[attr-defined]
 
 
 def _write_table(book: Workbook, name: str, frame: pd.DataFrame) -> None:
+    """A full result table under its column names, each header's unit as a comment."""
     numeric = {c: "float" for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c])}
     formats = {c: f for c in frame.columns if (f := number_format(c)) and c in numeric}
-    write_frame(book.create_sheet(name), frame, numeric,
+    ws = book.create_sheet(name)
+    write_frame(ws, frame, numeric,
                 notes={c: u for c in frame.columns if (u := unit_note(c))}, formats=formats)
+    _finish(ws, frame)
 
 
-def save_results_workbook(result: Result, file: Path) -> None:
-    """Save the results workbook at ``file`` (only ``summary`` when the solve found no plan)."""
+def _write_people(book: Workbook, key: str, frame: pd.DataFrame, lang: str,
+                  formats: Mapping[str, str | Sequence[str | None]] | None = None) -> None:
+    """A people's sheet: labelled headers with units, codes in words, the result's formats."""
+    frame = people.in_words(frame, lang)
+    titles = {c: header(c, lang) for c in frame.columns}
+    numeric = [c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c])]
+    given = formats or {c: f for c in numeric if (f := number_format(c))}
+    ws = book.create_sheet(label(f"sheet.{key}", lang))
+    write_frame(ws, frame.rename(columns=titles),
+                {titles[c]: "float" for c in [*numeric, *(formats or {})]},
+                formats={titles[c]: f for c, f in given.items()})
+    _finish(ws, frame)
+
+
+def save_results_workbook(result: Result, file: Path, instance: Instance | None = None,
+                          lang: str = DEFAULT_LANG) -> None:
+    """Save the results workbook at ``file`` (only the Summary when the solve found no plan).
+
+    ``instance`` gives regions and settlements their names (ids stand in without it).
+    """
     book = Workbook(write_only=True)
-    info = summary_rows(summary(result))
-    row_formats = [number_format(key.rsplit(".", 1)[-1]) for key in info["key"]]
-    write_frame(book.create_sheet("summary"), info, {"value": "float"},
-                formats={"value": row_formats},
-                notes={"value": "Money in million KZT, provision as a share of residents."})
-    tables = result.tables()
-    for sheet, table in SHEETS.items():
-        if table in tables:
-            _write_table(book, sheet, tables[table])
+    figures, formats = summary_figures(result, lang)
+    _write_people(book, "summary", figures, lang, formats={"value": formats})
+    if result.has_plan:
+        names = people.Names.of(instance)
+        for key, frame in zip(PEOPLE_SHEETS[1:], (
+                people.funded_projects(result, names), people.per_region(result, names),
+                people.per_region_year(result, names), people.money_per_year(result),
+                people.national_provision(result)), strict=True):
+            _write_people(book, key, frame, lang)
+        tables = result.tables()
+        for sheet, table in SHEETS.items():
+            if table in tables:
+                _write_table(book, sheet, tables[table])
     book.save(file)
 
 
-def write_results_workbook(result: Result, path: str | Path | OutputTarget) -> Path:
+def write_results_workbook(result: Result, path: str | Path | OutputTarget,
+                           instance: Instance | None = None, lang: str = DEFAULT_LANG) -> Path:
     """Write the results workbook safely (``models.safe_output``); returns its path."""
     return write_output(path, "results-workbook",
-                        lambda file: save_results_workbook(result, file), plan=result.has_plan)
+                        lambda file: save_results_workbook(result, file, instance, lang),
+                        plan=result.has_plan)
