@@ -1,0 +1,121 @@
+"""Why envelope is left unused, year by year, in one sentence each (terminal and report).
+
+``unused_envelope_reasons`` reads only the result tables (``region_years.binding``,
+``projects.reason``, ``provision``), so it works as well on a results folder read back from
+disk. Each region is named by its tightest explanation for the year, in this order:
+
+1. its own limits that year: co-financing, envelope share, dependency cap, transfer band
+   (the ``binding`` column; fiscal space alone does not stop a transfer);
+2. nothing it could still start spends money that year: "targets met" when it has no
+   shortfall left, else "nothing left to start";
+3. otherwise the most common reason of the projects it leaves out that could spend that year
+   (``projects.reason``; docs/why.md).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import pandas as pd
+
+from models.instance import Instance
+from models.result import Result
+
+UNUSED = 0.5
+"""Million KZT of a year's envelope (and persons of a region's shortfall) below which it
+counts as used (as met)."""
+_OWN = {"cofinancing": "co-financing limit binding in {}",
+        "envelope_share": "envelope share used up in {}",
+        "dependency_cap": "dependency cap binding in {}",
+        "hold_harmless": "transfer band binding in {}",
+        "transfer_growth": "transfer band binding in {}"}
+"""Region-year limits of the ``binding`` column that stop a region taking more transfer."""
+_LEFT = {"envelope": "projects left too large for what is left, or needing envelope of a year "
+                     "where it is used up, in {}",
+         "fiscal_space": "fiscal space used up in {}",
+         "gap": "projects that fit were not reached by the solve in {}",
+         "low_value": "projects left worth less than their cost in {}",
+         "unpriced": "projects left not priced (no time) in {}",
+         **_OWN}
+"""The phrase of the most common reason of a region's left-out projects."""
+_COUNTED = ("targets met in {} region{}", "nothing left to start in {} region{}")
+
+
+def _spending_years(projects: pd.DataFrame, instance: Instance | None) -> pd.DataFrame:
+    """(project_id, year) for every year a left-out project could spend capex in."""
+    if instance is None:  # without the instance: every left-out project, every year
+        return pd.DataFrame({"project_id": projects["project_id"], "year": pd.NA})
+    years = instance.years
+    raw = instance.projects.set_index("project_id").loc[projects["project_id"]]
+    rows = []
+    for pid, p in raw.iterrows():
+        first = max(int(p["earliest_start"]) if pd.notna(p["earliest_start"]) else years[0],
+                    years[0])
+        last = min(int(p["latest_start"]) if pd.notna(p["latest_start"]) else years[-1],
+                   years[-1])
+        if p["status"] != "committed":
+            last = min(last, years[-1] - int(p["duration"]) + 1)
+        spent = {y for s in range(first, last + 1) for y in range(s, s + int(p["duration"]))}
+        rows += [(pid, y) for y in sorted(spent) if y <= years[-1]]
+    return pd.DataFrame(rows, columns=["project_id", "year"])
+
+
+def _names(result: Result, instance: Instance | None) -> dict[str, str]:
+    if instance is None:
+        return {}
+    return dict(zip(instance.regions["region_id"], instance.regions["name"], strict=True))
+
+
+def _listed(regions: list[str]) -> str:
+    return ", ".join(regions[:6]) + (f" and {len(regions) - 6} more" if len(regions) > 6 else "")
+
+
+def unused_envelope_reasons(result: Result, instance: Instance | None = None) -> list[str]:
+    """One sentence per year with unused envelope, e.g.
+
+    ``2027: 63 million KZT unused: targets met in 14 regions; co-financing limit binding in
+    Turkistan, Zhambyl``. Region names come from ``instance`` (ids without it). Empty without
+    a plan or when every year's envelope is used.
+    """
+    if not result.has_plan or result.envelope is None or result.region_years is None:
+        return []
+    names = _names(result, instance)
+    money = result.region_years.assign(binding=result.region_years.get(
+        "binding", pd.Series("", index=result.region_years.index)).fillna(""))
+    projects = result.projects
+    projects = projects.assign(reason=projects.get(
+        "reason", pd.Series("", index=projects.index)).fillna(""))
+    left = projects[(projects["funded"] < 1 - 1e-9) & ~projects["reason"].isin(
+        ["", "excluded", "locked", "window", "no_need"])]
+    spending = _spending_years(left, instance).merge(
+        left[["project_id", "region_id", "reason"]], on="project_id")
+    short = (result.provision.groupby("region_id")["shortfall"].sum(min_count=1)
+             if result.provision is not None else pd.Series(dtype=float))
+    out = []
+    for row in result.envelope.itertuples():
+        unused = float(row.envelope) - float(row.transfer)
+        if unused <= UNUSED:
+            continue
+        groups: dict[str, list[str]] = defaultdict(list)
+        counted = [0, 0]
+        for r in money[money["year"] == row.year].itertuples():
+            shown = names.get(r.region_id, r.region_id)
+            own = [k for k in str(r.binding).split(";") if k in _OWN]
+            here = spending[(spending["region_id"] == r.region_id) & (
+                spending["year"].isna() | (spending["year"] == row.year))]
+            if own:
+                groups[_OWN[own[0]]].append(shown)
+            elif here.empty:
+                persons = short.get(r.region_id, float("nan"))
+                counted[0 if persons <= UNUSED else 1] += 1  # NaN: no target to meet
+            else:
+                top = here["reason"].value_counts().sort_index(kind="stable").idxmax()
+                groups[_LEFT.get(top, "projects left out in {}")].append(shown)
+        parts = [text.format(n, "" if n == 1 else "s") for text, n in zip(_COUNTED, counted,
+                                                                           strict=True) if n]
+        order = list(dict.fromkeys([*_OWN.values(), *_LEFT.values()]))
+        parts += [phrase.format(_listed(groups[phrase])) for phrase in sorted(
+            groups, key=lambda p: order.index(p) if p in order else len(order))]
+        amount = f"{unused:,.0f}" if unused >= 10 else f"{unused:,.1f}"
+        out.append(f"{row.year}: {amount} million KZT unused: " + "; ".join(parts))
+    return out
