@@ -32,11 +32,15 @@ _OWN = {"cofinancing": "co-financing limit binding in {}",
 """Region-year limits of the ``binding`` column that stop a region taking more transfer."""
 _LEFT = {"envelope": "projects left too large for what is left, or needing envelope of a year "
                      "where it is used up, in {}",
-         "fiscal_space": "fiscal space used up in {}",
+         "envelope_share": "projects left too large for the region's envelope share in {}",
+         "dependency_cap": "projects left too large for the region's dependency cap in {}",
+         "cofinancing": "projects left the region cannot co-finance in {}",
+         "fiscal_space": "projects left the region's fiscal space cannot carry in {}",
+         "hold_harmless": "projects left held back by the transfer band in {}",
+         "transfer_growth": "projects left held back by the transfer band in {}",
          "gap": "projects that fit were not reached by the solve in {}",
          "low_value": "projects left worth less than their cost in {}",
-         "unpriced": "projects left not priced (no time) in {}",
-         **_OWN}
+         "unpriced": "projects left not priced (no time) in {}"}
 """The phrase of the most common reason of a region's left-out projects."""
 _COUNTED = ("targets met in {} region{}", "nothing left to start in {} region{}")
 

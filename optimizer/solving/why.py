@@ -8,12 +8,15 @@ example; the rule, in order:
 1. ``excluded``: status ``excluded`` in the instance (``locked`` when a scenario forced it out,
    ``mark_locked``).
 2. ``window``: it has no start year from which it completes within the horizon.
-3. ``unpriced``: the LP around the plan did not solve in its time (the detail says why).
-4. ``no_need``: no start year would gain anything (its effects do not raise provision, or the
+3. the regional limit it breaks even with nothing else funded (``optimizer.solving.why_alone``:
+   ``envelope``, ``envelope_share``, ``dependency_cap``, ``cofinancing``, ``fiscal_space``).
+4. ``unpriced``: the LP around the plan did not solve in its time (the detail says why).
+5. ``no_need``: no start year would gain anything (its effects do not raise provision, or the
    settlements it serves meet their targets and are fully provided).
-5. ``gap``: the LP around the plan funds it in full: it fits beside the plan and is worth more
-   than its money; the solve stopped (gap, time) before it was weighed against the rest.
-6. otherwise the limit through which its money costs the most, at its best start year (the
+6. ``gap``: the LP around the plan funds it in full (an indivisible one in one start year): it
+   fits beside the plan and is worth more than its money; the solve stopped (gap, time) before
+   it was weighed against the rest.
+7. otherwise the limit through which its money costs the most, at its best start year (the
    year of least reduced cost, the earliest on a tie): ``envelope``, ``envelope_share``,
    ``cofinancing``, ``fiscal_space``, ``dependency_cap``, ``hold_harmless``,
    ``transfer_growth`` (a tie goes to the first in this order); ``low_value`` when no limit
@@ -22,6 +25,8 @@ example; the rule, in order:
 
 from __future__ import annotations
 
+import time
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -30,6 +35,7 @@ import pandas as pd
 from models.instance import Instance
 from optimizer.formulation import Formulation
 from optimizer.formulation.index import FloatArray, IndexSets
+from optimizer.solving.why_alone import never_fits
 from optimizer.solving.why_prices import FAMILIES, ON, Prices, plan_prices
 
 FULL = 1e-9
@@ -61,49 +67,84 @@ def _fits(share: float, need: float) -> str:
     return f"needs {need:.0%} lower capex"
 
 
-class _Project:
-    """One project's start columns and the prices of the LP around the plan."""
+@dataclass(frozen=True)
+class _Best:
+    """Per project (position in the index): its best start and what its money costs there."""
 
-    def __init__(self, index: IndexSets, prices: Prices, position: int) -> None:
-        first = int(index.project_first_start[position])
-        self.cols = np.arange(first, first + int(index.project_start_count[position]))
-        rc = prices.money[self.cols] - prices.value[self.cols]
-        self.best = int(self.cols[np.argmin(rc)])  # argmin keeps the earliest on a tie
-        self.rc = float(rc.min())
-        self.value = float(prices.value[self.best])
-        self.share = float(prices.x[self.cols].sum())
-        cost = float(prices.capex_cost[self.best])
-        self.need = self.rc / cost if cost > 0 else 1.0
-        self.year = int(index.years[index.start_year[self.best]])
+    col: np.ndarray
+    """Start column of least reduced cost (the earliest on a tie); -1 without starts."""
+    rc: FloatArray
+    value_max: FloatArray
+    """Most any start column of the project gains."""
+    share: FloatArray
+    """Share of the project the LP around the plan funds (indivisible: in one start year)."""
+    family: np.ndarray
+    """Position in ``FAMILIES`` of the limit it costs most through (the first on a tie)."""
+    family_cost: FloatArray
+    year: np.ndarray
+    """Year position where that limit costs it most."""
+    scale: float
+    """Objective units below which a value or cost counts as nothing."""
 
 
-def _priced_reason(index: IndexSets, prices: Prices, names: dict[str, str], position: int,
-                   cost_weight: float) -> tuple[str, str]:
-    """Reason and detail of a project the plan leaves out, from the prices (steps 4 to 6)."""
-    p = _Project(index, prices, position)
-    scale = ON * max(1.0, float(np.abs(prices.value).max(initial=0.0)))
-    if prices.value[p.cols].max() <= scale:
+def _best(index: IndexSets, prices: Prices) -> _Best:
+    """The best start of every project and the limit behind its price, vectorized."""
+    n_p, j = len(index.project_ids), np.arange(len(index.start_project))
+    rc = prices.money - prices.value
+    order = np.lexsort((j, rc, index.start_project))
+    project = index.start_project[order]
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = project[1:] != project[:-1]
+    col = np.full(n_p, -1)
+    col[project[first]] = order[first]
+    value_max = np.full(n_p, -np.inf)
+    np.maximum.at(value_max, index.start_project, prices.value)
+    has = col >= 0
+    share = np.bincount(index.start_project, weights=prices.x, minlength=n_p)
+    whole = np.zeros(n_p)  # the largest share started in one year: a lump cannot be split
+    np.maximum.at(whole, index.start_project, prices.x)
+    share = np.where(index.divisible, share, whole)
+    parts = np.stack([prices.parts[f][col[has]] for f in FAMILIES], axis=1)  # (m, F, T)
+    costs = parts.sum(axis=2)
+    family = np.zeros(n_p, dtype=np.int64)
+    family[has] = np.argmax(costs, axis=1)  # the first of the largest: FAMILIES is the order
+    family_cost = np.zeros(n_p)
+    family_cost[has] = costs[np.arange(has.sum()), family[has]]
+    year = np.zeros(n_p, dtype=np.int64)
+    year[has] = np.argmax(parts[np.arange(has.sum()), family[has]], axis=1)
+    return _Best(col=col, rc=np.where(has, rc[np.maximum(col, 0)], np.nan),
+                 value_max=value_max, share=share,
+                 family=family, family_cost=family_cost, year=year,
+                 scale=ON * max(1.0, float(np.abs(prices.value).max(initial=0.0))))
+
+
+def _priced_reason(index: IndexSets, prices: Prices, best: _Best, names: dict[str, str],
+                   position: int, cost_weight: float) -> tuple[str, str]:
+    """Reason and detail of a project the plan leaves out, from the prices (steps 5 to 7)."""
+    col, rc, share = int(best.col[position]), float(best.rc[position]), best.share[position]
+    scale = best.scale
+    if best.value_max[position] <= scale:
         return "no_need", "no start year gains anything: its settlements meet their targets " \
             "and are fully provided, or its effects do not raise provision"
-    if p.share >= 1.0 - ON:
-        return "gap", (f"fits beside the plan and is worth {_number(-p.rc)} more than its "
-                       f"money (start {p.year}): a longer solve or a smaller gap may fund it")
-    costs = np.asarray([prices.parts[f][p.best].sum() for f in FAMILIES])
-    k = int(np.argmax(costs))  # the first of the largest: FAMILIES is the tie order
+    if share >= 1.0 - ON:
+        start = int(index.years[index.start_year[col]])
+        return "gap", (f"fits beside the plan and is worth {_number(-rc)} more than its "
+                       f"money (start {start}): a longer solve or a smaller gap may fund it")
     capex = float(index.capex[position])
-    per_million = p.value / capex if capex > 0 else float("inf")
-    fits = _fits(p.share, p.need)
-    if costs[k] <= scale:
+    per_million = float(prices.value[col]) / capex if capex > 0 else float("inf")
+    cost = float(prices.capex_cost[col])
+    fits = _fits(share, rc / cost if cost > 0 else 1.0)
+    if best.family_cost[position] <= scale:
         return "low_value", (f"value {_number(per_million)} per million KZT of capex is below "
                              f"the cost weight of republican money ({cost_weight:g}); {fits}")
-    family = FAMILIES[k]
-    by_year = prices.parts[family][p.best]
-    t = int(np.argmax(by_year))
+    family, t = FAMILIES[best.family[position]], int(best.year[position])
     year = int(index.years[t])
     if family == "envelope":
-        than = "below" if p.rc > scale else "at"
-        return family, (f"value {_number(per_million)} per million KZT of capex {than} the "
-                        f"{year} envelope's marginal value {_number(prices.envelope[t])}; {fits}")
+        price = float(prices.money[col]) / capex if capex > 0 else float("inf")
+        than = f"below the {_number(price)} its" if rc > scale else "as much as its"
+        return family, (f"value {_number(per_million)} per million KZT of capex, {than} "
+                        f"money costs at the plan's prices (the {year} envelope's marginal "
+                        f"value is {_number(prices.envelope[t])}); {fits}")
     r = int(index.project_region[position])
     region = str(index.region_ids[r])
     price = prices.region_price[family][r, t]
@@ -112,23 +153,22 @@ def _priced_reason(index: IndexSets, prices: Prices, names: dict[str, str], posi
     return family, f"{where} (marginal value {_number(price)} per million KZT); {fits}"
 
 
-def _window(instance: Instance, ids: pd.Series) -> pd.Series:
+def _window(instance: Instance, ids: pd.Series) -> list[str]:
     """Why each project without a start year has none, in words."""
     p = instance.projects.set_index("project_id").loc[ids]
     last = instance.years[-1]
     earliest = p["earliest_start"].fillna(instance.years[0]).astype(int).clip(
         lower=instance.years[0])
-    return pd.Series([f"a {d}-year project starting no earlier than {e} cannot complete by "
-                      f"{last}" for d, e in zip(p["duration"], earliest, strict=True)],
-                     index=ids.index, dtype=object)
+    return [f"a {d}-year project starting no earlier than {e} cannot complete by {last}"
+            for d, e in zip(p["duration"], earliest, strict=True)]
 
 
 def project_reasons(instance: Instance, index: IndexSets, projects: pd.DataFrame,
                     prices: Prices) -> pd.DataFrame:
     """``projects`` with ``reason`` and ``reason_detail`` (empty for fully funded projects)."""
     names = dict(zip(instance.regions["region_id"], instance.regions["name"], strict=True))
-    reason = pd.Series("", index=projects.index, dtype=object)
-    detail = pd.Series("", index=projects.index, dtype=object)
+    reason = np.full(len(projects), "", dtype=object)
+    detail = np.full(len(projects), "", dtype=object)
     short = projects["funded"].to_numpy(float) < 1.0 - FULL
     excluded = short & (projects["status"] == "excluded").to_numpy()
     reason[excluded], detail[excluded] = "excluded", "status excluded in the instance"
@@ -140,13 +180,18 @@ def project_reasons(instance: Instance, index: IndexSets, projects: pd.DataFrame
     reason[window] = "window"
     detail[window] = _window(instance, projects.loc[window, "project_id"])
     cost_weight = instance.settings.objective.cost_weight
-    for i in np.flatnonzero(short & has_start):
-        if prices.priced:
-            reason.iat[i], detail.iat[i] = _priced_reason(index, prices, names,
-                                                          int(position[i]), cost_weight)
+    best = _best(index, prices) if prices.priced else None
+    open_ = np.flatnonzero(short & has_start)
+    alone = never_fits(index, position[open_], names)
+    for i in open_:
+        if int(position[i]) in alone:
+            reason[i], detail[i] = alone[int(position[i])]
+        elif best is not None:
+            reason[i], detail[i] = _priced_reason(index, prices, best, names, int(position[i]),
+                                                  cost_weight)
         else:
-            reason.iat[i] = "unpriced"
-            detail.iat[i] = f"the LP around the plan did not solve: {prices.status}"
+            reason[i] = "unpriced"
+            detail[i] = f"the LP around the plan did not solve: {prices.status}"
     return projects.assign(reason=reason, reason_detail=detail)
 
 
@@ -188,6 +233,7 @@ def explain_projects(instance: Instance, index: IndexSets, form: Formulation,
     ``time_limit`` (at least ``WHY_SECONDS``) and is skipped when every project that could
     start is funded in full.
     """
+    started = time.perf_counter()
     funded = np.bincount(index.start_project, weights=x, minlength=len(index.project_ids))
     open_ = (funded < 1.0 - FULL) & (index.project_start_count > 0)
     if not open_.any():
@@ -197,4 +243,5 @@ def explain_projects(instance: Instance, index: IndexSets, form: Formulation,
         prices = plan_prices(index, form, x, max(WHY_SECONDS, WHY_SHARE * time_limit),
                              threads)
     table = project_reasons(instance, index, projects, prices)
-    return table, {"why_seconds": round(prices.seconds, 4), "why_status": prices.status}
+    return table, {"why_seconds": round(time.perf_counter() - started, 4),
+                   "why_status": prices.status}

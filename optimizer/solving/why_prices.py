@@ -10,9 +10,10 @@ The price of one more million KZT of capex in region ``r``, year ``t`` is the du
 ``funding`` row. It is split into the limits behind it exactly, by the reduced cost of the
 column the million would come from (docs/why.md, "How a reason is derived"):
 
-- the region receives a transfer that year (``tau > 0``): the million is republican money,
-  priced by the envelope, the region's envelope share, dependency cap and transfer band, its
-  co-financing duty (``alpha`` times the co-financing row's dual) and the transfer's cost weight;
+- the region receives a transfer that year (``tau > 0``), or could at the same price (``tau``
+  at 0 with a reduced cost of 0): the million is republican money, priced by the envelope, the
+  region's envelope share, dependency cap and transfer band, its co-financing duty (``alpha``
+  times the co-financing row's dual) and the transfer's cost weight;
 - otherwise it is the region's own money: priced by its fiscal space.
 
 A million of opex is paid from fiscal space; where the region co-finances (``loc > 0``) its
@@ -106,7 +107,9 @@ def _capex_prices(index: IndexSets, form: Formulation, v: FloatArray, y: FloatAr
     at_cap = tau >= form.columns.upper[tau_cols].reshape(shape) - ON
     out["envelope_share"] = np.where(at_cap, np.maximum(-d_tau, 0.0), 0.0)
     out["cost"] = form.columns.cost[tau_cols].reshape(shape)
-    own = tau <= ON  # no transfer that year: the million is the region's own money
+    funding = _per_region_year(index, form.rows["funding"], y)
+    # no transfer that year, and a transfer would cost more: the million is the region's own
+    own = (tau <= ON) & (d_tau > ON * np.maximum(1.0, np.abs(funding)))
     fiscal = -_per_region_year(index, form.rows["fiscal_space"], y)
     for name in out:
         out[name] = np.where(own, fiscal if name == "fiscal_space" else 0.0, out[name])
