@@ -6,7 +6,7 @@ within fiscal space, and capex plus opex within fiscal space plus the most trans
 may receive (its envelope share, dependency cap and the envelope itself; cumulative with
 carryover). The region's money is what the pre-solve checks count
 (``optimizer.check.prechecks``: fiscal space with the most of the equalization pool it can
-get). A project none of whose starts fits alone gets the limit it breaks as its reason, from
+get). An indivisible project none of whose starts fits alone gets the limit it breaks as its reason, from
 the start that misses by least, in its first year that does not fit: no price is needed.
 """
 
@@ -49,7 +49,8 @@ def _transfer_limit(index: IndexSets) -> tuple[FloatArray, np.ndarray]:
 
 def never_fits(index: IndexSets, positions: np.ndarray, names: dict[str, str]
                ) -> dict[int, tuple[str, str]]:
-    """Project position -> (limit, detail) for those of ``positions`` no start fits alone."""
+    """Project position -> (limit, detail) for the indivisible ones of ``positions`` that no
+    start fits alone."""
     if len(positions) == 0:
         return {}
     spend, opex = _dense(index, spend_terms(index)), _dense(index, operation_terms(index))
@@ -64,8 +65,8 @@ def never_fits(index: IndexSets, positions: np.ndarray, names: dict[str, str]
     for p in positions:
         cols = np.arange(index.project_first_start[p],
                          index.project_first_start[p] + index.project_start_count[p])
-        if len(cols) == 0 or (miss[cols] <= TOL).any():
-            continue
+        if index.divisible[p] or len(cols) == 0 or (miss[cols] <= TOL).any():
+            continue  # a divisible project fits in part
         j = int(cols[np.argmin(miss[cols])])
         t, kind = divmod(int(np.flatnonzero((excess[:, j, :].T > TOL).reshape(-1))[0]), 3)
         out[int(p)] = _detail(index, names, j, t, kind, spend, opex, room, largest, which)
