@@ -93,9 +93,11 @@ def solve_point(instance: Instance, scale: float, options: dict[str, Any]
 
 
 def no_plan_reason(instance: Instance, result: Result, time_limit: float | None) -> str:
-    """One line on why a point has no plan: the first pre-solve error, else the smallest
-    relaxation of the elastic model (``optimizer.check.explain``, within ``EXPLAIN_SECONDS``);
-    for a point stopped without a plan, its message.
+    """One line on why a point has no plan.
+
+    An infeasible point: the first pre-solve error, else the smallest relaxation of the elastic
+    model (``optimizer.check.explain``, within ``EXPLAIN_SECONDS``); a point stopped without a
+    plan: its message.
     """
     if result.status != SolveStatus.INFEASIBLE:
         return result.message

@@ -92,8 +92,10 @@ def _pct(value: float | None) -> str:
 
 
 def print_summary(instance: Instance, result: Result) -> None:
-    """The at-a-glance summary: status, targets, money per year and why envelope is left
-    unused, worst regions."""
+    """The at-a-glance summary: status, targets, money per year, worst regions.
+
+    Below the money, why envelope is left unused (``outputs.why_text``).
+    """
     colour = {"optimal": "green", "time_limit": "yellow", "limit_reached": "yellow",
               "interrupted": "yellow"}.get(result.status.value, "red")
     gap = "–" if result.mip_gap is None else f"{100 * result.mip_gap:.2f}%"

@@ -6,8 +6,9 @@ within fiscal space, and capex plus opex within fiscal space plus the most trans
 may receive (its envelope share, dependency cap and the envelope itself; cumulative with
 carryover). The region's money is what the pre-solve checks count
 (``optimizer.check.prechecks``: fiscal space with the most of the equalization pool it can
-get). An indivisible project none of whose starts fits alone gets the limit it breaks as its reason, from
-the start that misses by least, in its first year that does not fit: no price is needed.
+get). An indivisible project none of whose starts fits alone gets the limit it breaks as its
+reason, from the start that misses by least, in its first year that does not fit: no price is
+needed.
 """
 
 from __future__ import annotations
@@ -49,8 +50,10 @@ def _transfer_limit(index: IndexSets) -> tuple[FloatArray, np.ndarray]:
 
 def never_fits(index: IndexSets, positions: np.ndarray, names: dict[str, str]
                ) -> dict[int, tuple[str, str]]:
-    """Project position -> (limit, detail) for the indivisible ones of ``positions`` that no
-    start fits alone."""
+    """Project position -> (limit, detail) of each indivisible project no start fits alone.
+
+    Only the projects at ``positions`` are looked at.
+    """
     if len(positions) == 0:
         return {}
     spend, opex = _dense(index, spend_terms(index)), _dense(index, operation_terms(index))
