@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 
 from optimizer.cli import crash
+from optimizer.cli import evaluate as cli_evaluate
 from optimizer.cli import explain as cli_explain
 from optimizer.cli import files as cli_files
 from optimizer.cli import options as opt
@@ -58,6 +59,7 @@ app.command()(cli_files.report)
 app.command()(stoppable(cli_whatif.whatif))
 app.command()(stoppable(cli_whatif.sweep))
 app.command()(stoppable(cli_whatif.alternatives))
+app.command()(stoppable(cli_evaluate.evaluate))
 
 
 @app.command()
