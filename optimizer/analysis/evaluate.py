@@ -25,7 +25,7 @@ from optimizer.analysis.whatif import national_at_target_year, target_year
 from optimizer.api import solve
 from optimizer.formulation import Formulation, build_formulation
 from optimizer.formulation.index import FloatArray, IndexSets, build_index
-from optimizer.highs.adapter import HighsOptions, highs_for, highs_lp, run
+from optimizer.highs.adapter import HighsOptions, HighsOutcome, highs_for, highs_lp, run
 from optimizer.highs.claims import gap, within_gap
 from optimizer.solving.assemble import assemble_result
 from optimizer.solving.pipeline import solve_options
@@ -69,7 +69,7 @@ def start_columns(index: IndexSets, starts: pd.DataFrame) -> tuple[FloatArray, n
     return x / np.maximum(total, 1.0)[index.start_project], mapped
 
 
-def _fixed_outcome(form: Formulation, x: FloatArray, options: HighsOptions) -> Any:
+def _fixed_outcome(form: Formulation, x: FloatArray, options: HighsOptions) -> HighsOutcome:
     """The LP with every start column fixed to ``x``: the plan's best transfers."""
     c, n = form.columns, form.layout.n_start
     lower, upper = c.lower.copy(), c.upper.copy()
@@ -88,11 +88,11 @@ def score(instance: Instance, index: IndexSets, form: Formulation, x: FloatArray
     """
     started = time.perf_counter()
     outcome = _fixed_outcome(form, x, options)
-    if outcome.values is None:
+    if outcome.values is None or outcome.objective is None:
         raise RuntimeError(f"the plan's money could not be chosen: {outcome.model_status}")
     bound = None if best is None or best.bound is None else float(best.bound)
     status = (SolveStatus.OPTIMAL if bound is not None and within_gap(
-        float(outcome.objective), bound, options.mip_rel_gap) else SolveStatus.LIMIT)
+        outcome.objective, bound, options.mip_rel_gap) else SolveStatus.LIMIT)
     outcome = replace(outcome, status=status, bound=bound, gap=gap(outcome.objective, bound),
                       model_status="the given plan's starts fixed, its money chosen by LP")
     result = assemble_result(instance, index, form, outcome, options, build_seconds=0.0,
@@ -113,8 +113,9 @@ def _short(result: Result) -> tuple[int, float]:
 def differences(draft: Result, best: Result) -> pd.DataFrame:
     """Projects the two plans fund differently: share or start year."""
     keys = ["project_id", "name", "region_id", "funded", "start_year"]
-    both = draft.projects[keys].merge(best.projects[keys[:1] + keys[3:]], on="project_id",
-                                      suffixes=("_draft", "_best"))
+    both = draft.tables()["projects"][keys].merge(
+        best.tables()["projects"][keys[:1] + keys[3:]], on="project_id",
+        suffixes=("_draft", "_best"))
     changed = ((both["funded_draft"] - both["funded_best"]).abs() > 1e-6) | (
         both["start_year_draft"].fillna(0) != both["start_year_best"].fillna(0))
     return both[changed].reset_index(drop=True)
@@ -123,10 +124,11 @@ def differences(draft: Result, best: Result) -> pd.DataFrame:
 def compare(draft: Result, best: Result | None) -> dict[str, Any]:
     """The draft against the best plan found: shortfall, money, objective and bound, in words."""
     year, short = _short(draft)
-    envelope = float(draft.envelope["envelope"].sum())
+    tables = draft.tables()
+    envelope = float(tables["envelope"]["envelope"].sum())
     out: dict[str, Any] = {
         "target_year": year, "draft_shortfall": short, "draft_objective": draft.objective,
-        "draft_transfer": float(draft.region_years["transfer"].sum()), "envelope": envelope}
+        "draft_transfer": float(tables["region_years"]["transfer"].sum()), "envelope": envelope}
     if best is None or not best.has_plan:
         out["sentence"] = ("no plan to compare with: " + best.message if best is not None
                            else "not compared with a solve")
@@ -139,7 +141,7 @@ def compare(draft: Result, best: Result | None) -> dict[str, Any]:
     out |= {"best_status": best.status.value, "best_shortfall": best_short,
             "more_persons_short": more, "best_objective": best.objective,
             "best_bound": best.bound, "gap_to_bound": gap(draft.objective, best.bound),
-            "best_transfer": float(best.region_years["transfer"].sum()),
+            "best_transfer": float(best.tables()["region_years"]["transfer"].sum()),
             "only_in_best": int(((changed["funded_best"] > 1e-6) & (
                 changed["funded_draft"] <= 1e-6)).sum()),
             "only_in_draft": int(((changed["funded_draft"] > 1e-6) & (
@@ -152,8 +154,8 @@ def compare(draft: Result, best: Result | None) -> dict[str, Any]:
              f"the draft plan leaves as many persons short as the {name}")
     words += f" in {year} at the same envelope ({envelope:,.0f} million KZT)"
     words += (f"; its objective {draft.objective:,.2f} is {out['gap_to_bound']:.2%} above the "
-              f"proven bound {best.bound:,.2f}" if best.bound is not None else
-              "; no bound was proven")
+              f"proven bound {best.bound:,.2f}" if best.bound is not None
+              and draft.objective is not None else "; no bound was proven")
     words += (f"; the {name} funds {out['only_in_best']} project(s) the draft leaves out, "
               f"leaves out {out['only_in_draft']} of the draft's and funds {out['moved']} "
               "other(s) in another year or share")

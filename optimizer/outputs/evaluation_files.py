@@ -15,7 +15,8 @@ from optimizer.outputs.results_io import fill_results
 
 def _json(value: dict[str, Any]) -> str:
     """``value`` as indented JSON; NaN, infinities and numpy numbers made plain (pandas)."""
-    plain = json.loads(pd.Series([value]).to_json(orient="values", double_precision=15))[0]
+    text = pd.Series([value]).to_json(orient="records", double_precision=15)
+    plain = json.loads(text or "[null]")[0]
     return json.dumps(plain, indent=2, ensure_ascii=False) + "\n"
 
 

@@ -64,7 +64,7 @@ def _spending_years(projects: pd.DataFrame, instance: Instance | None) -> pd.Dat
     return pd.DataFrame(rows, columns=["project_id", "year"])
 
 
-def _names(result: Result, instance: Instance | None) -> dict[str, str]:
+def _names(instance: Instance | None) -> dict[str, str]:
     if instance is None:
         return {}
     return dict(zip(instance.regions["region_id"], instance.regions["name"], strict=True))
@@ -74,6 +74,35 @@ def _listed(regions: list[str]) -> str:
     return ", ".join(regions[:6]) + (f" and {len(regions) - 6} more" if len(regions) > 6 else "")
 
 
+def _year(year: int, unused: float, money: pd.DataFrame, spending: pd.DataFrame,
+          short: pd.Series, names: dict[str, str]) -> str:
+    """The sentence of one year: each region under its first explanation, grouped."""
+    groups: dict[str, list[str]] = defaultdict(list)
+    counted = [0, 0]
+    rows = money[money["year"] == year]
+    for region, binding in zip(rows["region_id"].astype(str), rows["binding"].astype(str),
+                               strict=True):
+        shown = names.get(region, region)
+        own = [k for k in binding.split(";") if k in _OWN]
+        here = spending[(spending["region_id"] == region) & (
+            spending["year"].isna() | (spending["year"] == year))]
+        if own:
+            groups[_OWN[own[0]]].append(shown)
+        elif here.empty:
+            persons = float(short.get(region, float("nan")))
+            counted[0 if persons <= UNUSED else 1] += 1  # NaN: no target to meet
+        else:
+            top = str(here["reason"].value_counts().sort_index(kind="stable").idxmax())
+            groups[_LEFT.get(top, "projects left out in {}")].append(shown)
+    parts = [text.format(n, "" if n == 1 else "s") for text, n in zip(_COUNTED, counted,
+                                                                       strict=True) if n]
+    order = list(dict.fromkeys([*_OWN.values(), *_LEFT.values()]))
+    parts += [phrase.format(_listed(groups[phrase])) for phrase in sorted(
+        groups, key=lambda p: order.index(p) if p in order else len(order))]
+    amount = f"{unused:,.0f}" if unused >= 10 else f"{unused:,.1f}"
+    return f"{year}: {amount} million KZT unused: " + "; ".join(parts)
+
+
 def unused_envelope_reasons(result: Result, instance: Instance | None = None) -> list[str]:
     """One sentence per year with unused envelope, e.g.
 
@@ -81,12 +110,11 @@ def unused_envelope_reasons(result: Result, instance: Instance | None = None) ->
     Turkistan, Zhambyl``. Region names come from ``instance`` (ids without it). Empty without
     a plan or when every year's envelope is used.
     """
-    if not result.has_plan or result.envelope is None or result.region_years is None:
+    envelope, money, projects = result.envelope, result.region_years, result.projects
+    if not result.has_plan or envelope is None or money is None or projects is None:
         return []
-    names = _names(result, instance)
-    money = result.region_years.assign(binding=result.region_years.get(
-        "binding", pd.Series("", index=result.region_years.index)).fillna(""))
-    projects = result.projects
+    money = money.assign(binding=money.get("binding", pd.Series("", index=money.index)
+                                           ).fillna(""))
     projects = projects.assign(reason=projects.get(
         "reason", pd.Series("", index=projects.index)).fillna(""))
     left = projects[(projects["funded"] < 1 - 1e-9) & ~projects["reason"].isin(
@@ -95,31 +123,7 @@ def unused_envelope_reasons(result: Result, instance: Instance | None = None) ->
         left[["project_id", "region_id", "reason"]], on="project_id")
     short = (result.provision.groupby("region_id")["shortfall"].sum(min_count=1)
              if result.provision is not None else pd.Series(dtype=float))
-    out = []
-    for row in result.envelope.itertuples():
-        unused = float(row.envelope) - float(row.transfer)
-        if unused <= UNUSED:
-            continue
-        groups: dict[str, list[str]] = defaultdict(list)
-        counted = [0, 0]
-        for r in money[money["year"] == row.year].itertuples():
-            shown = names.get(r.region_id, r.region_id)
-            own = [k for k in str(r.binding).split(";") if k in _OWN]
-            here = spending[(spending["region_id"] == r.region_id) & (
-                spending["year"].isna() | (spending["year"] == row.year))]
-            if own:
-                groups[_OWN[own[0]]].append(shown)
-            elif here.empty:
-                persons = short.get(r.region_id, float("nan"))
-                counted[0 if persons <= UNUSED else 1] += 1  # NaN: no target to meet
-            else:
-                top = here["reason"].value_counts().sort_index(kind="stable").idxmax()
-                groups[_LEFT.get(top, "projects left out in {}")].append(shown)
-        parts = [text.format(n, "" if n == 1 else "s") for text, n in zip(_COUNTED, counted,
-                                                                           strict=True) if n]
-        order = list(dict.fromkeys([*_OWN.values(), *_LEFT.values()]))
-        parts += [phrase.format(_listed(groups[phrase])) for phrase in sorted(
-            groups, key=lambda p: order.index(p) if p in order else len(order))]
-        amount = f"{unused:,.0f}" if unused >= 10 else f"{unused:,.1f}"
-        out.append(f"{row.year}: {amount} million KZT unused: " + "; ".join(parts))
-    return out
+    names = _names(instance)
+    unused = envelope["envelope"].to_numpy(float) - envelope["transfer"].to_numpy(float)
+    return [_year(int(year), float(u), money, spending, short, names)
+            for year, u in zip(envelope["year"], unused, strict=True) if u > UNUSED]

@@ -19,13 +19,13 @@ from optimizer.check.findings import mkzt
 from optimizer.check.prechecks import largest_transfer, pool_room
 from optimizer.formulation.fiscal import dependency_bound
 from optimizer.formulation.index import FloatArray, IndexSets
-from optimizer.formulation.projects import operation_terms, spend_terms
+from optimizer.formulation.projects import Terms, operation_terms, spend_terms
 
 TOL = 1e-6
 """Million KZT a start may exceed a limit by and still fit (rounding)."""
 
 
-def _dense(index: IndexSets, terms: tuple) -> FloatArray:
+def _dense(index: IndexSets, terms: Terms) -> FloatArray:
     j, t, coef = terms
     out = np.zeros((len(index.start_project), index.n_years))
     np.add.at(out, (j, t), coef)

@@ -31,7 +31,7 @@ import numpy as np
 from models.result import SolveStatus
 from optimizer.formulation import Formulation
 from optimizer.formulation.index import FloatArray, IndexSets
-from optimizer.formulation.projects import operation_terms, spend_terms
+from optimizer.formulation.projects import Terms, operation_terms, spend_terms
 from optimizer.highs.adapter import HighsOptions, highs_for, highs_lp, run
 
 FAMILIES = ("envelope", "envelope_share", "cofinancing", "fiscal_space", "dependency_cap",
@@ -132,7 +132,7 @@ def _opex_prices(index: IndexSets, form: Formulation, v: FloatArray, y: FloatArr
     return out
 
 
-def _by_start(index: IndexSets, terms: tuple, price: FloatArray) -> FloatArray:
+def _by_start(index: IndexSets, terms: Terms, price: FloatArray) -> FloatArray:
     """Each start column's cost through ``price`` (regions x years), shape (starts, years)."""
     j, t, coef = terms
     out = np.zeros((len(index.start_project), index.n_years))
@@ -150,10 +150,10 @@ def plan_prices(index: IndexSets, form: Formulation, x: FloatArray, seconds: flo
                            None, c.offset), HighsOptions(time_limit=seconds, threads=threads))
     outcome = run(h, deadline=seconds)
     elapsed = time.perf_counter() - started
-    if outcome.status != SolveStatus.OPTIMAL or outcome.row_duals is None:
+    v, y = outcome.values, outcome.row_duals
+    if outcome.status != SolveStatus.OPTIMAL or v is None or y is None:
         return Prices(status=f"{outcome.status.value} ({outcome.model_status})",
                       seconds=elapsed)
-    v, y = outcome.values, outcome.row_duals
     d = c.cost - form.matrix.T @ y
     n = form.layout.n_start
     value_y = np.zeros_like(y)
