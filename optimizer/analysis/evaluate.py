@@ -11,6 +11,7 @@ against them (``compare``).
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -90,7 +91,8 @@ def score(instance: Instance, index: IndexSets, form: Formulation, x: FloatArray
     outcome = _fixed_outcome(form, x, options)
     if outcome.values is None or outcome.objective is None:
         raise RuntimeError(f"the plan's money could not be chosen: {outcome.model_status}")
-    bound = None if best is None or best.bound is None else float(best.bound)
+    bound = (float(best.bound) if best is not None and best.bound is not None
+             and math.isfinite(best.bound) else None)
     status = (SolveStatus.OPTIMAL if bound is not None and within_gap(
         outcome.objective, bound, options.mip_rel_gap) else SolveStatus.LIMIT)
     outcome = replace(outcome, status=status, bound=bound, gap=gap(outcome.objective, bound),
@@ -98,8 +100,8 @@ def score(instance: Instance, index: IndexSets, form: Formulation, x: FloatArray
     result = assemble_result(instance, index, form, outcome, options, build_seconds=0.0,
                              solve_seconds=time.perf_counter() - started,
                              extra={"evaluated_plan": source})
-    within = "" if bound is None else (f"; {gap(result.objective, bound):.2%} above the proven "
-                                       "bound of the comparison solve")
+    within = "" if result.mip_gap is None else (f"; {result.mip_gap:.2%} above the proven "
+                                                 "bound of the comparison solve")
     return result.model_copy(update={"message": f"the given plan ({source}), scored: its starts "
                                                 f"fixed, its transfers and co-financing chosen "
                                                 f"by LP{within}"})
@@ -154,8 +156,13 @@ def compare(draft: Result, best: Result | None) -> dict[str, Any]:
              f"the draft plan leaves as many persons short as the {name}")
     words += f" in {year} at the same envelope ({envelope:,.0f} million KZT)"
     words += (f"; its objective {draft.objective:,.2f} is {out['gap_to_bound']:.2%} above the "
-              f"proven bound {best.bound:,.2f}" if best.bound is not None
-              and draft.objective is not None else "; no bound was proven")
+              f"proven bound {best.bound:,.2f}" if out["gap_to_bound"] is not None
+              and best.bound is not None and draft.objective is not None
+              else "; no bound was proven")
+    if best.objective is not None and draft.objective is not None and (
+            draft.objective < best.objective - 1e-6 * max(1.0, abs(best.objective))):
+        words += (f"; the draft scores better than the {name} ({draft.objective:,.2f} against "
+                  f"{best.objective:,.2f}): allow the solve more time")
     words += (f"; the {name} funds {out['only_in_best']} project(s) the draft leaves out, "
               f"leaves out {out['only_in_draft']} of the draft's and funds {out['moved']} "
               "other(s) in another year or share")

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+import numpy as np
 import pandas as pd
 
 from models.instance import Instance
@@ -46,22 +47,25 @@ _COUNTED = ("targets met in {} region{}", "nothing left to start in {} region{}"
 
 
 def _spending_years(projects: pd.DataFrame, instance: Instance | None) -> pd.DataFrame:
-    """(project_id, year) for every year a left-out project could spend capex in."""
+    """(project_id, year) for every year a left-out project could spend capex in.
+
+    Its start years are a range (a candidate's cut to those that complete in the horizon), so
+    the years it could build in run from its first start to its last start's completion.
+    """
     if instance is None:  # without the instance: every left-out project, every year
         return pd.DataFrame({"project_id": projects["project_id"], "year": pd.NA})
     years = instance.years
     raw = instance.projects.set_index("project_id").loc[projects["project_id"]]
-    rows = []
-    for pid, p in raw.iterrows():
-        first = max(int(p["earliest_start"]) if pd.notna(p["earliest_start"]) else years[0],
-                    years[0])
-        last = min(int(p["latest_start"]) if pd.notna(p["latest_start"]) else years[-1],
-                   years[-1])
-        if p["status"] != "committed":
-            last = min(last, years[-1] - int(p["duration"]) + 1)
-        spent = {y for s in range(first, last + 1) for y in range(s, s + int(p["duration"]))}
-        rows += [(pid, y) for y in sorted(spent) if y <= years[-1]]
-    return pd.DataFrame(rows, columns=["project_id", "year"])
+    duration = raw["duration"].to_numpy(np.int64)
+    first = np.maximum(raw["earliest_start"].fillna(years[0]).to_numpy(np.int64), years[0])
+    last = np.minimum(raw["latest_start"].fillna(years[-1]).to_numpy(np.int64), years[-1])
+    last = np.where(raw["status"].to_numpy() == "committed", last,
+                    np.minimum(last, years[-1] - duration + 1))
+    end = np.where(last >= first, np.minimum(last + duration - 1, years[-1]), first - 1)
+    count = end - first + 1
+    offset = np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count)
+    return pd.DataFrame({"project_id": np.repeat(raw.index.to_numpy(), count),
+                         "year": np.repeat(first, count) + offset})
 
 
 def _names(instance: Instance | None) -> dict[str, str]:
