@@ -49,7 +49,8 @@ _WHERE = {"envelope_share": "{region}'s {sigma:.0%} share of the {year} envelope
                          "co-financing takes all its fiscal space",
           "fiscal_space": "{region}'s fiscal space is used up in {year}",
           "dependency_cap": "{region}'s transfer dependency cap binds in {year}",
-          "hold_harmless": "{region}'s transfer may not fall faster in {year}",
+          "hold_harmless": "{region}'s hold-harmless rule binds around {year}: a transfer "
+                           "then commits the next year's",
           "transfer_growth": "{region}'s transfer may not grow faster in {year}"}
 """The regional limits' sentence, as ``reason_detail`` begins."""
 
