@@ -22,7 +22,7 @@ from models.scenario_apply import apply_scenarios
 from optimizer.analysis.sweep import sweep
 from optimizer.analysis.whatif import with_scenario
 from optimizer.cli.app import app
-from optimizer.outputs.sweep_files import write_curve
+from optimizer.outputs.sweep_files import mark_missing, write_curve
 from optimizer.outputs.why_text import unused_envelope_reasons
 
 TINY = Path(__file__).resolve().parents[1] / "instances" / "tiny"
@@ -200,7 +200,8 @@ def test_unused_envelope_in_words_on_tiny(tmp_path: Path) -> None:
 
 def test_an_infeasible_sweep_point_stays_with_its_reason(tmp_path: Path) -> None:
     """At 10% of the envelope tiny's committed p5 cannot be funded: the pre-solve check says
-    so, and the point stays in sweep.csv with that reason, beside the feasible one."""
+    so, and the point stays in sweep.csv with that reason, beside the feasible one; the chart
+    marks it at its envelope, 30 million KZT (0.03 billion)."""
     curve = sweep(optimizer.load(TINY), [0.1, 1.0])
     written = write_curve(curve, tmp_path / "sweep")
     points = pd.read_csv(written[0])
@@ -209,3 +210,9 @@ def test_an_infeasible_sweep_point_stays_with_its_reason(tmp_path: Path) -> None
                                               "year of 2026-2028")
     assert pd.isna(points.loc[1, "reason"])
     assert written[2].name == "sweep.png" and written[2].stat().st_size > 0
+    from matplotlib.figure import Figure
+
+    ax = Figure().subplots()
+    mark_missing(ax, curve.points[curve.points["status"] == "infeasible"])
+    cross = [line for line in ax.get_lines() if line.get_label() == "no plan: infeasible"]
+    assert len(cross) == 1 and list(cross[0].get_xdata()) == [pytest.approx(0.03)]

@@ -57,7 +57,7 @@ def curve_chart(curve: Curve, path: Path) -> Path:
             width=0.8 * float(np.diff(money).min()) if len(p) > 1 else 1.0, color="#1F4E79")
     ax3.set_title("Persons of shortfall removed per extra million KZT")
     for ax in (ax1, ax2, ax3):
-        _mark_missing(ax, missing)
+        mark_missing(ax, missing)
         ax.set_xlabel("envelope over the horizon (billion KZT)")
         ax.grid(color="#E0E0E0")
     ax1.legend()
@@ -65,7 +65,7 @@ def curve_chart(curve: Curve, path: Path) -> Path:
     return path
 
 
-def _mark_missing(ax: Any, missing: pd.DataFrame) -> None:
+def mark_missing(ax: Any, missing: pd.DataFrame) -> None:
     """A red cross at the foot of ``ax`` and a dotted line at each point without a plan."""
     for k, (status, rows) in enumerate(missing.groupby("status", sort=True)):
         at = rows["envelope"] / 1e3
