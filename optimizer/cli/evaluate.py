@@ -41,8 +41,8 @@ def evaluate(
         help="The draft plan: a CSV of starts (project_id, start_year, share), a results "
              "folder (its starts.csv) or a workbook (a sheet with those columns).")],
     sheet: Annotated[str | None, typer.Option(
-        help="Sheet of a workbook plan [default: 'starts', else the first sheet with a project "
-             "and a start-year column].")] = None,
+        help="Sheet of a workbook plan (default: 'starts', else the first sheet with a project "
+             "and a start-year column).")] = None,
     time_limit: opt.TimeLimit = None,
     gap: opt.Gap = None,
     threads: opt.Threads = None,
