@@ -211,6 +211,6 @@ def read_plan(path: str | Path, instance: Instance, sheet: str | None = None) ->
             where = f"{path} sheet {name!r}"
         else:
             headers, rows = _csv(path)
-    except (UnreadableError, pd.errors.ParserError, OSError) as exc:
+    except (UnreadableError, pd.errors.ParserError, pd.errors.EmptyDataError, OSError) as exc:
         raise PlanError([Issue(where, "-", short(str(exc), 300))]) from None
     return parse_starts(where, headers, rows, instance)
