@@ -36,6 +36,7 @@ KINDS = {k.name: k for k in (
     Kind("whatif", True, "a folder for the comparison"),
     Kind("sweep", True, "a folder for the curve"),
     Kind("alternatives", True, "a folder for the plans"),
+    Kind("evaluation", True, "a folder for the evaluation of a plan"),
     Kind("instance", True, "an instance folder"),
     Kind("results-workbook", False, "a .xlsx workbook", (".xlsx",)),
     Kind("report", False, "an .html file", (".html", ".htm")),

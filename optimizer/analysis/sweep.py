@@ -6,7 +6,9 @@ processes (``jobs > 1``, one isolated process per point, ``optimizer.runtime.iso
 same numbers as a sequential run as long as every point ends within its gap or is stopped by
 ``node_limit`` (a point stopped by its time limit depends on the machine's speed). After a stop
 request (``optimizer.runtime.stopping``) the points being solved end ``interrupted`` and the rest
-are skipped: the curve holds the points solved by then.
+are skipped: the curve holds the points solved by then. A point without a plan stays in the
+curve with its ``status`` and a one-line ``reason`` (an infeasible one: the pre-solve check or
+the smallest relaxation that explains it).
 """
 
 from __future__ import annotations
@@ -21,15 +23,19 @@ import pandas as pd
 
 from models.caps import CAPS
 from models.instance import Instance
+from models.result import Result, SolveStatus
 from models.scenario import Change, EnvelopeChange, Scenario
 from models.scenario_apply import apply_scenarios
 from optimizer.analysis.whatif import funded, national_at_target_year, target_year
 from optimizer.api import solve
+from optimizer.check.explain import explain
 from optimizer.runtime import stopping
 from optimizer.runtime.isolated import WorkerError, call
 
 MAX_POINTS = 1000
 """Points of one sweep: each is a solve."""
+EXPLAIN_SECONDS = 10.0
+"""Most seconds spent explaining an infeasible point the pre-solve checks did not catch."""
 
 
 def parse_range(spec: str) -> np.ndarray:
@@ -71,6 +77,7 @@ def solve_point(instance: Instance, scale: float, options: dict[str, Any]
                            "mip_gap": result.mip_gap,
                            "solve_seconds": round(result.solve_seconds, 2)}
     if not result.has_plan:
+        row["reason"] = no_plan_reason(changed, result, options.get("time_limit"))
         return row, pd.DataFrame()
     national = national_at_target_year(result).assign(scale=scale)
     row |= {"transfer": float(result.table("region_years")["transfer"].sum()),
@@ -83,6 +90,24 @@ def solve_point(instance: Instance, scale: float, options: dict[str, Any]
         row[f"provision_{area}"] = float((rows["provision"] * rows["persons"]).sum()
                                          / rows["persons"].sum())
     return row, national
+
+
+def no_plan_reason(instance: Instance, result: Result, time_limit: float | None) -> str:
+    """One line on why a point has no plan.
+
+    An infeasible point: the first pre-solve error, else the smallest relaxation of the elastic
+    model (``optimizer.check.explain``, within ``EXPLAIN_SECONDS``); a point stopped without a
+    plan: its message.
+    """
+    if result.status != SolveStatus.INFEASIBLE:
+        return result.message
+    errors = [f["message"] for f in result.metadata.get("prechecks", [])
+              if f.get("severity") == "error"]
+    if errors:
+        return errors[0]
+    seconds = min(EXPLAIN_SECONDS, time_limit or instance.settings.solver.time_limit)
+    found = explain(instance, time_limit=seconds, iis=False)
+    return found.relaxations[0].message if found.relaxations else found.message
 
 
 Task = tuple[Instance, float, dict[str, Any]]

@@ -23,6 +23,7 @@ from optimizer.api import solve
 from optimizer.runtime import stopping
 from optimizer.solving.live import LiveModel
 from optimizer.solving.pipeline import solve_options
+from optimizer.solving.why import mark_locked
 
 FUNDED = 1e-9
 """Funded share above which a project counts as funded."""
@@ -71,11 +72,18 @@ def scenario_case(base: Instance, spec: str, base_path: Path | None = None) -> C
 
 
 def with_scenario(result: Result, record: dict[str, Any] | None, **extra: Any) -> Result:
-    """The result with the applied changes (and e.g. how it was solved) in its metadata."""
+    """The result with the applied changes (and e.g. how it was solved) in its metadata.
+
+    Projects a scenario's lock forced out (or whose start it fixed out of the horizon) get the
+    reason ``locked`` (``optimizer.solving.why.mark_locked``).
+    """
     meta = dict(extra)
+    update: dict[str, Any] = {}
     if record is not None:
         meta["scenario"] = record
-    return result.model_copy(update={"metadata": result.metadata | meta})
+        if result.projects is not None:  # a project a lock left out is ``locked``
+            update["projects"] = mark_locked(result.projects, record)
+    return result.model_copy(update=update | {"metadata": result.metadata | meta})
 
 
 def run_cases(cases: Sequence[Case], *, time_limit: float | None = None,

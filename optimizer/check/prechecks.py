@@ -64,7 +64,7 @@ class Committed:
         return tuple(str(p) for p in self.index.project_ids[mine])
 
 
-def _largest_transfer(index: IndexSets) -> FloatArray:
+def largest_transfer(index: IndexSets) -> FloatArray:
     """Upper bound on ``tau[r,t]``: concentration, and the dependency cap where set."""
     cap = index.sigma[:, None] * index.envelope[None, :]
     bound = dependency_bound(index).reshape(cap.shape)
@@ -74,7 +74,7 @@ def _largest_transfer(index: IndexSets) -> FloatArray:
     return np.minimum(cap, by_cap)
 
 
-def _pool_room(index: IndexSets) -> FloatArray:
+def pool_room(index: IndexSets) -> FloatArray:
     """Most of the pool region ``r`` can get in year ``t``: what the others' floors leave."""
     f = index.fiscal
     if not f.equalization:
@@ -85,9 +85,9 @@ def _pool_room(index: IndexSets) -> FloatArray:
 
 def check_committed(index: IndexSets, c: Committed) -> list[Finding]:
     """Committed co-financing and opex against fiscal space, per region-year and horizon."""
-    room = index.fiscal_space + _pool_room(index)
+    room = index.fiscal_space + pool_room(index)
     spend, opex = c.per_region(c.spend), c.per_region(c.opex)
-    largest = _largest_transfer(index)
+    largest = largest_transfer(index)
     local = np.maximum(index.alpha[:, None] * spend, spend - largest)
     need = local + opex
     out: list[Finding] = []
@@ -143,8 +143,8 @@ def check_single_commitments(index: IndexSets, c: Committed) -> list[Finding]:
     whole = c.projects[~index.divisible[c.projects]]
     if not len(whole):
         return []
-    room = index.fiscal_space + _pool_room(index)
-    largest = _largest_transfer(index)
+    room = index.fiscal_space + pool_room(index)
+    largest = largest_transfer(index)
     region = index.project_region[index.start_project]
     spend, opex = c.start_spend, c.start_opex
     need = np.maximum(index.alpha[region][:, None] * spend, spend - largest[region]) + opex
@@ -173,7 +173,7 @@ def check_single_commitments(index: IndexSets, c: Committed) -> list[Finding]:
 
 def check_envelope(index: IndexSets, c: Committed) -> list[Finding]:
     """Republican transfers committed projects need at least, against the envelope."""
-    room = index.fiscal_space + _pool_room(index)
+    room = index.fiscal_space + pool_room(index)
     spend, opex = c.per_region(c.spend), c.per_region(c.opex)
     tau = np.maximum(0.0, spend - (room - opex)).sum(axis=0)
     budget = index.envelope

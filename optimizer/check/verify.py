@@ -31,31 +31,39 @@ class VerificationError(AssertionError):
             f"  - {v}" for v in violations[:30]))
 
 
-def _check_starts(instance: Instance, starts: pd.DataFrame, first: int, last: int
-                  ) -> list[str]:
-    """Start shares in [0, 1], whole for indivisible projects, inside windows, one in total."""
+StartProblem = tuple[str | None, str, str]
+"""(project id or None, rule, message) of a start that breaks a rule of the starts alone."""
+
+
+def start_problems(instance: Instance, starts: pd.DataFrame, first: int, last: int
+                   ) -> list[StartProblem]:
+    """Start shares in [0, 1], whole for indivisible projects, inside windows, one in total.
+
+    Each problem with its project and rule (``optimizer.analysis.evaluate`` lists them).
+    """
     raw = instance.projects[["project_id", "earliest_start", "latest_start", "status",
                              "divisible"]]
     p = starts.merge(raw, on="project_id", how="left")
-    out: list[str] = []
+    out: list[StartProblem] = []
     if p["status"].isna().any():
-        out.append("a start names a project that does not exist")
+        out.append((None, "project", "a start names a project that does not exist"))
     if ((p["share"] < -FEAS_TOL) | (p["share"] > 1 + FEAS_TOL)).any():
-        out.append("a start share is outside [0, 1]")
+        out.append((None, "share", "a start share is outside [0, 1]"))
     whole = (p["share"] - p["share"].round()).abs() <= FEAS_TOL
-    out += [f"indivisible project {r} is started in part" for r in
+    out += [(r, "indivisible", f"indivisible project {r} is started in part") for r in
             p.loc[~p["divisible"].astype(bool) & ~whole, "project_id"]]
     lo = p["earliest_start"].fillna(first).clip(lower=first)
     hi = p["latest_start"].fillna(last).clip(upper=last)
     year = p["start_year"].astype(float)
-    out += [f"project {r} starts outside its window" for r in
+    out += [(r, "window", f"project {r} starts outside its window") for r in
             p.loc[(year < lo) | (year > hi), "project_id"]]
     total = p.groupby("project_id")["share"].sum().reindex(raw["project_id"], fill_value=0.0)
     status = raw.set_index("project_id")["status"]
-    out += [f"project {r} is started more than once" for r in total.index[total > 1 + FEAS_TOL]]
-    out += [f"committed project {r} is funded {total[r]:.3f}" for r in
+    out += [(r, "one_start", f"project {r} is started more than once") for r in
+            total.index[total > 1 + FEAS_TOL]]
+    out += [(r, "committed", f"committed project {r} is funded {total[r]:.3f}") for r in
             total.index[(status == "committed") & (total < 1 - FEAS_TOL)]]
-    out += [f"excluded project {r} is funded" for r in
+    out += [(r, "excluded", f"excluded project {r} is funded") for r in
             total.index[(status == "excluded") & (total > FEAS_TOL)]]
     return out
 
@@ -69,7 +77,7 @@ def check_plan(instance: Instance, result: Result) -> list[str]:
         {"equalization": 0.0})  # the equalization pool's share adds to fiscal space
     s = instance.settings
     first, last = s.years[0], s.years[-1]
-    violations += _check_starts(instance, starts, first, last)
+    violations += [message for _, _, message in start_problems(instance, starts, first, last)]
     spend = project_years(instance, starts).groupby(["region_id", "year"], as_index=False)[
         ["spend", "opex_paid"]].sum()
     m = money.merge(spend, on=["region_id", "year"], how="left").fillna(

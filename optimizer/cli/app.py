@@ -15,6 +15,7 @@ import typer
 
 from optimizer.cli import alternatives as cli_alternatives
 from optimizer.cli import crash
+from optimizer.cli import evaluate as cli_evaluate
 from optimizer.cli import explain as cli_explain
 from optimizer.cli import files as cli_files
 from optimizer.cli import options as opt
@@ -81,6 +82,7 @@ app.command()(cli_files.report)
 app.command()(stoppable(cli_whatif.whatif))
 app.command()(stoppable(cli_whatif.sweep))
 app.command()(stoppable(cli_alternatives.alternatives))
+app.command()(stoppable(cli_evaluate.evaluate))
 
 
 @app.command()

@@ -31,6 +31,7 @@ from optimizer.cli.common import (
 from optimizer.cli.text import NAME_WIDTH, literal, shown, shown_path
 from optimizer.outputs.labels import DEFAULT_LANG
 from optimizer.outputs.results_io import national_at_targets, worst_regions
+from optimizer.outputs.why_text import unused_envelope_reasons
 from optimizer.solving.strategy import Strategy
 
 
@@ -103,7 +104,10 @@ def _pct(value: float | None) -> str:
 
 
 def print_summary(instance: Instance, result: Result) -> None:
-    """The at-a-glance summary: status, targets, money per year, worst regions."""
+    """The at-a-glance summary: status, targets, money per year, worst regions.
+
+    Below the money, why envelope is left unused (``outputs.why_text``).
+    """
     colour = {"optimal": "green", "time_limit": "yellow", "limit_reached": "yellow",
               "interrupted": "yellow"}.get(result.status.value, "red")
     gap = "–" if result.mip_gap is None else f"{100 * result.mip_gap:.2f}%"
@@ -143,6 +147,11 @@ def print_summary(instance: Instance, result: Result) -> None:
                       f"{per_year.loc[year, 'new_opex']:,.0f}",
                       "–" if marginal != marginal else f"{-marginal:,.3f}")
     console.print(money)
+    unused = unused_envelope_reasons(result, instance)
+    if unused:
+        console.print("  Envelope left unused, and why:")
+    for line in unused:
+        console.print(f"    {literal(line, 1000)}", markup=False, highlight=False)
 
     worst = worst_regions(result)
     if not worst.empty:

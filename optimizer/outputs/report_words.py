@@ -7,9 +7,6 @@ same ones as the workbook's sheets); the sentences from the catalogue (``labels`
 
 from __future__ import annotations
 
-import importlib
-import inspect
-
 import pandas as pd
 
 from models.instance import Instance
@@ -17,11 +14,8 @@ from models.result import Result
 from optimizer.outputs import people_tables as people
 from optimizer.outputs.labels import Translate, listed
 from optimizer.outputs.results_io import plan_years, target_year
+from optimizer.outputs.why_text import unused_envelope_reasons
 
-REASONS = ("optimizer.analysis.why", "unused_envelope_reasons")
-"""Where the explanation of unused envelope lives: ``unused_envelope_reasons(result,
-instance[, lang=])`` returns one sentence per finding. The paragraph is left out while that
-module does not exist (or without the instance)."""
 NAMED = 3
 """Regions named in a sentence such as "most in A, B and C"."""
 _UNUSED = 0.5
@@ -31,21 +25,10 @@ _UNUSED_SHARE = 0.001
 
 
 def envelope_reasons(result: Result, instance: Instance | None, lang: str) -> list[str] | None:
-    """Why envelope money stays unused, in sentences; ``None`` when that cannot be said here."""
-    module_name, function = REASONS
+    """Why envelope money stays unused, in sentences; ``None`` without the instance."""
     if instance is None:
         return None
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        if exc.name is not None and module_name.startswith(exc.name):
-            return None
-        raise
-    explain = getattr(module, function, None)
-    if explain is None:
-        return None
-    options = {"lang": lang} if "lang" in inspect.signature(explain).parameters else {}
-    return [str(reason) for reason in explain(result, instance, **options)]
+    return unused_envelope_reasons(result, instance, lang)
 
 
 def _capital(text: str) -> str:

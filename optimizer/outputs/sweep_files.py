@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from models.safe_output import OutputTarget, write_output
 from optimizer.analysis.sweep import Curve
@@ -15,8 +17,7 @@ def write_curve(curve: Curve, out: str | Path | OutputTarget) -> list[Path]:
 
     Written safely (``models.safe_output``): staged beside and swapped in whole.
     """
-    names = ["sweep.csv", "sweep_national.csv"] + (
-        ["sweep.png"] if "shortfall" in curve.points else [])
+    names = ["sweep.csv", "sweep_national.csv"] + (["sweep.png"] if len(curve.points) else [])
 
     def fill(folder: Path) -> None:
         curve.points.to_csv(folder / names[0], index=False)
@@ -29,10 +30,18 @@ def write_curve(curve: Curve, out: str | Path | OutputTarget) -> list[Path]:
 
 
 def curve_chart(curve: Curve, path: Path) -> Path:
-    """Provision and shortfall against money, and the marginal persons per million KZT."""
+    """Provision and shortfall against money, and the marginal persons per million KZT.
+
+    A point without a plan (infeasible, or stopped first) is marked on every panel at its
+    envelope: a red cross and a dotted line, its status in the legend; sweep.csv has its reason.
+    """
     from matplotlib.figure import Figure  # matplotlib is slow to import; only charts need it
 
-    p = curve.points.dropna(subset=["shortfall"])
+    points = curve.points.reindex(columns=[*curve.points.columns, *(
+        c for c in ("shortfall", "provision", "marginal_persons_per_million")
+        if c not in curve.points)])
+    p = points.dropna(subset=["shortfall"])
+    missing = points[points["shortfall"].isna()]
     money = p["envelope"] / 1e3
     fig = Figure(figsize=(13, 4.2), dpi=100, layout="constrained")
     ax1, ax2, ax3 = fig.subplots(1, 3)
@@ -41,7 +50,6 @@ def curve_chart(curve: Curve, path: Path) -> Path:
         if column in p:
             ax1.plot(money, 100 * p[column], marker="o", label=label)
     ax1.set_title("National provision, last target year (%)")
-    ax1.legend()
     ax2.plot(money, p["shortfall"] / 1e3, marker="o", color="#C00000")
     ax2.set_title("Shortfall, last target year (thousand persons)")
     mid = (money + money.shift()) / 2
@@ -49,7 +57,19 @@ def curve_chart(curve: Curve, path: Path) -> Path:
             width=0.8 * float(np.diff(money).min()) if len(p) > 1 else 1.0, color="#1F4E79")
     ax3.set_title("Persons of shortfall removed per extra million KZT")
     for ax in (ax1, ax2, ax3):
+        mark_missing(ax, missing)
         ax.set_xlabel("envelope over the horizon (billion KZT)")
         ax.grid(color="#E0E0E0")
+    ax1.legend()
     fig.savefig(path, facecolor="white")
     return path
+
+
+def mark_missing(ax: Any, missing: pd.DataFrame) -> None:
+    """A red cross at the foot of ``ax`` and a dotted line at each point without a plan."""
+    for k, (status, rows) in enumerate(missing.groupby("status", sort=True)):
+        at = rows["envelope"] / 1e3
+        for x in at:
+            ax.axvline(x, color="#C00000", linestyle=":", linewidth=1)
+        ax.plot(at, [0.0] * len(at), linestyle="none", marker="x", markersize=9,
+                color="#C00000", label=f"no plan: {status}" if k < 3 else None)

@@ -28,6 +28,7 @@ from optimizer.solving.solution import (
     region_year_table,
     start_table,
 )
+from optimizer.solving.why import explain_projects
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +93,11 @@ def assemble_result(instance: Instance, index: IndexSets, form: Formulation,
     plan = polish(index, form, outcome.values)
     outcome, steps, message = check_claims(form, outcome, plan.objective, options.mip_rel_gap,
                                            metadata.get("stages"), dict(steps or {}), message)
-    projects = project_table(instance, index, form, plan)
+    projects, priced = explain_projects(instance, index, form,
+                                        project_table(instance, index, form, plan),
+                                        plan.values[: form.layout.n_start], options.time_limit,
+                                        options.threads)
+    steps |= priced
     region_years = region_year_table(instance, index, form, plan)
     provision, national = provision_tables(index, plan)
     envelope = pd.DataFrame({"year": index.years, "envelope": index.envelope,

@@ -22,6 +22,7 @@ from optimizer.formulation.projects import (
     operation_terms,
     spend_terms,
 )
+from optimizer.solving.binding import binding_columns
 from optimizer.solving.solution_fiscal import fiscal_region_columns, polish_fiscal
 
 
@@ -143,7 +144,8 @@ def region_year_table(instance: Instance, index: IndexSets, form: Formulation, p
                       ) -> pd.DataFrame:
     """Per region and year: transfer, co-financing, new opex, fiscal space used, envelope share.
 
-    Plus the fiscal columns: equalization, own revenue, general transfer, dependency ratios.
+    Plus the fiscal columns: equalization, own revenue, general transfer, dependency ratios;
+    then ``binding`` and a ``slack_*`` column per regional limit (``optimizer.solving.binding``).
     """
     layout, n_t = form.layout, index.n_years
     transfer = plan.values[layout.transfer0: layout.cofinancing0]
@@ -163,6 +165,8 @@ def region_year_table(instance: Instance, index: IndexSets, form: Formulation, p
         "capex_spend": plan.spend.reshape(-1), "transfer": transfer, "cofinancing": cofin,
         "new_opex": opex, "fiscal_space": fiscal, "fiscal_space_used": cofin + opex,
         "fiscal_space_used_share": used, "envelope_share": share, **rules,
+        **binding_columns(index, transfer, cofin, plan.spend.reshape(-1), opex,
+                          rules["equalization"]),
     })
 
 
