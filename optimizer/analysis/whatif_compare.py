@@ -159,6 +159,8 @@ def _overview_row(name: str, r: Result, base: Result, changes: pd.DataFrame) -> 
                 "transfer": float(r.table("region_years")["transfer"].sum()),
                 "shortfall_target_year": _last_target_shortfall(r)}
         if base.has_plan:
+            row["transfer_change"] = row["transfer"] - float(
+                base.table("region_years")["transfer"].sum())
             row["shortfall_change"] = row["shortfall_target_year"] - _last_target_shortfall(base)
     row["reason"] = r.metadata.get("resolve", {}).get("reason")
     return row
