@@ -92,13 +92,18 @@ def project_changes(comparison: Comparison, lang: str) -> pd.DataFrame:
                   "base_funded", "scenario_funded", "capex"]].reset_index(drop=True)
 
 
-def change_lines(comparison: Comparison, scenario: str, lang: str = CSV_LANG) -> list[str]:
-    """Each change of ``scenario`` as a line: "P7 School in X (Region Y): start 2027 -> 2028"."""
+def changed_projects(comparison: Comparison, scenario: str, lang: str = CSV_LANG
+                     ) -> list[tuple[str, str]]:
+    """Each change of ``scenario`` as (project, change), largest capex first.
+
+    E.g. ("P7 School in X (Region Y)", "start 2027 -> 2028").
+    """
     table = project_changes(comparison, lang)
-    table = table[table["scenario"] == scenario]
-    return [f"{row['project_id']} "
-            f"{project_label(row['name'], row['settlement'], row['region'], lang)}: "
-            f"{row['change']}" for row in table.to_dict("records")]
+    table = table[table["scenario"] == scenario].sort_values(
+        ["capex", "project_id"], ascending=[False, True], kind="stable")
+    return [(f"{row['project_id']} "
+             f"{project_label(row['name'], row['settlement'], row['region'], lang)}",
+             row["change"]) for row in table.to_dict("records")]
 
 
 def projects_file(comparison: Comparison) -> pd.DataFrame:
