@@ -37,14 +37,17 @@ def year_text(value: object) -> str:
     return MISSING if year is None or year == 0 else f"{year:.0f}"
 
 
-def shares_text(before: float, after: float, lang: str) -> tuple[str, str]:
-    """Two funded shares as percentages: whole ones unless that hides a share or the change."""
-    def text(x: float, decimals: int) -> str:
-        return percent(x, lang, decimals if 0 < x < 1 else 0)
+def share_text(share: float, lang: str, decimals: int = 0) -> str:
+    """A funded share as a percentage, whole unless that would read 0% or 100% (then 1 decimal)."""
+    hidden = 0 < share < 0.01 or 0.99 < share < 1
+    return percent(share, lang, 1 if hidden or (decimals and 0 < share < 1) else 0)
 
-    whole = text(before, 0), text(after, 0)
-    hidden = whole[0] == whole[1] or any(0 < x < 0.01 or 0.99 < x < 1 for x in (before, after))
-    return (text(before, 1), text(after, 1)) if hidden else whole
+
+def shares_text(before: float, after: float, lang: str) -> tuple[str, str]:
+    """Two funded shares, with a decimal when whole percentages would not show the change."""
+    whole = share_text(before, lang), share_text(after, lang)
+    return (share_text(before, lang, 1), share_text(after, lang, 1)) if whole[0] == whole[1] \
+        else whole
 
 
 def change_words(row: Mapping[str, Any], lang: str) -> str:
@@ -56,7 +59,7 @@ def change_words(row: Mapping[str, Any], lang: str) -> str:
         share = after if kind == "added" else before
         part = "_part" if share < 1 - SHARE_TOLERANCE else ""
         return label(f"whatif.{kind}{part}", lang, year=now if kind == "added" else was,
-                     share=shares_text(share, share, lang)[0])
+                     share=share_text(share, lang))
     parts = []
     if kind.startswith("start"):
         parts.append(label("whatif.start", lang, before=was, after=now))
