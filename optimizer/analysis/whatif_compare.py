@@ -150,10 +150,11 @@ def _overview_row(name: str, r: Result, base: Result, changes: pd.DataFrame) -> 
                            "model": r.metadata.get("resolve", {}).get("model", "")}
     if r.has_plan:
         if base.has_plan:
-            kinds = changes.loc[changes["scenario"] == name, "kind"] if len(changes) else []
+            kinds = np.asarray(changes.loc[changes["scenario"] == name, "kind"]
+                               if len(changes) else [], dtype=object)
             row |= {"objective_change": r.plan_objective - base.plan_objective,
-                    "projects_added": int(np.sum(np.asarray(kinds) == "added")),
-                    "projects_dropped": int(np.sum(np.asarray(kinds) == "dropped")),
+                    "projects_added": int(np.sum(kinds == "added")),
+                    "projects_dropped": int(np.sum(kinds == "dropped")),
                     "projects_changed": int(np.isin(kinds, CHANGED).sum())}
         row |= {"funded_projects": len(plan_of(r)),
                 "transfer": float(r.table("region_years")["transfer"].sum()),

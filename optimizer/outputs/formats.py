@@ -1,7 +1,8 @@
 """How each result column is shown: its kind, Excel number format, unit and labelled header.
 
 One table of column kinds serves the results workbook (number formats, header comments), the
-HTML report (numbers as text in the reader's language) and the headers with units of both.
+HTML report (numbers as text in the reader's language), the headers with units of both, and
+the what-if comparison's workbook and page (its changes, ``*_change``, shown with their sign).
 """
 
 from __future__ import annotations

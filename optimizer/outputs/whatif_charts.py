@@ -14,11 +14,11 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.ticker import PercentFormatter
+from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 from optimizer.analysis.whatif_compare import Comparison
 from optimizer.outputs import people_tables as people
-from optimizer.outputs.labels import Translate
+from optimizer.outputs.labels import Translate, number
 from optimizer.outputs.report_charts import (
     TARGET,
     Colour,
@@ -56,7 +56,8 @@ def draw_change(ax: Axes, overview: pd.DataFrame, column: str, cases: _Cases, ti
     """One bar per scenario: its change of ``column`` against the base."""
     others = cases.names[1:]
     values = overview.set_index("scenario").reindex(others)[column].fillna(0.0)
-    ax.bar(range(len(others)), values, 0.6, color=[cases.colour[n] for n in others])
+    ax.bar(range(len(others)), values, 0.5, color=[cases.colour[n] for n in others])
+    ax.set_xlim(-0.9, len(others) - 0.1)  # one scenario: a bar, not a wall
     ax.set_xticks(range(len(others)), [cases.label[n] for n in others], rotation=15,
                   ha="right")
     ax.axhline(0, color="black", linewidth=0.8)
@@ -113,6 +114,9 @@ def draw_regions(ax: Axes, regions: pd.DataFrame, cases: _Cases, t: Translate) -
                 _WIDTH / len(others), color=cases.colour[name], label=cases.label[name])
     ax.set_yticks(np.arange(len(order)), [short(r, 30) for r in order], fontsize=8)
     ax.axvline(0, color="black", linewidth=0.8)
+    span = float(100 * regions["change"].abs().max()) if len(regions) else 0.0
+    decimals = 2 if span < 1 else 1 if span < 10 else 0
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: number(v, t.lang, decimals)))
     ax.set_xlabel(t("whatif.chart.points_axis"))
     grid(ax)
 

@@ -50,7 +50,7 @@ def shares_text(before: float, after: float, lang: str) -> tuple[str, str]:
         else whole
 
 
-def change_words(row: Mapping[str, Any], lang: str) -> str:
+def change_words(row: Mapping[Any, Any], lang: str) -> str:
     """One project's change in a scenario in words (``row``: a ``Comparison.changes`` row)."""
     kind = row["kind"]
     before, after = float(row["base_funded"]), float(row["scenario_funded"])
