@@ -31,6 +31,7 @@ from openpyxl.utils import get_column_letter
 from typer.testing import CliRunner
 
 from models.instance import Instance, instance_from_tables
+from models.result import Result, SolveStatus
 from models.scenario import parse_scenario
 from models.scenario_apply import apply_scenarios
 from optimizer.analysis.whatif import Case, Comparison, compare, run_cases
@@ -233,3 +234,14 @@ def test_cli_whatif_prints_each_change_with_names_and_takes_lang(hand: Instance,
     assert load_workbook(tmp_path / "o" / "comparison.xlsx").sheetnames[0] == "Обзор"
     run = CliRunner().invoke(app, ["whatif", str(folder), str(files[0]), "--lang", "fr"])
     assert run.exit_code == 2
+
+
+def test_a_base_without_plan_is_written_and_said(hand: Instance, comparison: Comparison,
+                                                 tmp_path: Path) -> None:
+    failed = Result(status=SolveStatus.INFEASIBLE, message="no plan satisfies every rule")
+    nothing = compare({"base": failed, "cut": comparison.results["cut"]}, {"base": hand})
+    write_comparison(nothing, tmp_path / "o", "en")
+    assert (tmp_path / "o" / "projects.csv").read_text().strip() == ""  # nothing to compare
+    assert load_workbook(tmp_path / "o" / "comparison.xlsx").sheetnames == SHEETS
+    page = (tmp_path / "o" / "comparison.html").read_text(encoding="utf-8")
+    assert label("whatif.words.no_base", "en", base="base", status="infeasible") in page

@@ -55,7 +55,8 @@ def draw_change(ax: Axes, overview: pd.DataFrame, column: str, cases: _Cases, ti
                 t: Translate) -> None:
     """One bar per scenario: its change of ``column`` against the base."""
     others = cases.names[1:]
-    values = overview.set_index("scenario").reindex(others)[column].fillna(0.0)
+    values = overview.set_index("scenario").reindex(others).get(
+        column, pd.Series(0.0, index=others)).fillna(0.0)  # no base plan: no change
     ax.bar(range(len(others)), values, 0.5, color=[cases.colour[n] for n in others])
     ax.set_xlim(-0.9, len(others) - 0.1)  # one scenario: a bar, not a wall
     ax.set_xticks(range(len(others)), [cases.label[n] for n in others], rotation=15,
@@ -125,12 +126,13 @@ def svg_charts(comparison: Comparison, t: Translate) -> dict[str, str]:
     """The page's charts as inline SVG, by section: changes, national, money, regions."""
     cases = _Cases(comparison)
     out: dict[str, str] = {}
-    fig, axes = figure(10, 3.6, 2)
-    draw_change(axes[0], comparison.overview, "objective_change", cases,
-                t("whatif.chart.objective"), t)
-    draw_change(axes[1], comparison.overview, "shortfall_change", cases,
-                t("whatif.chart.shortfall"), t)
-    out["overview"] = svg(fig, "cmp-changes", t("whatif.chart.changes_title"))
+    if len(cases.names) > 1 and "objective_change" in comparison.overview:
+        fig, axes = figure(10, 3.6, 2)
+        draw_change(axes[0], comparison.overview, "objective_change", cases,
+                    t("whatif.chart.objective"), t)
+        draw_change(axes[1], comparison.overview, "shortfall_change", cases,
+                    t("whatif.chart.shortfall"), t)
+        out["overview"] = svg(fig, "cmp-changes", t("whatif.chart.changes_title"))
     nat = comparison.national
     areas = [a for a in ("urban", "rural") if a in set(nat.get("area", []))]
     if areas:

@@ -89,6 +89,10 @@ def _projects(changes: pd.DataFrame, scenario: str, t: Translate) -> list[Block]
 def _words(tables: dict[str, pd.DataFrame], comparison: Comparison, t: Translate) -> list[str]:
     """The comparison in sentences: the rule for a changed project, then one per scenario."""
     out = [t("whatif.words.rule", points=100 * SHARE_TOLERANCE)]
+    base = tables["overview"].iloc[0]
+    if "objective_change" not in tables["overview"]:  # the base has no plan
+        return [*out, t("whatif.words.no_base", base=base["scenario"],
+                        status=base["solve_status"])]
     year = comparison.national["year"].max() if len(comparison.national) else MISSING
     for row in tables["overview"].iloc[1:].to_dict("records"):
         if pd.isna(row.get("objective_change")):
@@ -117,7 +121,8 @@ def render_comparison(comparison: Comparison, lang: str) -> str:
             "scenario_changes"], strict=True) if text]
     sections = [Section("overview", t("whatif.section.overview.title"),
                         t("whatif.section.overview.how"),
-                        overview + ([chart(charts["overview"])] if others else []))]
+                        overview + ([chart(charts["overview"])] if "overview" in charts
+                                    else []))]
     topics = [("national", ["category", "area"], ["provision", "shortfall"], []),
               ("money", ["year"], ["envelope", "transfer", "cofinancing"], []),
               ("regions", ["region"], ["provision", "shortfall", "transfer"],

@@ -75,6 +75,12 @@ def project_label(name: object, settlement: object, region: object, lang: str) -
     return label(key, lang, name=name, settlement=settlement, region=region)
 
 
+PROJECT_COLUMNS = ["scenario", "region_id", "region", "project_id", "name", "settlement_id",
+                   "settlement", "change", "kind", "base_start_year", "scenario_start_year",
+                   "base_funded", "scenario_funded", "capex"]
+"""The columns of ``project_changes``, in order."""
+
+
 def project_changes(comparison: Comparison, lang: str) -> pd.DataFrame:
     """Every project change, one row per scenario and project, names beside ids, in words.
 
@@ -82,17 +88,14 @@ def project_changes(comparison: Comparison, lang: str) -> pd.DataFrame:
     """
     changes = comparison.changes
     if changes.empty:
-        return pd.DataFrame(columns=["scenario", "region_id", "region", "project_id", "name",
-                                     "settlement_id", "settlement", "change"])
+        return pd.DataFrame(columns=PROJECT_COLUMNS)
     known = names(comparison)
     table = changes.assign(region=known.region(changes["region_id"]).to_numpy(),
                            settlement=known.settlement(changes["settlement_id"]).to_numpy())
     table["change"] = [change_words(row, lang) for row in table.to_dict("records")]
     table["order"] = table["scenario"].map({n: k for k, n in enumerate(comparison.results)})
     table = table.sort_values(["order", "region", "project_id"], kind="stable")
-    return table[["scenario", "region_id", "region", "project_id", "name", "settlement_id",
-                  "settlement", "change", "kind", "base_start_year", "scenario_start_year",
-                  "base_funded", "scenario_funded", "capex"]].reset_index(drop=True)
+    return table[PROJECT_COLUMNS].reset_index(drop=True)
 
 
 def changed_projects(comparison: Comparison, scenario: str, lang: str = CSV_LANG
