@@ -9,24 +9,30 @@ from scratch with ``optimizer.solve``; the reason is kept with the result.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-import pandas as pd
 
 from models.instance import Instance
 from models.result import Result
 from models.scenario import ScenarioError, read_scenarios
 from models.scenario_apply import apply_scenarios
+from optimizer.analysis.whatif_compare import (
+    Comparison,
+    compare,
+    funded,
+    national_at_target_year,
+    target_year,
+)
 from optimizer.api import solve
 from optimizer.runtime import stopping
 from optimizer.solving.live import LiveModel
 from optimizer.solving.pipeline import solve_options
 from optimizer.solving.why import mark_locked
 
-FUNDED = 1e-9
-"""Funded share above which a project counts as funded."""
+__all__ = ["Case", "Comparison", "compare", "funded", "national_at_target_year", "run_cases",
+           "scenario_case", "target_year", "with_scenario"]
+"""The comparison lives in ``whatif_compare``; it is re-exported here, where callers find it."""
 
 
 @dataclass(frozen=True)
@@ -37,18 +43,6 @@ class Case:
     instance: Instance
     record: dict[str, Any] | None = None
     """What the scenarios changed (``models.scenario_apply.apply_scenarios``); None for the base."""
-
-
-@dataclass(frozen=True)
-class Comparison:
-    """The tables of a what-if run; every scenario is compared with the first case, the base."""
-
-    overview: pd.DataFrame
-    national: pd.DataFrame
-    money: pd.DataFrame
-    regions: pd.DataFrame
-    projects: pd.DataFrame
-    results: dict[str, Result] = field(default_factory=dict)
 
 
 def _same_folder(a: Path, b: Path) -> bool:
@@ -122,98 +116,3 @@ def run_cases(cases: Sequence[Case], *, time_limit: float | None = None,
         if on_done is not None:
             on_done(case, result)
     return results
-
-
-def funded(result: Result) -> pd.Series:
-    """Start year of every funded project (0 for a funded project without one), by id."""
-    if not result.has_plan:
-        return pd.Series(dtype="Int64")
-    projects = result.table("projects")
-    p = projects[projects["funded"] > FUNDED]
-    return p.set_index("project_id")["start_year"].fillna(0)
-
-
-def target_year(result: Result) -> int:
-    """The last year with a target (the last planning year when there is none)."""
-    prov = result.table("provision")
-    years = prov.dropna(subset=["target"])["year"]
-    return int(years.max() if len(years) else prov["year"].max())
-
-
-def national_at_target_year(result: Result) -> pd.DataFrame:
-    """National provision per category and area in the last target year, with the year."""
-    nat = result.table("national")
-    year = target_year(result)
-    return nat[nat["year"] == year][["category", "area", "year", "persons", "baseline",
-                                      "provision", "target", "shortfall"]].reset_index(drop=True)
-
-
-def region_provision(result: Result) -> pd.Series:
-    """Provision per region in the last target year over every category and area."""
-    prov = result.table("provision")
-    per = prov[prov["year"] == target_year(result)].groupby("region_id")[
-        ["served", "persons"]].sum()
-    return per["served"] / per["persons"]
-
-
-def _last_target_shortfall(result: Result) -> float:
-    prov = result.table("provision")
-    return float(prov.loc[prov["year"] == target_year(result), "shortfall"].sum())
-
-
-def compare(results: dict[str, Result]) -> Comparison:
-    """Compare every result with the first (the base) on what an analyst reads first."""
-    names = list(results)
-    base = results[names[0]]
-    base_funded = funded(base)
-    overview, national, money, regions, starts = [], [], [], [], {}
-    for name, r in results.items():
-        row: dict[str, Any] = {"scenario": name, "status": r.status.value,
-                               "objective": r.objective, "mip_gap": r.mip_gap,
-                               "solve_seconds": round(r.solve_seconds, 2),
-                               "model": r.metadata.get("resolve", {}).get("model", "")}
-        if r.has_plan:
-            f = funded(r)
-            if base.has_plan:
-                row |= {"objective_change": r.plan_objective - base.plan_objective,
-                        "projects_added": len(f.index.difference(base_funded.index)),
-                        "projects_dropped": len(base_funded.index.difference(f.index))}
-            row |= {"funded_projects": len(f),
-                    "transfer": float(r.table("region_years")["transfer"].sum()),
-                    "shortfall_target_year": _last_target_shortfall(r)}
-            national.append(national_at_target_year(r).assign(scenario=name))
-            per_year = r.table("region_years").groupby("year", as_index=False)[
-                ["transfer", "cofinancing", "new_opex"]].sum()
-            money.append(per_year.merge(r.table("envelope")[["year", "envelope"]], on="year")
-                         .assign(scenario=name))
-            regions.append(region_provision(r).rename("provision").reset_index()
-                           .assign(scenario=name))
-            starts[name] = f
-        row["reason"] = r.metadata.get("resolve", {}).get("reason")
-        overview.append(row)
-    nat = pd.concat(national, ignore_index=True) if national else pd.DataFrame()
-    if len(nat):
-        ref = nat[nat["scenario"] == names[0]].set_index(["category", "area"])["provision"]
-        nat["change"] = nat["provision"] - ref.reindex(
-            pd.MultiIndex.from_frame(nat[["category", "area"]])).to_numpy()
-    reg = pd.concat(regions, ignore_index=True) if regions else pd.DataFrame()
-    if len(reg):
-        ref = reg[reg["scenario"] == names[0]].set_index("region_id")["provision"]
-        reg["change"] = reg["provision"] - reg["region_id"].map(ref)
-    return Comparison(overview=pd.DataFrame(overview), national=nat,
-                      money=pd.concat(money, ignore_index=True) if money else pd.DataFrame(),
-                      regions=reg, projects=_project_changes(base, starts, names[0]),
-                      results=results)
-
-
-def _project_changes(base: Result, starts: dict[str, pd.Series], base_name: str
-                     ) -> pd.DataFrame:
-    """Projects whose funding or start year differs from the base in some scenario."""
-    if base_name not in starts:  # no base plan to compare with
-        return pd.DataFrame()
-    table = pd.DataFrame(starts)
-    table = table.reindex(sorted(table.index))
-    years = table.fillna(-1)  # -1: not funded
-    table = table[years.ne(years[base_name], axis=0).any(axis=1)]
-    info = base.table("projects").set_index("project_id")[["region_id", "capex"]]
-    return info.reindex(table.index).join(table).rename_axis("project_id").reset_index()

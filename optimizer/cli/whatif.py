@@ -17,7 +17,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from models.scenario import ScenarioError
-from optimizer.analysis.whatif import Case, compare, run_cases, scenario_case
+from optimizer.analysis.whatif import Case, Comparison, compare, run_cases, scenario_case
+from optimizer.analysis.whatif_compare import SHARE_TOLERANCE
 from optimizer.cli import options as opt
 from optimizer.cli import output as cli_output
 from optimizer.cli import progress as cli_progress
@@ -30,6 +31,8 @@ from optimizer.cli.common import (
 )
 from optimizer.cli.explain import warned
 from optimizer.cli.text import shown, shown_path
+from optimizer.outputs.labels import DEFAULT_LANG, Lang
+from optimizer.outputs.whatif_tables import changed_projects, regions_file
 
 console = Console()
 errors = Console(stderr=True)
@@ -41,11 +44,14 @@ OVERVIEW_ROWS = (
     ("objective_change", "change vs base", "+,.1f"), ("mip_gap", "MIP gap %", ".2f"),
     ("funded_projects", "funded projects", ",.0f"), ("projects_added", "added vs base", ",.0f"),
     ("projects_dropped", "dropped vs base", ",.0f"),
+    ("projects_changed", "changed vs base", ",.0f"),
     ("transfer", "transfers, million KZT", ",.0f"),
     ("shortfall_target_year", "shortfall, last target year", ",.0f"),
     ("solve_seconds", "seconds", ",.1f"), ("model", "model", ""),
 )
 """(column, label, format) of the what-if overview, one row each, one column per case."""
+CHANGES_SHOWN = 15
+"""Project changes printed per scenario, largest capex first (all are in the files)."""
 
 
 def progress_bar(quiet: bool) -> Progress:
@@ -87,8 +93,11 @@ def whatif(
     time_limit: opt.TimeLimit = None, gap: opt.Gap = None, threads: opt.Threads = None,
     quiet: cli_progress.Quiet = False,
     force: cli_output.ForceOption = False,
+    lang: Annotated[Lang, typer.Option(
+        help="Language of comparison.xlsx and comparison.html: ru or en (the terminal and "
+             "the CSV files stay English).")] = DEFAULT_LANG,
 ) -> None:
-    """Solve the base and every scenario, and compare them: terminal tables, CSV, chart."""
+    """Solve the base and every scenario and compare them: on screen, CSV, workbook, page."""
     from optimizer.outputs.whatif_files import write_comparison
 
     logging.basicConfig(level=logging.WARNING)
@@ -114,14 +123,15 @@ def whatif(
                 cases, time_limit=time_limit, mip_rel_gap=gap, threads=threads,
                 on_start=lambda c: progress.update(task, description=f"solving {shown(c.name)}"),
                 on_done=lambda c, r: progress.advance(task))
-    comparison = compare(results)
+    comparison = compare(results, {case.name: case.instance for case in cases})
     print_comparison(comparison)
     with cli_output.refusals():
-        written = write_comparison(comparison, target)
-    console.print(f"comparison written to [bold]{shown_path(out)}[/] ({len(written)} files)")
+        written = write_comparison(comparison, target, lang)
+    console.print(f"comparison written to [bold]{shown_path(out)}[/] ({len(written)} files: "
+                  "comparison.xlsx and comparison.html to read, CSV tables, cases/)")
 
 
-def print_comparison(comparison: Any) -> None:
+def print_comparison(comparison: Comparison) -> None:
     """Overview, national provision, money per year and the regions that move most."""
     over = comparison.overview.set_index("scenario")
     table = Table(title="What-if comparison (objective: lower is better)")
@@ -153,14 +163,42 @@ def print_comparison(comparison: Any) -> None:
         money = money[["year", *[s for s in comparison.results if s in money]]]
         console.print(frame_table("Republican transfers per year (million KZT)", money,
                              {c: ",.0f" for c in money.columns if c != "year"} | {"year": "d"}))
-        reg = comparison.regions.dropna(subset=["change"])
-        reg = reg[reg["scenario"] != next(iter(comparison.results))]
+        reg = regions_file(comparison).dropna(subset=["change"])
+        reg = reg[reg["scenario"] != comparison.base]
         top = reg.reindex(reg["change"].abs().sort_values(ascending=False).index).head(10)
         console.print(frame_table("Regions whose provision moves most (last target year, points)",
                              top.assign(provision=100 * top["provision"],
                                         change=100 * top["change"])[
-                                 ["scenario", "region_id", "provision", "change"]],
-                             {"provision": ".1f", "change": "+.2f"}))
+                                 ["scenario", "region_id", "region", "provision", "change",
+                                  "shortfall_change"]].rename(
+                                 columns={"shortfall_change": "persons short, change"}),
+                             {"provision": ".1f", "change": "+.2f",
+                              "persons short, change": "+,.0f"}))
+    print_project_changes(comparison)
+
+
+def print_project_changes(comparison: Comparison) -> None:
+    """Per scenario, the projects that change, largest capex first, each change in words."""
+    over = comparison.overview.set_index("scenario")
+    for scenario in list(comparison.results)[1:]:
+        changes = changed_projects(comparison, scenario)
+        if scenario not in over.index or pd.isna(over.loc[scenario].get("projects_changed")):
+            continue
+        counts = over.loc[scenario]
+        table = Table(title=f"Projects that change in {shown(scenario)}: "
+                            f"{counts['projects_added']:,.0f} added, "
+                            f"{counts['projects_dropped']:,.0f} dropped, "
+                            f"{counts['projects_changed']:,.0f} changed (start year, or funded "
+                            f"share by more than {100 * SHARE_TOLERANCE:g} percentage point)")
+        table.add_column("project (largest capex first)")
+        table.add_column("change")
+        for project, change in changes[:CHANGES_SHOWN]:
+            table.add_row(shown(project, 100), shown(change))
+        if len(changes) > CHANGES_SHOWN:
+            table.add_row(f"... and {len(changes) - CHANGES_SHOWN:,} more in projects.csv and "
+                          "comparison.xlsx", "")
+        if changes:
+            console.print(table)
 
 
 def sweep(

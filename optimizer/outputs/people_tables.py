@@ -49,7 +49,7 @@ def _named(ids: pd.Series, names: pd.Series) -> pd.Series:
     return ids.map(names).astype(object).fillna(ids)
 
 
-def _beside(frame: pd.DataFrame, after: str, column: str, values: pd.Series) -> pd.DataFrame:
+def beside(frame: pd.DataFrame, after: str, column: str, values: pd.Series) -> pd.DataFrame:
     """``frame`` with ``column`` inserted right after ``after``."""
     out = frame.copy()
     out.insert(list(out.columns).index(after) + 1, column, values.to_numpy())
@@ -60,9 +60,9 @@ def funded_projects(result: Result, names: Names) -> pd.DataFrame:
     """The funded projects with settlement and region names, by region, start year and id."""
     projects = result.table("projects")
     funded = projects[projects["funded"] > FUNDED]
-    funded = _beside(funded, "settlement_id", "settlement",
+    funded = beside(funded, "settlement_id", "settlement",
                      names.settlement(funded["settlement_id"]))
-    funded = _beside(funded, "region_id", "region", names.region(funded["region_id"]))
+    funded = beside(funded, "region_id", "region", names.region(funded["region_id"]))
     order = ["project_id", "name", "settlement_id", "settlement", "region_id", "region", "status",
              "start_year", "completion_year", "funded", "capex", "funded_capex", "opex"]
     columns = [c for c in order if c in funded] + [c for c in funded if c not in order]
@@ -99,7 +99,7 @@ def per_region_year(result: Result, names: Names) -> pd.DataFrame:
     table = result.table("region_years").dropna(axis=1, how="all")
     if "equalization" in table and not table["equalization"].any():
         table = table.drop(columns="equalization")
-    return _beside(table, "region_id", "region", names.region(table["region_id"]))
+    return beside(table, "region_id", "region", names.region(table["region_id"]))
 
 
 def money_per_year(result: Result) -> pd.DataFrame:

@@ -51,7 +51,8 @@ def load_results(folder: str | Path) -> Result:
 
 
 @cache
-def _template() -> Template:
+def page_template() -> Template:
+    """The page template (``templates/report.html.j2``): also the what-if comparison's page."""
     environment = Environment(loader=PackageLoader("optimizer.outputs", "templates"),
                               autoescape=True, trim_blocks=True, lstrip_blocks=True,
                               undefined=StrictUndefined, keep_trailing_newline=True)
@@ -95,7 +96,7 @@ def render_report(result: Result, instance: Instance | None = None,
         context |= {"kpis": _kpis(result, t), "words": plan_in_words(result, names, t),
                     "reasons": envelope_reasons(result, instance, lang),
                     "sections": sections(result, instance, t)}
-    return _template().render(**context)
+    return page_template().render(**context)
 
 
 def save_report(result: Result, file: Path, instance: Instance | None = None,

@@ -62,7 +62,8 @@ def svg(fig: Figure, key: str, title: str) -> str:
     return text.replace("<svg ", f'<svg class="{kind}" role="img" aria-label="{safe}" ', 1)
 
 
-def _grid(ax: Axes, axis: Literal["both", "x", "y"] = "x") -> None:
+def grid(ax: Axes, axis: Literal["both", "x", "y"] = "x") -> None:
+    """Light grid lines along ``axis`` behind the data; no top or right frame."""
     ax.grid(axis=axis, color="#E0E0E0", linewidth=0.8)
     ax.set_axisbelow(True)
     for side in ("top", "right"):
@@ -78,13 +79,13 @@ def _colours(n: int) -> list[Colour]:
     return [colormaps["viridis"](x) for x in np.linspace(0.85, 0.15, max(n, 1))]
 
 
-def _categorical(n: int) -> list[Colour]:
+def categorical(n: int) -> list[Colour]:
     """Distinct colours for groups (categories or statuses)."""
     palette = colormaps["tab10" if n <= 10 else "tab20"]  # listed: colour i is palette(i)
     return [palette(i % palette.N) for i in range(n)]
 
 
-def _legend_on_top(fig: Figure, ax: Axes, columns: int = 4) -> None:
+def legend_on_top(fig: Figure, ax: Axes, columns: int = 4) -> None:
     """One legend above the panels, so it never hides a bar or a title."""
     handles, labels = ax.get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside upper center", ncols=columns, frameon=False)
@@ -119,9 +120,9 @@ def national_chart(national: pd.DataFrame, year: int, t: Translate) -> str:
         ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
         ax.set_xlabel(t("chart.share_axis"))
         ax.set_title(t(f"chart.area.{area}"), fontsize=11)
-        _grid(ax)
+        grid(ax)
     axes[0].set_yticks(y, categories)
-    _legend_on_top(fig, axes[0], 3)
+    legend_on_top(fig, axes[0], 3)
     return svg(fig, "national", t("section.national.title"))
 
 
@@ -136,7 +137,7 @@ def regions_chart(regions: pd.DataFrame, year: int, t: Translate) -> str:
     left.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     left.set_xlabel(t("chart.regions_share_axis"))
     left.set_yticks(y, rows["label"])
-    _legend_on_top(fig, left, 2)
+    legend_on_top(fig, left, 2)
     big = rows["shortfall"].max() >= 1e4
     right.barh(y, rows["shortfall"] / (1e3 if big else 1), 0.6, color=TARGET)
     right.xaxis.set_major_locator(MaxNLocator(integer=True))
@@ -144,7 +145,7 @@ def regions_chart(regions: pd.DataFrame, year: int, t: Translate) -> str:
                        unit=t("chart.thousand_persons" if big else "unit.persons")))
     right.xaxis.set_major_formatter(thousands(t.lang))
     for ax in (left, right):
-        _grid(ax)
+        grid(ax)
     return svg(fig, "regions", t("section.regions.title"))
 
 
@@ -162,8 +163,8 @@ def transfers_chart(region_years: pd.DataFrame, labels: pd.Series, t: Translate)
         pd.Series(table.index, index=table.index)))
     ax.xaxis.set_major_formatter(thousands(t.lang))
     ax.set_xlabel(t("chart.transfer_axis"))
-    _legend_on_top(fig, ax, table.shape[1])
-    _grid(ax)
+    legend_on_top(fig, ax, table.shape[1])
+    grid(ax)
     return svg(fig, "transfers", t("section.transfers.title"))
 
 
@@ -175,7 +176,7 @@ def timeline_chart(starts: pd.DataFrame, largest: pd.DataFrame, years: list[int]
     start_year, completion_year, in the order to draw from the top.
     """
     groups = sorted(set(starts["group"]) | set(largest["group"]))
-    colour = dict(zip(groups, _categorical(len(groups)), strict=True))
+    colour = dict(zip(groups, categorical(len(groups)), strict=True))
     fig = Figure(figsize=(11, 4.2 + 0.3 * len(largest)), layout="constrained")
     bars, gantt = fig.subplots(2, 1, height_ratios=(3.2, 0.3 * len(largest) + 1.0))
     table = starts.pivot_table(index="start_year", columns="group", values="capex",
@@ -188,8 +189,8 @@ def timeline_chart(starts: pd.DataFrame, largest: pd.DataFrame, years: list[int]
     bars.yaxis.set_major_formatter(thousands(t.lang))
     bars.set_ylabel(t("chart.capex_axis"))
     bars.set_title(t("chart.capex_title"), fontsize=10)
-    _legend_on_top(fig, bars, min(len(groups), 7))
-    _grid(bars, "y")
+    legend_on_top(fig, bars, min(len(groups), 7))
+    grid(bars, "y")
     rows = largest.iloc[::-1]
     y = np.arange(len(rows))
     gantt.barh(y, rows["completion_year"] - rows["start_year"] + 1, 0.6,
@@ -200,7 +201,7 @@ def timeline_chart(starts: pd.DataFrame, largest: pd.DataFrame, years: list[int]
     gantt.set_xticks(range(years[0], max(years[-1], last) + 1))
     gantt.set_xlabel(t("chart.gantt_axis"))
     gantt.set_title(t("chart.gantt_title", count=len(rows)), fontsize=10)
-    _grid(gantt)
+    grid(gantt)
     return svg(fig, "timeline", t("section.timeline.title"))
 
 
@@ -223,6 +224,6 @@ def money_chart(envelope: pd.DataFrame, cofinancing: pd.Series, t: Translate) ->
     ax.yaxis.set_major_formatter(thousands(t.lang))
     ax.set_ylabel(t("unit.money"))
     ax.margins(y=0.12)
-    _legend_on_top(fig, ax, 3)
-    _grid(ax, "y")
+    legend_on_top(fig, ax, 3)
+    grid(ax, "y")
     return svg(fig, "money", t("section.money.title"))

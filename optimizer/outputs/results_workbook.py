@@ -39,7 +39,8 @@ from optimizer.outputs.labels import DEFAULT_LANG, label
 from optimizer.outputs.people_summary import summary_figures
 
 __all__ = ["COLUMN_KIND", "MILLION_KZT", "PERCENT", "PERSONS", "SHEETS", "YEAR", "format_value",
-           "number_format", "save_results_workbook", "unit_note", "write_results_workbook"]
+           "number_format", "save_results_workbook", "unit_note", "write_people_sheet",
+           "write_results_workbook"]
 
 SHEETS: dict[str, str] = {"projects": "projects", "regions": "region_years",
                           "provision": "provision", "national": "national",
@@ -65,9 +66,12 @@ def _write_table(book: Workbook, name: str, frame: pd.DataFrame) -> None:
     _finish(ws, frame)
 
 
-def _write_people(book: Workbook, key: str, frame: pd.DataFrame, lang: str,
-                  formats: Mapping[str, str | Sequence[str | None]] | None = None) -> None:
-    """A people's sheet: labelled headers with units, codes in words, the result's formats."""
+def write_people_sheet(book: Workbook, key: str, frame: pd.DataFrame, lang: str,
+                       formats: Mapping[str, str | Sequence[str | None]] | None = None) -> None:
+    """A people's sheet: labelled headers with units, codes in words, the result's formats.
+
+    Named by message ``sheet.<key>``; also the sheets of the what-if comparison's workbook.
+    """
     frame = people.in_words(frame, lang)
     titles = {c: header(c, lang) for c in frame.columns}
     numeric = [c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c])]
@@ -87,14 +91,14 @@ def save_results_workbook(result: Result, file: Path, instance: Instance | None 
     """
     book = Workbook(write_only=True)
     figures, formats = summary_figures(result, lang)
-    _write_people(book, "summary", figures, lang, formats={"value": formats})
+    write_people_sheet(book, "summary", figures, lang, formats={"value": formats})
     if result.has_plan:
         names = people.Names.of(instance)
         for key, frame in zip(PEOPLE_SHEETS[1:], (
                 people.funded_projects(result, names), people.per_region(result, names),
                 people.per_region_year(result, names), people.money_per_year(result),
                 people.national_provision(result)), strict=True):
-            _write_people(book, key, frame, lang)
+            write_people_sheet(book, key, frame, lang)
         tables = result.tables()
         for sheet, table in SHEETS.items():
             if table in tables:
