@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -15,6 +16,7 @@ from rich.table import Table
 from models.instance import Instance
 from models.scenario import ScenarioError
 from optimizer.analysis.whatif import Case, compare, run_cases, scenario_case
+from optimizer.cli import batches
 from optimizer.cli import options as opt
 from optimizer.cli import output as cli_output
 from optimizer.cli.common import Exit, load
@@ -94,8 +96,13 @@ def whatif(
         "results/whatif"),
     time_limit: TimeLimit = None, gap: Gap = None, threads: Threads = None,
     force: cli_output.ForceOption = False,
+    scheduler: batches.Scheduler = None, jobs: batches.Jobs = 1, retries: batches.Retries = 2,
 ) -> None:
-    """Solve the base and every scenario, and compare them: terminal tables, CSV, chart."""
+    """Solve the base and every scenario, and compare them: terminal tables, CSV, chart.
+
+    With ``--scheduler`` or ``--jobs`` above 1 every case is a Dask task built from scratch
+    (``optimizer.distributed``); otherwise the cases re-use the base's live model here.
+    """
     from optimizer.outputs.whatif_files import write_comparison
 
     logging.basicConfig(level=logging.WARNING)
@@ -109,22 +116,42 @@ def whatif(
             name, k = case.name, 2
             while name in {c.name for c in cases}:
                 name, k = f"{case.name} ({k})", k + 1
-            cases.append(Case(name=name, instance=case.instance, record=case.record))
+            cases.append(replace(case, name=name))
     except ScenarioError as exc:
         scenario_error(exc)
         raise typer.Exit(Exit.INVALID_INPUT) from None
     threads = opt.solver_threads(threads, instance)
-    with _progress() as progress:
-        task = progress.add_task("what-if", total=len(cases))
-        results = run_cases(
-            cases, time_limit=time_limit, mip_rel_gap=gap, threads=threads,
-            on_start=lambda c: progress.update(task, description=f"solving {shown(c.name)}"),
-            on_done=lambda c, r: progress.advance(task))
+    if scheduler is not None or jobs > 1:
+        results = _cases_as_tasks(cases, scheduler, jobs, retries, time_limit=time_limit,
+                                  mip_rel_gap=gap, threads=threads)
+    else:
+        with _progress() as progress:
+            task = progress.add_task("what-if", total=len(cases))
+            results = run_cases(
+                cases, time_limit=time_limit, mip_rel_gap=gap, threads=threads,
+                on_start=lambda c: progress.update(task, description=f"solving {shown(c.name)}"),
+                on_done=lambda c, r: progress.advance(task))
     comparison = compare(results)
     print_comparison(comparison)
     with cli_output.refusals():
         written = write_comparison(comparison, target)
     console.print(f"comparison written to [bold]{shown_path(out)}[/] ({len(written)} files)")
+
+
+def _cases_as_tasks(cases: list[Case], scheduler: str | None, jobs: int, retries: int,
+                    **options: Any) -> dict[str, Any]:
+    """Every case as a Dask task; exit 4 if the base has no result (nothing to compare with)."""
+    from optimizer.distributed.analyses import run_cases as run_tasks
+
+    with batches.runner(scheduler, jobs, retries) as runner, batches.Display(
+            "what-if", console) as display:
+        results, outcomes = run_tasks(cases, runner=runner, on_progress=display.update,
+                                      **options)
+    batches.report(outcomes, "cases")
+    if cases[0].name not in results:
+        errors.print("no comparison: the base has no result", style="bold red")
+        raise typer.Exit(Exit.NO_PLAN)
+    return results
 
 
 def print_comparison(comparison: Any) -> None:
@@ -173,8 +200,7 @@ def sweep(
     path: Annotated[Path, typer.Argument(help="Instance: folder, .xlsx or .json.")],
     envelope: Annotated[str, typer.Option(help="Envelope scales START:STOP:POINTS.")
                         ] = "0.5:2.0:16",
-    jobs: Annotated[int, typer.Option(help="Points solved in parallel (processes), at most the "
-                                      "machine's cores.", min=1)] = 1,
+    jobs: batches.Jobs = 1,
     time_limit: Annotated[float | None, typer.Option(
         help="Seconds per point (default: the instance's solver.time_limit).",
         callback=opt.within("seconds"))] = None,
@@ -186,10 +212,15 @@ def sweep(
     out: Annotated[Path, typer.Option(help="Folder for sweep.csv and sweep.png.")] = Path(
         "results/sweep"),
     force: cli_output.ForceOption = False,
+    scheduler: batches.Scheduler = None, retries: batches.Retries = 2,
 ) -> None:
-    """Budget curve: provision and shortfall against the envelope, and what a million buys."""
+    """Budget curve: provision and shortfall against the envelope, and what a million buys.
+
+    The points are solved here one after another, on a local Dask cluster (``--jobs``) or on
+    a running one (``--scheduler``): the same tasks, the same curve.
+    """
     from optimizer.analysis.sweep import parse_range
-    from optimizer.analysis.sweep import sweep as run_sweep
+    from optimizer.distributed.analyses import sweep as run_sweep
     from optimizer.outputs.sweep_files import write_curve
 
     try:
@@ -199,13 +230,15 @@ def sweep(
     target = cli_output.plan(out, "sweep", force=force,
                              inputs=[path, *cli_output.scenario_files(scenario)])
     instance, _ = load_with_scenario(path, scenario)
-    jobs, threads = opt.on_cores(jobs, "processes") or 1, opt.on_cores(threads) or 1
-    with _progress() as progress:
-        task = progress.add_task(f"sweep ({jobs} job{'s' if jobs > 1 else ''})",
-                                 total=len(scales))
-        curve = run_sweep(instance, scales, jobs=jobs, time_limit=time_limit, mip_rel_gap=gap,
-                          threads=threads, node_limit=node_limit,
-                          on_done=lambda row: progress.advance(task))
+    threads = opt.on_cores(threads) or 1
+    with batches.runner(scheduler, jobs, retries) as runner, batches.Display(
+            "sweep", console) as display:
+        curve, outcomes = run_sweep(instance, scales, runner=runner, time_limit=time_limit,
+                                    mip_rel_gap=gap, threads=threads, node_limit=node_limit,
+                                    on_progress=display.update)
+    if batches.report(outcomes, "points") == len(outcomes):
+        errors.print("no point of the curve has a result; nothing written", style="bold red")
+        raise typer.Exit(Exit.NO_PLAN)
     columns = [c for c in ("scale", "envelope", "transfer", "status", "mip_gap", "shortfall",
                            "provision_urban", "provision_rural",
                            "marginal_persons_per_million") if c in curve.points]
@@ -221,7 +254,7 @@ def sweep(
     with cli_output.refusals():
         write_curve(curve, target)
     console.print(f"curve written to [bold]{shown_path(out)}[/] (sweep.csv, sweep_national.csv, "
-                  "sweep.png)")
+                  f"sweep.png{', missing.csv' if len(curve.missing) else ''})")
 
 
 def alternatives(
