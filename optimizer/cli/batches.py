@@ -19,6 +19,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
 from rich.progress import Progress as Bar
 
+from optimizer.cli import crash
 from optimizer.cli import options as opt
 from optimizer.cli.common import Exit
 from optimizer.cli.text import literal
@@ -55,9 +56,10 @@ def runner(scheduler: str | None, jobs: int, retries: int) -> Iterator[Runner]:
     elif jobs > 1:
         errors.print("[yellow]warning[/]: --jobs is for a local cluster; with --scheduler the "
                      "cluster's workers solve")
-    quiet = logging.getLogger("distributed")
-    level = quiet.level
-    quiet.setLevel(logging.ERROR)  # srsopt reports lost workers and failed tasks itself
+    if not crash.debugging():  # srsopt reports lost workers and failed tasks itself; Dask's
+        # log (tracebacks of closed connections at shutdown included) stays out of the terminal
+        # for the rest of the process: its loop thread may log after the cluster has closed
+        logging.getLogger("distributed").setLevel(logging.CRITICAL)
     try:
         with open_runner(scheduler, jobs, retries=retries) as opened:
             yield opened
@@ -65,8 +67,6 @@ def runner(scheduler: str | None, jobs: int, retries: int) -> Iterator[Runner]:
         errors.print(f"srsopt: {literal(exc, 400)}", markup=False, highlight=False,
                      style="bold red")
         raise typer.Exit(Exit.INVALID_INPUT) from None
-    finally:
-        quiet.setLevel(level)
 
 
 def _seconds(value: float) -> str:
@@ -85,15 +85,16 @@ def _left(p: Progress) -> str:
 
 
 class Display:
-    """A batch's progress: a rich bar on a terminal, plain lines otherwise."""
+    """A batch's progress: a rich bar on a terminal, otherwise a line when a count changes."""
 
     def __init__(self, title: str, console: Console) -> None:
         self.title = title
         self.console = console
         self._bar: Bar | None = None
         self._task = None
-        self._last: tuple[int, int] | None = None
-        self._note = ""
+        self._last: tuple[int, int, int] | None = None
+        self._notes = 0
+        """Notes of the batch printed so far."""
 
     def __enter__(self) -> Display:
         if self.console.is_terminal:
@@ -110,18 +111,18 @@ class Display:
 
     def update(self, p: Progress) -> None:
         """Show ``p``: the bar, or a line when a solve has ended."""
-        if p.note and p.note != self._note:
-            self._note = p.note
-            self.console.print(f"{self.title}: {literal(p.note, 300)}", markup=False,
+        for note in p.notes[self._notes:]:
+            self.console.print(f"{self.title}: {literal(note, 300)}", markup=False,
                                highlight=False, style="yellow" if self._bar else None)
+        self._notes = len(p.notes)
         state = (f"{p.running} running, {p.failed} failed" if p.workers or p.finished
                  else "waiting for workers")
         if self._bar is not None and self._task is not None:
             self._bar.update(self._task, total=p.total, completed=p.finished, state=state,
                              left=_left(p))
             return
-        if (p.done, p.failed) != self._last:
-            self._last = (p.done, p.failed)
+        if (p.done, p.failed, p.running) != self._last:
+            self._last = (p.done, p.failed, p.running)
             self.console.print(f"{self.title}: {p.done}/{p.total} done, {state}, "
                                f"{_seconds(p.elapsed)} elapsed"
                                + (f", {_left(p)}" if _left(p) else ""),

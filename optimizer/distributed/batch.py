@@ -78,8 +78,8 @@ class Progress:
     elapsed: float
     left: float | None
     """Estimated seconds to the end; None until a task has finished."""
-    note: str = ""
-    """The latest event worth a line: a worker lost, a task run again."""
+    notes: tuple[str, ...] = ()
+    """Events worth a line each, oldest first: a worker lost, a stop."""
 
     @property
     def finished(self) -> int:
@@ -140,7 +140,6 @@ class InProcessBatch:
         self._shared = shared
         self._started = time.monotonic()
         self._outcomes: list[Outcome] = []
-        self._running = 0
         self._cancelled = False
 
     def results(self, on_progress: Callable[[Progress], None] | None = None
@@ -151,11 +150,9 @@ class InProcessBatch:
                 outcome = Outcome(task.key, error=NOT_STARTED if not self._cancelled
                                   else "cancelled", attempts=0)
             else:
-                self._running = 1
                 if on_progress is not None:
                     on_progress(self.progress())
                 outcome = self._run(task)
-                self._running = 0
             self._outcomes.append(outcome)
             if on_progress is not None:
                 on_progress(self.progress())
@@ -174,11 +171,12 @@ class InProcessBatch:
         """Counts so far; one task runs at a time."""
         done = [o for o in self._outcomes if o.ok]
         failed = len(self._outcomes) - len(done)
-        waiting = len(self.tasks) - len(self._outcomes) - self._running
+        left = len(self.tasks) - len(self._outcomes)
+        running = int(left > 0 and not (self._cancelled or stopping.requested()))
         return Progress(total=len(self.tasks), done=len(done), failed=failed,
-                        running=self._running, workers=1,
-                        elapsed=time.monotonic() - self._started,
-                        left=estimate_left([o.seconds for o in done], waiting, self._running, 1))
+                        running=running, workers=1, elapsed=time.monotonic() - self._started,
+                        left=estimate_left([o.seconds for o in done], left - running, running,
+                                           1))
 
     def cancel(self) -> None:
         """The tasks not yet started are not started."""

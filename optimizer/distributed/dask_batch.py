@@ -72,8 +72,10 @@ class DaskBatch:
         self._lost: dict[str, int] = {}
         """Task key -> how often the worker running it was lost."""
         self._workers = 0
+        self._seen: set[str] = set()
+        """The workers connected at the last poll."""
         self._polled = 0.0
-        self._note = ""
+        self._notes: list[str] = []
 
     # -- progress -------------------------------------------------------------------------
 
@@ -94,12 +96,17 @@ class DaskBatch:
         for worker, keys in processing.items():
             mine = [ours[k] for k in keys if k in ours][: max(int(threads.get(worker, 1)), 1)]
             where |= dict.fromkeys(mine, worker)
-        for task, worker in self._where.items():
-            if worker not in processing and task not in self._outcomes:
+        gone = self._seen - set(threads)
+        for worker in sorted(gone):
+            solving = [t for t, w in self._where.items() if w == worker
+                       and t not in self._outcomes]
+            for task in solving:
                 self._lost[task] = self._lost.get(task, 0) + 1
-                self._note = (f"worker {worker} was lost while solving {task}; Dask runs it "
-                              "again")
-                log.warning(self._note)
+            self._notes.append(f"worker {worker} left the cluster" + (
+                f" while solving {', '.join(solving)}; Dask runs it again elsewhere"
+                if solving else ""))
+            log.warning(self._notes[-1])
+        self._seen = set(threads)
         self._where = where
         self._workers = sum(max(int(n), 1) for n in threads.values())
 
@@ -112,7 +119,7 @@ class DaskBatch:
         return Progress(total=len(self.tasks), done=len(done), failed=failed, running=running,
                         workers=self._workers, elapsed=time.monotonic() - self._started,
                         left=estimate_left([o.seconds for o in done], waiting, running,
-                                           self._workers), note=self._note)
+                                           self._workers), notes=tuple(self._notes))
 
     # -- outcomes -------------------------------------------------------------------------
 
@@ -202,7 +209,7 @@ class DaskBatch:
         for task in waiting:
             self._end(task, Outcome(task, error=NOT_STARTED, attempts=0))
         running = [t for t in unended if t in self._where]
-        self._note = f"stopping: {len(running)} running task(s) asked to stop"
+        self._notes.append(f"stopping: {len(running)} running task(s) asked to stop")
         if on_progress is not None:
             on_progress(self.progress())
         try:

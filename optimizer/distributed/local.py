@@ -38,6 +38,10 @@ from optimizer.runtime.isolated import ROOT
 
 log = logging.getLogger(__name__)
 
+PRELOAD = ["optimizer.analysis"]
+"""Imported by each worker before it joins the cluster (Dask's ``preload``): srsopt's solver code
+is ready when the first task arrives, instead of seconds of imports inside it, during which a
+stop could not be answered."""
 GRACE_SECONDS = 2.0
 """After SIGTERM, how long a worker's group may take to end before SIGKILL."""
 PARENT_POLL_SECONDS = 0.5
@@ -147,7 +151,8 @@ def serve(parent: str, scheduler: str, options: str) -> None:
         stop = asyncio.Event()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, stop.set)
-        async with Nanny(scheduler, dashboard=False, **json.loads(options)) as nanny:
+        async with Nanny(scheduler, dashboard=False, preload=PRELOAD,
+                         **json.loads(options)) as nanny:
             ended = asyncio.ensure_future(nanny.finished())
             asked = asyncio.ensure_future(stop.wait())
             await asyncio.wait([ended, asked], return_when=asyncio.FIRST_COMPLETED)

@@ -65,27 +65,36 @@ class Returned:
     pid: int
 
 
+_stopped: set[str] = set()
+"""Keys of the tasks asked to stop in this worker process (``stop_tasks``)."""
+
+
 def run_task(function: str, shared: Any, args: tuple[Any, ...]) -> Returned:
     """Call ``function(shared, *args)`` in this worker and time it.
 
-    A stop request left in this worker process by an earlier task is forgotten first: it was
-    meant for that task (``stop_tasks``).
+    A stop request left in this worker process by an earlier task is forgotten first (it was
+    meant for that task), unless it is meant for this one: ``stop_tasks`` may come while this
+    task still imports srsopt's modules.
     """
+    key, worker = _current()
+    if key not in _stopped:
+        stopping.reset()
     target = resolve(function)
-    stopping.reset()
     started = time.perf_counter()
     value = target(shared, *args)
-    return Returned(value=value, seconds=time.perf_counter() - started, worker=_address(),
+    return Returned(value=value, seconds=time.perf_counter() - started, worker=worker,
                     pid=os.getpid())
 
 
-def _address() -> str:
+def _current() -> tuple[str | None, str]:
+    """This task's key and its worker's address; (None, "here") outside a Dask worker."""
     try:
         from distributed import get_worker
 
-        return str(get_worker().address)
-    except (ImportError, ValueError):  # not in a Dask worker
-        return "here"
+        worker = get_worker()
+    except (ImportError, ValueError):
+        return None, "here"
+    return str(worker.get_current_task()), str(worker.address)
 
 
 def stop_tasks(keys: Iterable[str], dask_worker: Any = None) -> bool:
@@ -101,6 +110,7 @@ def stop_tasks(keys: Iterable[str], dask_worker: Any = None) -> bool:
     executing = {str(ts.key) for ts in getattr(getattr(dask_worker, "state", None),
                                                 "executing", ())}
     if executing and executing <= ours:
+        _stopped.update(executing)
         stopping.request()
         return True
     return False
