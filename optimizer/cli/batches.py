@@ -16,7 +16,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.progress import Progress as Bar
 
 from optimizer.cli import crash
@@ -91,7 +91,7 @@ class Display:
         self.title = title
         self.console = console
         self._bar: Bar | None = None
-        self._task = None
+        self._task: TaskID | None = None
         self._last: tuple[int, int, int] | None = None
         self._notes = 0
         """Notes of the batch printed so far."""

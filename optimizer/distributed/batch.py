@@ -136,7 +136,7 @@ class InProcessBatch:
     """
 
     def __init__(self, shared: Any, tasks: Sequence[Task]) -> None:
-        self.tasks = list(tasks)
+        self.tasks: Sequence[Task] = list(tasks)
         self._shared = shared
         self._started = time.monotonic()
         self._outcomes: list[Outcome] = []

@@ -48,7 +48,7 @@ class DaskBatch:
 
     def __init__(self, client: Client, shared: Any, tasks: Sequence[Task], *,
                  retries: int = 2) -> None:
-        self.tasks = list(tasks)
+        self.tasks: Sequence[Task] = list(tasks)
         if len({t.key for t in self.tasks}) != len(self.tasks):
             raise ValueError("the tasks of a batch need distinct keys")
         self.retries = retries
@@ -57,12 +57,10 @@ class DaskBatch:
         token = uuid.uuid4().hex[:8]
         self._shared = client.scatter(shared, broadcast=False, hash=True)
         self._futures: dict[str, Future] = {}
-        self._task_of: dict[str, Task] = {}
         for k, task in enumerate(self.tasks):
             key = f"srsopt-{k}-{_slug(task.key)}-{token}"
             self._futures[task.key] = client.submit(run_task, task.name, self._shared, task.args,
                                                     key=key, pure=False, retries=retries)
-            self._task_of[key] = task
         self._outcomes: dict[str, Outcome] = {}
         self._unseen: list[Outcome] = []
         """Outcomes ``results`` has not yielded yet (``cancel`` may add some from elsewhere)."""
@@ -91,10 +89,11 @@ class DaskBatch:
         except Exception as exc:  # the scheduler is gone: the futures will say so
             log.debug("scheduler not answering: %s", exc)
             return
-        ours = {f.key: t for t, f in self._futures.items() if t not in self._outcomes}
+        ours = {str(f.key): t for t, f in self._futures.items() if t not in self._outcomes}
         where: dict[str, str] = {}
         for worker, keys in processing.items():
-            mine = [ours[k] for k in keys if k in ours][: max(int(threads.get(worker, 1)), 1)]
+            slots = max(int(threads.get(worker, 1)), 1)
+            mine = [ours[str(k)] for k in keys if str(k) in ours][:slots]
             where |= dict.fromkeys(mine, worker)
         gone = self._seen - set(threads)
         for worker in sorted(gone):
@@ -135,14 +134,14 @@ class DaskBatch:
             return Outcome(task, value=returned.value, seconds=returned.seconds,
                            worker=returned.worker, attempts=attempts)
         if status == "error":
-            exc = future.exception()
-            name = type(exc).__name__
+            raised = future.exception()
+            name = type(raised).__name__
             if name == "KilledWorker":
-                error = f"its worker was lost every time it ran ({name}: {exc})"
+                error = f"its worker was lost every time it ran ({name}: {raised})"
             else:
-                error = f"failed after {1 + self.retries} attempts: {name}: {exc}"
+                error = f"failed after {1 + self.retries} attempts: {name}: {raised}"
                 trace = "".join(traceback.format_tb(future.traceback()))
-                log.warning("task %s failed:\n%s%s: %s", task, trace, name, exc)
+                log.warning("task %s failed:\n%s%s: %s", task, trace, name, raised)
             return Outcome(task, error=error, attempts=attempts)
         try:
             future.result(timeout=0)
@@ -170,7 +169,7 @@ class DaskBatch:
         """Record the tasks that finished; whether any did."""
         finished = ready.next_batch(block=False) if ready.has_ready() else []
         for future in finished:
-            task = by_future[future.key]
+            task = by_future[str(future.key)]
             if task not in self._outcomes:
                 self._end(task, self._outcome(task, future))
         return bool(finished)
@@ -178,7 +177,7 @@ class DaskBatch:
     def results(self, on_progress: Callable[[Progress], None] | None = None
                 ) -> Iterator[Outcome]:
         """Every task's outcome as it finishes; on a stop request see the module's docstring."""
-        by_future = {f.key: t for t, f in self._futures.items()}
+        by_future = {str(f.key): t for t, f in self._futures.items()}
         ready = as_completed(list(self._futures.values()), loop=self._client.loop)
         try:
             while True:
