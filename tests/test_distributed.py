@@ -234,6 +234,7 @@ def test_a_failing_task_is_retried_then_reported_and_the_others_are_kept(
     assert good.ok and good.value[0]["scale"] == 1.0 and good.worker.startswith("tcp://")
     assert not bad.ok and "failed after 2 attempts" in str(bad.error)
     assert "factor" in str(bad.error) or "scale" in str(bad.error)  # the worker's own error
+    assert "solve_point" in bad.trace and bad.attempts == 2  # its traceback, from the worker
     last = seen[-1]
     assert (last.done, last.failed, last.running, last.total) == (1, 1, 0, 2)
 
@@ -287,6 +288,7 @@ def test_a_batch_here_reports_every_task_and_a_task_names_srsopt_code() -> None:
     ok, bad = gather(batch)
     assert ok.ok and list(ok.value) == [0.5, 1.0] and ok.worker == "here"
     assert not bad.ok and "takes 1 positional argument" in str(bad.error)
+    assert "TypeError" in bad.trace
     stopping.request()
     assert [o.error for o in gather(InProcessBatch("0.5:1:2", tasks))] == [
         "not started: a stop was requested"] * 2

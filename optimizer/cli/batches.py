@@ -142,4 +142,13 @@ def report(outcomes: Sequence[Outcome], what: str) -> int:
         for o in missing:
             errors.print(f"  - {literal(o.key)}: {literal(o.error, 300)}", markup=False,
                          highlight=False)
+    raised = [o for o in missing if o.trace]
+    if raised:
+        failure = RuntimeError(f"{len(raised)} of {len(outcomes)} {what} failed")
+        for o in raised:
+            failure.add_note(f"--- {o.key}, in its worker:\n{o.trace}")
+        path = crash.write_log(failure)
+        if path is not None:
+            errors.print(f"  their tracebacks are in {literal(path)}", markup=False,
+                         highlight=False)
     return len(missing)

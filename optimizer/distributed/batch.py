@@ -56,6 +56,8 @@ class Outcome:
     worker: str = ""
     attempts: int = 1
     """How often it was started (more after a retry or a lost worker); 0: never."""
+    trace: str = ""
+    """The traceback of the task's exception, where it raised (in its worker), if it did."""
 
     @property
     def ok(self) -> bool:
@@ -131,7 +133,7 @@ class InProcessBatch:
 
     A stop request (``optimizer.runtime.stopping``) reaches the running solve at once (it
     returns its best plan, ``interrupted``); the tasks after it are not started. An exception
-    is the task's outcome, with its traceback logged; there are no retries (the same solve in
+    is the task's outcome, with its traceback; there are no retries (the same solve in
     the same process fails the same way).
     """
 
@@ -162,8 +164,9 @@ class InProcessBatch:
         try:
             returned = run_task(task.name, self._shared, task.args)
         except Exception as exc:  # the task's outcome, like a failed Dask task
-            log.warning("task %s failed:\n%s", task.key, traceback.format_exc())
-            return Outcome(task.key, error=f"{type(exc).__name__}: {exc}")
+            log.debug("task %s failed", task.key, exc_info=True)
+            return Outcome(task.key, error=f"{type(exc).__name__}: {exc}",
+                           trace=traceback.format_exc())
         return Outcome(task.key, value=returned.value, seconds=returned.seconds,
                        worker="here")
 

@@ -137,12 +137,13 @@ class DaskBatch:
             raised = future.exception()
             name = type(raised).__name__
             if name == "KilledWorker":
-                error = f"its worker was lost every time it ran ({name}: {raised})"
-            else:
-                error = f"failed after {1 + self.retries} attempts: {name}: {raised}"
-                trace = "".join(traceback.format_tb(future.traceback()))
-                log.warning("task %s failed:\n%s%s: %s", task, trace, name, raised)
-            return Outcome(task, error=error, attempts=attempts)
+                return Outcome(task, error=f"its worker was lost every time it ran ({name}: "
+                               f"{raised})", attempts=attempts)
+            trace = "".join(traceback.format_exception(type(raised), raised,
+                                                       future.traceback()))
+            log.debug("task %s failed:\n%s", task, trace)
+            return Outcome(task, error=f"failed after {1 + self.retries} attempts: {name}: "
+                           f"{raised}", attempts=attempts + self.retries, trace=trace)
         try:
             future.result(timeout=0)
         except FutureCancelledError as exc:
@@ -211,8 +212,8 @@ class DaskBatch:
         self._notes.append(f"stopping: {len(running)} running task(s) asked to stop")
         if on_progress is not None:
             on_progress(self.progress())
-        try:
-            self._client.run(stop_tasks, [self._futures[t].key for t in running])
+        try:  # the cancelled ones too: one may have started since the scheduler was asked
+            self._client.run(stop_tasks, [self._futures[t].key for t in unended])
         except Exception as exc:  # a worker gone meanwhile: its task is lost anyway
             log.debug("stop_tasks: %s", exc)
         end = time.monotonic() + GRACE_SECONDS
@@ -226,7 +227,7 @@ class DaskBatch:
                                         f"{GRACE_SECONDS:g} s", attempts=1))
 
     def cancel(self) -> None:
-        """Cancel every task not yet ended (a running one runs on in its worker, unseen)."""
+        """Cancel every task not yet ended; a running one is asked to stop (``stop_tasks``)."""
         unended = [t for t in self._futures if t not in self._outcomes]
         self._client.cancel([self._futures[t] for t in unended], reason="cancelled")
         for task in unended:
