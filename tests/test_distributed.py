@@ -153,6 +153,7 @@ def test_a_sweep_on_a_dask_cluster_equals_the_sweep_solved_here(
     run = CliRunner().invoke(app, ["sweep", str(generated), *SWEEP, "--scheduler",
                                    cluster.address, "--out", str(out)])
     assert run.exit_code == 0, run.output
+    assert "solving on a Dask cluster: scheduler tcp://" in run.output
     assert "sweep: 6/6 done, 0 running, 0 failed" in run.output  # plain lines: no terminal
     same_curves(local_curve, out)
     assert len(pd.read_csv(out / "sweep.csv")) == 6 and not (out / "missing.csv").exists()

@@ -24,8 +24,10 @@ from optimizer.cli import options as opt
 from optimizer.cli.common import Exit
 from optimizer.cli.text import literal
 from optimizer.distributed import DistributedError, Outcome, Progress, Runner, open_runner
+from optimizer.distributed.runner import InProcess
 
 errors = Console(stderr=True)
+out = Console()
 
 MAX_ADDRESS = 300
 
@@ -56,12 +58,20 @@ def runner(scheduler: str | None, jobs: int, retries: int) -> Iterator[Runner]:
     elif jobs > 1:
         errors.print("[yellow]warning[/]: --jobs is for a local cluster; with --scheduler the "
                      "cluster's workers solve")
-    if not crash.debugging():  # srsopt reports lost workers and failed tasks itself; Dask's
-        # log (tracebacks of closed connections at shutdown included) stays out of the terminal
-        # for the rest of the process: its loop thread may log after the cluster has closed
-        logging.getLogger("distributed").setLevel(logging.CRITICAL)
+    if not crash.debugging() and (scheduler is not None or jobs > 1):
+        # srsopt reports lost workers and failed tasks itself; Dask's log (tracebacks of closed
+        # connections at shutdown included) stays out of the terminal for the rest of the
+        # process (its loop thread may log after the cluster has closed). Dask sets its
+        # loggers' levels when it is imported: after that.
+        with contextlib.suppress(ImportError):
+            import distributed  # noqa: F401
+
+            logging.getLogger("distributed").setLevel(logging.CRITICAL)
     try:
         with open_runner(scheduler, jobs, retries=retries) as opened:
+            if not isinstance(opened, InProcess):
+                out.print(f"solving on a {literal(opened.description)}", markup=False,
+                          highlight=False)
             yield opened
     except DistributedError as exc:
         errors.print(f"srsopt: {literal(exc, 400)}", markup=False, highlight=False,

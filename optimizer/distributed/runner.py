@@ -29,7 +29,9 @@ from optimizer.distributed.batch import Batch, InProcessBatch, Task
 log = logging.getLogger(__name__)
 
 CONNECT_SECONDS = 60.0
-"""How long a local cluster may take to start its workers, or a scheduler to answer."""
+"""How long a local cluster may take to start its workers."""
+SCHEDULER_SECONDS = 20.0
+"""How long a scheduler may take to answer (Dask retries until then)."""
 
 
 class DistributedError(RuntimeError):
@@ -40,7 +42,7 @@ class Runner(Protocol):
     """Somewhere to run batches."""
 
     description: str
-    """What it is, for a line on screen: ``in this process``, ``local cluster, 2 workers``."""
+    """What it is, for a line on screen: ``local Dask cluster of 2 worker processes``."""
 
     def submit(self, shared: Any, tasks: Sequence[Task]) -> Batch:
         """Start ``tasks``, each called with ``shared`` (sent once) and its own arguments."""
@@ -90,13 +92,13 @@ def open_runner(scheduler: str | None = None, jobs: int = 1, *, retries: int = 2
         raise DistributedError(f"--scheduler and --jobs above 1 need Dask distributed "
                                f"(pip install 'dask[distributed]'): {exc}") from None
     if scheduler is not None:
-        with _remote(scheduler, timeout) as client:
+        with _remote(scheduler, min(timeout, SCHEDULER_SECONDS)) as client:
             workers = len(client.nthreads())
-            yield DaskRunner(client, retries, f"scheduler {scheduler}, {workers} worker(s) "
-                             "connected")
+            yield DaskRunner(client, retries, f"Dask cluster: scheduler {scheduler}, "
+                             f"{workers} worker thread(s) connected")
     else:
         with _local(jobs, retries, timeout) as client:
-            yield DaskRunner(client, retries, f"local cluster, {jobs} workers")
+            yield DaskRunner(client, retries, f"local Dask cluster of {jobs} worker processes")
 
 
 @contextlib.contextmanager
