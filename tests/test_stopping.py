@@ -185,19 +185,39 @@ def test_sigint_during_the_mip_writes_the_best_plan_verified_and_interrupted(
     assert not list(tmp_path.glob(".*.srsopt-new-*"))  # no staging copy left behind
 
 
+def descendants(pid: int) -> list[int]:
+    """Every process below ``pid`` (from /proc)."""
+    found, todo = [], [pid]
+    while todo:
+        below = children(todo.pop())
+        found += below
+        todo += below
+    return found
+
+
 def test_sweep_workers_end_with_srsopt(generated: Path, tmp_path: Path) -> None:
+    """``--jobs 2``: a local Dask cluster of two isolated workers (``optimizer.distributed``)."""
     sweep = Srsopt("sweep", generated, "--envelope", "0.8:1.2:3", "--jobs", 2, "--time-limit",
                    60, "--gap", 0, "--out", tmp_path / "curve", cwd=tmp_path)
-    assert wait_until(lambda: len(children(sweep.proc.pid)) >= 2, 30), "no workers started"
+    sweep.wait_for("sweep: 0/3 done, 2 running")  # the cluster is up, both workers solve
     workers = children(sweep.proc.pid)
+    assert len(workers) == 2
     for pid in workers:  # isolated, in their own process group
         assert os.getpgid(pid) == pid != os.getpgid(sweep.proc.pid)
         assert b"-I" in Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    below = descendants(sweep.proc.pid)  # each worker's Dask nanny, worker and tracker
+    assert len(below) >= 4
     code, seconds = sweep.signal_and_wait(signal.SIGTERM)
     assert code == 143, sweep.text
     assert seconds < SECONDS_AFTER_SIGNAL
-    assert wait_until(lambda: not any(alive(pid) for pid in workers), 2.0)
-    assert (tmp_path / "curve" / "sweep.csv").is_file()
+    assert wait_until(lambda: not any(alive(pid) for pid in below), 2.0)
+    assert "Traceback" not in sweep.text
+    # the two points being solved end interrupted with their plans, the third never started
+    assert sweep.text.count(": not started: a stop was requested") == 1
+    curve = tmp_path / "curve"
+    points = (curve / "sweep.csv").read_text().splitlines()[1:]
+    assert len(points) == 2 and all(",interrupted," in line for line in points)
+    assert len((curve / "missing.csv").read_text().splitlines()) == 2
 
 
 PLANTED = "import pathlib; pathlib.Path({marker!r}).write_text('ran')\n"

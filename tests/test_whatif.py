@@ -166,7 +166,9 @@ def test_cli_whatif_and_a_bad_scenario(tmp_path: Path) -> None:
     assert run.exit_code == 2 and f"{bad} line 3, change 1 (lock)" in " ".join(run.output.split())
 
 
-def test_sweep_is_monotone_and_the_same_in_parallel(tiny: Instance, tmp_path: Path) -> None:
+def test_sweep_is_monotone_and_the_same_as_a_batch(tiny: Instance, tmp_path: Path) -> None:
+    from optimizer.distributed.analyses import point_runner
+    from optimizer.distributed.runner import InProcess
     from optimizer.outputs.sweep_files import write_curve
 
     scales = parse_range("0.4:1.6:4")
@@ -176,9 +178,12 @@ def test_sweep_is_monotone_and_the_same_in_parallel(tiny: Instance, tmp_path: Pa
     assert points["shortfall"].is_monotonic_decreasing
     assert points["objective"].is_monotonic_decreasing
     assert points["marginal_persons_per_million"].iloc[1:].ge(0).all()
-    parallel = sweep(tiny, scales, jobs=2, mip_rel_gap=0.0, time_limit=20).points
+    # the points as tasks of a batch (here; on Dask workers in test_distributed.py)
+    batch = sweep(tiny, scales, run_points=point_runner(InProcess()), mip_rel_gap=0.0,
+                  time_limit=20)
     same = ["scale", "envelope", "objective", "shortfall", "served", "funded_projects"]
-    assert parallel[same].equals(points[same])
+    assert batch.points[same].equals(points[same])
+    assert batch.missing.empty and curve.missing.empty
     written = write_curve(curve, tmp_path)
     assert (tmp_path / "sweep.png") in written
     with pytest.raises(ValueError, match="START:STOP:POINTS"):

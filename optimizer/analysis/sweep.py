@@ -1,21 +1,20 @@
 """Budget curve: solve an instance across envelope scales and price the money between points.
 
 Every point is an independent, fresh ``optimizer.solve`` of the instance with every year's
-envelope scaled (the same ``envelope: {scale: s}`` change a scenario file states), so worker
-processes (``jobs > 1``, one isolated process per point, ``optimizer.runtime.isolated``) give the
-same numbers as a sequential run as long as every point ends within its gap or is stopped by
-``node_limit`` (a point stopped by its time limit depends on the machine's speed). After a stop
-request (``optimizer.runtime.stopping``) the points being solved end ``interrupted`` and the rest
-are skipped: the curve holds the points solved by then. A point without a plan stays in the
-curve with its ``status`` and a one-line ``reason`` (an infeasible one: the pre-solve check or
-the smallest relaxation that explains it).
+envelope scaled (the same ``envelope: {scale: s}`` change a scenario file states), so points
+solved elsewhere (``run_points``: Dask tasks, ``optimizer.distributed``) give the same numbers as
+a sequential run as long as every point ends within its gap or is stopped by ``node_limit`` (a
+point stopped by its time limit depends on the machine's speed). After a stop request
+(``optimizer.runtime.stopping``) the points being solved end ``interrupted`` and the rest are
+skipped: the curve holds the points solved by then, and ``Curve.missing`` names the others.
+A point without a plan stays in the curve with its ``status`` and a one-line ``reason`` (an
+infeasible one: the pre-solve check or the smallest relaxation that explains it).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -30,7 +29,6 @@ from optimizer.analysis.whatif import funded, national_at_target_year, target_ye
 from optimizer.api import solve
 from optimizer.check.explain import explain
 from optimizer.runtime import stopping
-from optimizer.runtime.isolated import WorkerError, call
 
 MAX_POINTS = 1000
 """Points of one sweep: each is a solve."""
@@ -110,41 +108,29 @@ def no_plan_reason(instance: Instance, result: Result, time_limit: float | None)
     return found.relaxations[0].message if found.relaxations else found.message
 
 
-Task = tuple[Instance, float, dict[str, Any]]
 Output = tuple[dict[str, Any], pd.DataFrame]
+PointRunner = Callable[[Instance, list[float], dict[str, Any]],
+                       tuple[list[Output], dict[float, str]]]
+"""Solves ``solve_point(instance, scale, options)`` for every scale, anywhere; returns the
+outputs it got and, for every scale without one, why (failed, lost, not started)."""
+
+NOT_STARTED = "not started: a stop was requested"
 
 
-def _in_worker(task: Task) -> Output | None:
-    """One point in an isolated worker process; None when a stop came first or ended it."""
-    if stopping.requested():
-        return None
-    try:
-        return call("optimizer.analysis.sweep:solve_point", *task)
-    except WorkerError:
-        if stopping.requested():  # killed after its grace period
-            return None
-        raise
-
-
-def _solve_points(tasks: list[Task], jobs: int,
-                  on_done: Callable[[dict[str, Any]], None] | None) -> list[Output]:
-    """Every point (in ``jobs`` worker processes when above 1), in order; fewer after a stop."""
+def solve_here(instance: Instance, scales: list[float], options: dict[str, Any],
+               on_done: Callable[[dict[str, Any]], None] | None = None
+               ) -> tuple[list[Output], dict[float, str]]:
+    """Every point in this process, in order (a ``PointRunner``); after a stop, none more."""
     outputs: list[Output] = []
-
-    def done(output: Output | None) -> None:
-        if output is not None:
-            outputs.append(output)
-            if on_done is not None:
-                on_done(output[0])
-
-    if jobs > 1:
-        with ThreadPoolExecutor(jobs) as pool:
-            for output in pool.map(_in_worker, tasks):
-                done(output)
-    else:
-        for task in tasks:
-            done(None if stopping.requested() else solve_point(*task))
-    return outputs
+    missing: dict[float, str] = {}
+    for scale in scales:
+        if stopping.requested():
+            missing[scale] = NOT_STARTED
+            continue
+        outputs.append(solve_point(instance, scale, options))
+        if on_done is not None:
+            on_done(outputs[-1][0])
+    return outputs, missing
 
 
 @dataclass(frozen=True)
@@ -153,14 +139,20 @@ class Curve:
 
     points: pd.DataFrame
     national: pd.DataFrame
+    missing: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        columns=["scale", "reason"]))
+    """The scales without a point, and why (failed, lost, not started after a stop)."""
 
 
-def sweep(instance: Instance, scales: Iterable[float], *, jobs: int = 1,
+def sweep(instance: Instance, scales: Sequence[float], *,
+          run_points: PointRunner | None = None,
           time_limit: float | None = None, mip_rel_gap: float | None = None,
           threads: int = 1, node_limit: int | None = None,
           on_done: Callable[[dict[str, Any]], None] | None = None) -> Curve:
-    """Solve every envelope scale (in ``jobs`` worker processes) and add marginal values.
+    """Solve every envelope scale and add marginal values.
 
+    The points are solved by ``run_points`` (default: here, one after another, ``on_done``
+    called with each point's row; ``optimizer.distributed.sweep`` runs them as Dask tasks).
     ``time_limit`` is per point (``None``: the instance's ``solver.time_limit``, which is what a
     single solve of it is meant to need); ``threads`` is per point too.
 
@@ -169,7 +161,9 @@ def sweep(instance: Instance, scales: Iterable[float], *, jobs: int = 1,
     """
     options = {"time_limit": time_limit, "mip_rel_gap": mip_rel_gap, "threads": threads,
                "node_limit": node_limit}
-    outputs = _solve_points([(instance, float(s), options) for s in scales], jobs, on_done)
+    every = [float(s) for s in scales]
+    outputs, missing = (solve_here(instance, every, options, on_done) if run_points is None
+                        else run_points(instance, every, options))
     points = pd.DataFrame([row for row, _ in outputs], columns=None if outputs else ["scale"]
                           ).sort_values("scale", ignore_index=True)
     if "shortfall" in points:
@@ -178,4 +172,6 @@ def sweep(instance: Instance, scales: Iterable[float], *, jobs: int = 1,
         points["marginal_served_per_million"] = points["served"].diff() / money
     national = pd.concat([n for _, n in outputs if len(n)], ignore_index=True) if any(
         len(n) for _, n in outputs) else pd.DataFrame()
-    return Curve(points=points, national=national)
+    return Curve(points=points, national=national,
+                 missing=pd.DataFrame({"scale": list(missing), "reason": list(missing.values())},
+                                      columns=["scale", "reason"]))

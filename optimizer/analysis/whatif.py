@@ -15,7 +15,7 @@ from typing import Any
 
 from models.instance import Instance
 from models.result import Result
-from models.scenario import ScenarioError, read_scenarios
+from models.scenario import Scenario, ScenarioError, read_scenarios
 from models.scenario_apply import apply_scenarios
 from optimizer.analysis.whatif_compare import (
     Comparison,
@@ -31,7 +31,7 @@ from optimizer.solving.pipeline import solve_options
 from optimizer.solving.why import mark_locked
 
 __all__ = ["Case", "Comparison", "compare", "funded", "national_at_target_year", "run_cases",
-           "scenario_case", "target_year", "with_scenario"]
+           "scenario_case", "solve_case", "target_year", "with_scenario"]
 """The comparison lives in ``whatif_compare``; it is re-exported here, where callers find it."""
 
 
@@ -43,6 +43,9 @@ class Case:
     instance: Instance
     record: dict[str, Any] | None = None
     """What the scenarios changed (``models.scenario_apply.apply_scenarios``); None for the base."""
+    scenarios: tuple[Scenario, ...] = ()
+    """The scenarios applied to the base, in order: how a worker builds ``instance`` again
+    (``solve_case``) from the base it already has."""
 
 
 def _same_folder(a: Path, b: Path) -> bool:
@@ -62,7 +65,20 @@ def scenario_case(base: Instance, spec: str, base_path: Path | None = None) -> C
             raise ScenarioError(scenario.file, "base", f"is {scenario.base}, but the base "
                                 f"instance here is {base_path}")
     instance, record = apply_scenarios(base, scenarios, problems)
-    return Case(name=record["name"], instance=instance, record=record)
+    return Case(name=record["name"], instance=instance, record=record,
+                scenarios=tuple(scenarios))
+
+
+def solve_case(base: Instance, scenarios: Sequence[Scenario], options: dict[str, Any]
+               ) -> Result:
+    """One case from scratch: ``scenarios`` applied to ``base``, then solved (a Dask task).
+
+    ``options``: ``time_limit``, ``mip_rel_gap``, ``threads`` as for ``run_cases``; the LP
+    envelope prices are skipped as there. The scenarios were applied once already by the
+    caller (``scenario_case``, where an error is reported), so they apply here too.
+    """
+    instance = apply_scenarios(base, scenarios)[0] if scenarios else base
+    return solve(instance, price_envelope=False, **options)
 
 
 def with_scenario(result: Result, record: dict[str, Any] | None, **extra: Any) -> Result:

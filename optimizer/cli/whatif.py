@@ -7,6 +7,7 @@ bar, the tables, loading with ``--scenario``.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -19,6 +20,7 @@ from rich.table import Table
 from models.scenario import ScenarioError
 from optimizer.analysis.whatif import Case, Comparison, compare, run_cases, scenario_case
 from optimizer.analysis.whatif_compare import SHARE_TOLERANCE
+from optimizer.cli import batches
 from optimizer.cli import options as opt
 from optimizer.cli import output as cli_output
 from optimizer.cli import progress as cli_progress
@@ -36,7 +38,6 @@ from optimizer.outputs.whatif_tables import changed_projects, regions_file
 
 console = Console()
 errors = Console(stderr=True)
-
 
 
 OVERVIEW_ROWS = (
@@ -96,8 +97,13 @@ def whatif(
     lang: Annotated[Lang, typer.Option(
         help="Language of comparison.xlsx and comparison.html: ru or en (the terminal and "
              "the CSV files stay English).")] = DEFAULT_LANG,
+    scheduler: batches.Scheduler = None, jobs: batches.Jobs = 1, retries: batches.Retries = 2,
 ) -> None:
-    """Solve the base and every scenario and compare them: on screen, CSV, workbook, page."""
+    """Solve the base and every scenario and compare them: on screen, CSV, workbook, page.
+
+    With ``--scheduler`` or ``--jobs`` above 1 every case is a Dask task built from scratch
+    (``optimizer.distributed``); otherwise the cases re-use the base's live model here.
+    """
     from optimizer.outputs.whatif_files import write_comparison
 
     logging.basicConfig(level=logging.WARNING)
@@ -111,24 +117,51 @@ def whatif(
             name, k = case.name, 2
             while name in {c.name for c in cases}:
                 name, k = f"{case.name} ({k})", k + 1
-            cases.append(Case(name=name, instance=case.instance, record=case.record))
+            cases.append(replace(case, name=name))
     except ScenarioError as exc:
         scenario_error(exc)
         raise typer.Exit(Exit.INVALID_INPUT) from None
     threads = opt.solver_threads(threads, instance)
-    with progress_bar(quiet) as progress:
-        task = progress.add_task("what-if", total=len(cases), solver="")
-        with warned(instance), cli_progress.alongside(progress, task, "what-if", quiet=quiet):
-            results = run_cases(
-                cases, time_limit=time_limit, mip_rel_gap=gap, threads=threads,
-                on_start=lambda c: progress.update(task, description=f"solving {shown(c.name)}"),
-                on_done=lambda c, r: progress.advance(task))
+    if scheduler is not None or jobs > 1:
+        with warned(instance):
+            results = _cases_as_tasks(cases, scheduler, jobs, retries, quiet,
+                                      time_limit=time_limit, mip_rel_gap=gap, threads=threads)
+    else:
+        with progress_bar(quiet) as progress:
+            task = progress.add_task("what-if", total=len(cases), solver="")
+            with warned(instance), cli_progress.alongside(progress, task, "what-if",
+                                                          quiet=quiet):
+                results = run_cases(
+                    cases, time_limit=time_limit, mip_rel_gap=gap, threads=threads,
+                    on_start=lambda c: progress.update(task,
+                                                       description=f"solving {shown(c.name)}"),
+                    on_done=lambda c, r: progress.advance(task))
     comparison = compare(results, {case.name: case.instance for case in cases})
     print_comparison(comparison)
     with cli_output.refusals():
         written = write_comparison(comparison, target, lang)
     console.print(f"comparison written to [bold]{shown_path(out)}[/] ({len(written)} files: "
                   "comparison.xlsx and comparison.html to read, CSV tables, cases/)")
+
+
+def _batch_console(quiet: bool) -> Console:
+    return Console(quiet=True) if quiet else console
+
+
+def _cases_as_tasks(cases: list[Case], scheduler: str | None, jobs: int, retries: int,
+                    quiet: bool, **options: Any) -> dict[str, Any]:
+    """Every case as a Dask task; exit 4 if the base has no result (nothing to compare with)."""
+    from optimizer.distributed.analyses import run_cases as run_tasks
+
+    with batches.runner(scheduler, jobs, retries) as runner, batches.Display(
+            "what-if", _batch_console(quiet)) as display:
+        results, outcomes = run_tasks(cases, runner=runner, on_progress=display.update,
+                                      **options)
+    batches.report(outcomes, "cases")
+    if cases[0].name not in results:
+        errors.print("no comparison: the base has no result", style="bold red")
+        raise typer.Exit(Exit.NO_PLAN)
+    return results
 
 
 def print_comparison(comparison: Comparison) -> None:
@@ -205,8 +238,7 @@ def sweep(
     path: Annotated[Path, typer.Argument(help="Instance: folder, .xlsx or .json.")],
     envelope: Annotated[str, typer.Option(help="Envelope scales START:STOP:POINTS.")
                         ] = "0.5:2.0:16",
-    jobs: Annotated[int, typer.Option(help="Points solved in parallel (processes), at most the "
-                                      "machine's cores.", min=1)] = 1,
+    jobs: batches.Jobs = 1,
     time_limit: Annotated[float | None, typer.Option(
         help="Seconds per point (default: the instance's solver.time_limit).",
         callback=opt.within("seconds"))] = None,
@@ -219,10 +251,15 @@ def sweep(
         "results/sweep"),
     quiet: cli_progress.Quiet = False,
     force: cli_output.ForceOption = False,
+    scheduler: batches.Scheduler = None, retries: batches.Retries = 2,
 ) -> None:
-    """Budget curve: provision and shortfall against the envelope, and what a million buys."""
+    """Budget curve: provision and shortfall against the envelope, and what a million buys.
+
+    The points are solved here one after another, on a local Dask cluster (``--jobs``) or on
+    a running one (``--scheduler``): the same tasks, the same curve.
+    """
     from optimizer.analysis.sweep import parse_range
-    from optimizer.analysis.sweep import sweep as run_sweep
+    from optimizer.distributed.analyses import sweep as run_sweep
     from optimizer.outputs.sweep_files import write_curve
 
     try:
@@ -232,14 +269,15 @@ def sweep(
     target = cli_output.plan(out, "sweep", force=force,
                              inputs=[path, *cli_output.scenario_files(scenario)])
     instance, _ = load_with_scenario(path, scenario)
-    jobs, threads = opt.on_cores(jobs, "processes") or 1, opt.on_cores(threads) or 1
-    with progress_bar(quiet) as progress:
-        task = progress.add_task(f"sweep ({jobs} job{'s' if jobs > 1 else ''})",
-                                 total=len(scales), solver="")
-        with warned(instance), cli_progress.alongside(progress, task, "sweep", quiet=quiet):
-            curve = run_sweep(instance, scales, jobs=jobs, time_limit=time_limit,
-                              mip_rel_gap=gap, threads=threads, node_limit=node_limit,
-                              on_done=lambda row: progress.advance(task))
+    threads = opt.on_cores(threads) or 1
+    with warned(instance), batches.runner(scheduler, jobs, retries) as runner, batches.Display(
+            "sweep", _batch_console(quiet)) as display:
+        curve, outcomes = run_sweep(instance, scales.tolist(), runner=runner, time_limit=time_limit,
+                                    mip_rel_gap=gap, threads=threads, node_limit=node_limit,
+                                    on_progress=display.update)
+    if batches.report(outcomes, "points") == len(outcomes):
+        errors.print("no point of the curve has a result; nothing written", style="bold red")
+        raise typer.Exit(Exit.NO_PLAN)
     columns = [c for c in ("scale", "envelope", "transfer", "status", "mip_gap", "shortfall",
                            "provision_urban", "provision_rural",
                            "marginal_persons_per_million") if c in curve.points]
@@ -255,4 +293,4 @@ def sweep(
     with cli_output.refusals():
         write_curve(curve, target)
     console.print(f"curve written to [bold]{shown_path(out)}[/] (sweep.csv, sweep_national.csv, "
-                  "sweep.png)")
+                  f"sweep.png{', missing.csv' if len(curve.missing) else ''})")

@@ -15,18 +15,22 @@ from optimizer.analysis.sweep import Curve
 def write_curve(curve: Curve, out: str | Path | OutputTarget) -> list[Path]:
     """``sweep.csv``, ``sweep_national.csv`` and the chart ``sweep.png`` as the folder ``out``.
 
+    ``missing.csv`` too when some scales have no point (``Curve.missing``: scale, reason).
     Written safely (``models.safe_output``): staged beside and swapped in whole.
     """
     names = ["sweep.csv", "sweep_national.csv"] + (["sweep.png"] if len(curve.points) else [])
+    missing = "missing.csv" if len(curve.missing) else None
 
     def fill(folder: Path) -> None:
         curve.points.to_csv(folder / names[0], index=False)
         curve.national.to_csv(folder / names[1], index=False)
         if len(names) > 2:
             curve_chart(curve, folder / names[2])
+        if missing is not None:
+            curve.missing.to_csv(folder / missing, index=False)
 
     folder = write_output(out, "sweep", fill)
-    return [folder / name for name in names]
+    return [folder / name for name in [*names, *([missing] if missing else [])]]
 
 
 def curve_chart(curve: Curve, path: Path) -> Path:

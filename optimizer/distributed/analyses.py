@@ -1,0 +1,86 @@
+"""The analyses of ``optimizer.analysis`` run as batches: a sweep's points, what-if cases.
+
+Each task is one fresh solve of a small spec against the instance sent once: a sweep point is
+``analysis.sweep.solve_point(instance, scale, options)``, a what-if case
+``analysis.whatif.solve_case(base, scenarios, options)``. The analysis then assembles the
+results exactly as it does for solves made here (the curve, the comparison), so a run on any
+number of workers gives what a run here gives whenever the solves are deterministic
+(reproducible mode ``node_limit``, or every solve within its gap).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from models.instance import Instance
+from models.result import Result
+from optimizer.analysis.sweep import Curve, Output, PointRunner, solve_point
+from optimizer.analysis.sweep import sweep as assemble_sweep
+from optimizer.analysis.whatif import Case, solve_case, with_scenario
+from optimizer.distributed.batch import Outcome, Progress, Task, gather
+from optimizer.distributed.runner import Runner
+
+OnProgress = Callable[[Progress], None] | None
+
+
+def point_key(k: int, scale: float) -> str:
+    """How a sweep point is named in progress lines and reports."""
+    return f"point {k + 1} (envelope x{scale:g})"
+
+
+def point_runner(runner: Runner, on_progress: OnProgress = None,
+                 outcomes: list[Outcome] | None = None) -> PointRunner:
+    """A ``PointRunner`` submitting one task per scale to ``runner``.
+
+    The outputs come back in the order of the scales whatever order the tasks finish in;
+    every outcome is appended to ``outcomes`` when given.
+    """
+    def run(instance: Instance, scales: list[float], options: dict[str, Any]
+            ) -> tuple[list[Output], dict[float, str]]:
+        tasks = [Task(point_key(k, s), solve_point, (s, options)) for k, s in enumerate(scales)]
+        ended = gather(runner.submit(instance, tasks), on_progress)
+        if outcomes is not None:
+            outcomes.extend(ended)
+        got = [o.value for o in ended if o.ok]
+        missing = {s: str(o.error) for s, o in zip(scales, ended, strict=True) if not o.ok}
+        return got, missing
+
+    return run
+
+
+def sweep(instance: Instance, scales: Sequence[float], *, runner: Runner,
+          time_limit: float | None = None, mip_rel_gap: float | None = None,
+          threads: int = 1, node_limit: int | None = None,
+          on_progress: OnProgress = None) -> tuple[Curve, list[Outcome]]:
+    """``optimizer.analysis.sweep.sweep`` with its points as tasks; the curve and each outcome.
+
+    ``Curve.missing`` names the points without a result and why.
+    """
+    outcomes: list[Outcome] = []
+    curve = assemble_sweep(instance, scales, run_points=point_runner(runner, on_progress,
+                                                                      outcomes),
+                           time_limit=time_limit, mip_rel_gap=mip_rel_gap, threads=threads,
+                           node_limit=node_limit)
+    return curve, outcomes
+
+
+def run_cases(cases: Sequence[Case], *, runner: Runner, time_limit: float | None = None,
+              mip_rel_gap: float | None = None, threads: int | None = None,
+              on_progress: OnProgress = None) -> tuple[dict[str, Result], list[Outcome]]:
+    """Every case (the base first) as a task built from scratch; results in the cases' order.
+
+    Unlike ``optimizer.analysis.whatif.run_cases`` no live model is shared (each task has its
+    own process), so each result's ``metadata["resolve"]`` says ``built from scratch``. A case
+    without a result is missing from the dict; its outcome says why.
+    """
+    options = {"time_limit": time_limit, "mip_rel_gap": mip_rel_gap, "threads": threads}
+    tasks = [Task(case.name, solve_case, (case.scenarios, options)) for case in cases]
+    ended = gather(runner.submit(cases[0].instance, tasks), on_progress)
+    results = {}
+    for k, (case, outcome) in enumerate(zip(cases, ended, strict=True)):
+        if outcome.ok:
+            how = {"model": "built" if k == 0 else "built from scratch",
+                   "worker": outcome.worker}
+            results[case.name] = with_scenario(outcome.value, case.record, resolve=how)
+    return results, ended
