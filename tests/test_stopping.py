@@ -212,12 +212,14 @@ def test_sweep_workers_end_with_srsopt(generated: Path, tmp_path: Path) -> None:
     assert seconds < SECONDS_AFTER_SIGNAL
     assert wait_until(lambda: not any(alive(pid) for pid in below), 2.0)
     assert "Traceback" not in sweep.text
-    # the two points being solved end interrupted with their plans, the third never started
-    assert sweep.text.count(": not started: a stop was requested") == 1
+    # the points being solved end interrupted (with their plans unless the stop came before
+    # HiGHS started, which a loaded machine allows), the third never started; none is lost
+    assert sweep.text.count(": not started: a stop was requested") >= 1
     curve = tmp_path / "curve"
     points = (curve / "sweep.csv").read_text().splitlines()[1:]
-    assert len(points) == 2 and all(",interrupted," in line for line in points)
-    assert len((curve / "missing.csv").read_text().splitlines()) == 2
+    missing = (curve / "missing.csv").read_text().splitlines()[1:]
+    assert points and all(",interrupted," in line for line in points)
+    assert len(points) + len(missing) == 3
 
 
 PLANTED = "import pathlib; pathlib.Path({marker!r}).write_text('ran')\n"
