@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from models.instance import Instance
 from models.result import Result
 from models.scenario import Scenario, ScenarioError, read_scenarios
@@ -28,11 +30,16 @@ from optimizer.api import solve
 from optimizer.runtime import stopping
 from optimizer.solving.live import LiveModel
 from optimizer.solving.pipeline import solve_options
+from optimizer.solving.warm import WarmStart
 from optimizer.solving.why import mark_locked
 
 __all__ = ["Case", "Comparison", "compare", "funded", "national_at_target_year", "run_cases",
            "scenario_case", "solve_case", "target_year", "with_scenario"]
 """The comparison lives in ``whatif_compare``; it is re-exported here, where callers find it."""
+
+
+SCENARIO_SHARE = 0.25
+"""A warm-started case's default time limit, as a share of the base's."""
 
 
 @dataclass(frozen=True)
@@ -96,21 +103,44 @@ def with_scenario(result: Result, record: dict[str, Any] | None, **extra: Any) -
     return result.model_copy(update=update | {"metadata": result.metadata | meta})
 
 
+def scenario_seconds(base_seconds: float, given: float | None) -> float:
+    """A warm-started case's time limit: ``given``, else ``SCENARIO_SHARE`` of the base's."""
+    return SCENARIO_SHARE * base_seconds if given is None else given
+
+
+def _start(result: Result, k: int, plan: np.ndarray | None, warm: bool) -> dict[str, object]:
+    """How a live-model case was started, for ``metadata["resolve"]``."""
+    if k == 0:
+        return {"start": "cold", "cold_because": "the base"}
+    if plan is None:
+        return {"start": "cold", "cold_because": "warm starts off" if not warm
+                else "the base has no plan"}
+    how = str(result.metadata.get("steps", {}).get("warm", ""))
+    return {"start": "warm", "warm": how}
+
+
 def run_cases(cases: Sequence[Case], *, time_limit: float | None = None,
               mip_rel_gap: float | None = None, threads: int | None = None,
+              scenario_time_limit: float | None = None, warm: bool = True,
               on_start: Callable[[Case], None] | None = None,
               on_done: Callable[[Case, Result], None] | None = None) -> dict[str, Result]:
     """Solve every case, the first one (the base) on a live model the others re-use if they can.
 
-    Each result's ``metadata["resolve"]`` says ``edited in place`` (with the counts of edits) or
-    why the model was built from scratch. After a stop request (``optimizer.runtime.stopping``) the
-    cases not yet started are skipped.
+    A case the live model reaches by edits starts from the base's plan (``warm``; see
+    ``optimizer.solving.warm``) and gets ``scenario_time_limit`` seconds (default: a quarter of
+    the base's); the others are solved cold, from scratch, with the base's limit. Each result's
+    ``metadata["resolve"]`` says ``edited in place`` (with the counts of edits) or why the model
+    was built from scratch, and ``start``: ``warm`` or ``cold`` with why. After a stop request
+    (``optimizer.runtime.stopping``) the cases not yet started are skipped.
     """
     base = cases[0].instance
     live = None
+    options = solve_options(base, time_limit, mip_rel_gap, threads)
     if base.settings.objective.mode == "weighted":
-        live = LiveModel(base, solve_options(base, time_limit, mip_rel_gap, threads))
+        live = LiveModel(base, options)
+    seconds = scenario_seconds(options.time_limit, scenario_time_limit)
     results: dict[str, Result] = {}
+    base_plan: np.ndarray | None = None
     for k, case in enumerate(cases):
         if k > 0 and stopping.requested():
             break
@@ -120,13 +150,20 @@ def run_cases(cases: Sequence[Case], *, time_limit: float | None = None,
         if live is not None and k > 0:
             reason = live.switch_to(case.instance, rebuild=False)
         if live is not None and (k == 0 or reason is None):
-            result = live.solve(price_envelope=False)
+            plan = base_plan if k and warm else None
+            result = live.solve(time_limit=seconds if plan is not None else None,
+                                price_envelope=False,
+                                warm=None if plan is None else WarmStart(plan))
+            if k == 0:
+                base_plan = live.last_plan
             how: dict[str, object] = {"model": "edited in place" if k else "built",
-                                      "edits": live.last_edits}
+                                      "edits": live.last_edits} | _start(result, k, plan, warm)
         else:
             result = solve(case.instance, time_limit=time_limit, mip_rel_gap=mip_rel_gap,
                            threads=threads, price_envelope=False)
-            how = {"model": "built from scratch", "reason": reason}
+            how = {"model": "built from scratch", "reason": reason, "start": "cold",
+                   "cold_because": "the model's structure changed" if live is not None
+                   else "no live model"}
         result = with_scenario(result, case.record, resolve=how)
         results[case.name] = result
         if on_done is not None:

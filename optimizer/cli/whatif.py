@@ -48,7 +48,7 @@ OVERVIEW_ROWS = (
     ("projects_changed", "changed vs base", ",.0f"),
     ("transfer", "transfers, million KZT", ",.0f"),
     ("shortfall_target_year", "shortfall, last target year", ",.0f"),
-    ("solve_seconds", "seconds", ",.1f"), ("model", "model", ""),
+    ("solve_seconds", "seconds", ",.1f"), ("model", "model", ""), ("start", "start", ""),
 )
 """(column, label, format) of the what-if overview, one row each, one column per case."""
 CHANGES_SHOWN = 15
@@ -92,6 +92,13 @@ def whatif(
     out: Annotated[Path, typer.Option(help="Folder for the comparison.")] = Path(
         "results/whatif"),
     time_limit: opt.TimeLimit = None, gap: opt.Gap = None, threads: opt.Threads = None,
+    scenario_time_limit: Annotated[float | None, typer.Option(
+        help="Seconds for each scenario the base's live model reaches by edits; it starts "
+             "from the base's plan (default: a quarter of the base's time limit).",
+        callback=opt.within("seconds"))] = None,
+    cold: Annotated[bool, typer.Option(
+        help="Solve every scenario from scratch (no warm start), with the base's time "
+             "limit.")] = False,
     quiet: cli_progress.Quiet = False,
     force: cli_output.ForceOption = False,
     lang: Annotated[Lang, typer.Option(
@@ -133,6 +140,7 @@ def whatif(
                                                           quiet=quiet):
                 results = run_cases(
                     cases, time_limit=time_limit, mip_rel_gap=gap, threads=threads,
+                    scenario_time_limit=scenario_time_limit, warm=not cold,
                     on_start=lambda c: progress.update(task,
                                                        description=f"solving {shown(c.name)}"),
                     on_done=lambda c, r: progress.advance(task))
