@@ -30,7 +30,7 @@ from optimizer.api import solve
 from optimizer.runtime import stopping
 from optimizer.solving.live import LiveModel
 from optimizer.solving.pipeline import solve_options
-from optimizer.solving.warm import WarmStart
+from optimizer.solving.warm import WARM_UNUSABLE, BasePlan, WarmStart
 from optimizer.solving.why import mark_locked
 
 __all__ = ["Case", "Comparison", "compare", "funded", "national_at_target_year", "run_cases",
@@ -108,14 +108,18 @@ def scenario_seconds(base_seconds: float, given: float | None) -> float:
     return SCENARIO_SHARE * base_seconds if given is None else given
 
 
-def _start(result: Result, k: int, plan: np.ndarray | None, warm: bool) -> dict[str, object]:
-    """How a live-model case was started, for ``metadata["resolve"]``."""
+def started(result: Result, k: int, warm: bool, base_plan: bool) -> dict[str, object]:
+    """How case ``k`` began, for ``metadata["resolve"]``: ``start`` warm or cold, and why."""
     if k == 0:
         return {"start": "cold", "cold_because": "the base"}
-    if plan is None:
-        return {"start": "cold", "cold_because": "warm starts off" if not warm
-                else "the base has no plan"}
-    how = str(result.metadata.get("steps", {}).get("warm", ""))
+    if not warm:
+        return {"start": "cold", "cold_because": "warm starts off"}
+    how = result.metadata.get("steps", {}).get("warm")
+    if how is None:
+        return {"start": "cold", "cold_because": "the base has no plan" if not base_plan
+                else "the objective mode is solved in stages, without a start"}
+    if str(how).startswith(WARM_UNUSABLE):
+        return {"start": "cold", "cold_because": how}
     return {"start": "warm", "warm": how}
 
 
@@ -126,12 +130,13 @@ def run_cases(cases: Sequence[Case], *, time_limit: float | None = None,
               on_done: Callable[[Case, Result], None] | None = None) -> dict[str, Result]:
     """Solve every case, the first one (the base) on a live model the others re-use if they can.
 
-    A case the live model reaches by edits starts from the base's plan (``warm``; see
-    ``optimizer.solving.warm``) and gets ``scenario_time_limit`` seconds (default: a quarter of
-    the base's); the others are solved cold, from scratch, with the base's limit. Each result's
-    ``metadata["resolve"]`` says ``edited in place`` (with the counts of edits) or why the model
-    was built from scratch, and ``start``: ``warm`` or ``cold`` with why. After a stop request
-    (``optimizer.runtime.stopping``) the cases not yet started are skipped.
+    Every scenario starts from the base's plan (``warm``; ``optimizer.solving.warm``) and gets
+    ``scenario_time_limit`` seconds (default: a quarter of the base's): on the live model when
+    it reaches the case by edits, otherwise on a model built from scratch with the plan read
+    by ids. Each result's ``metadata["resolve"]`` says ``edited in place`` (with the counts of
+    edits) or why the model was built from scratch, and ``start``: ``warm`` or ``cold`` with
+    why. After a stop request (``optimizer.runtime.stopping``) the cases not yet started are
+    skipped.
     """
     base = cases[0].instance
     live = None
@@ -140,7 +145,8 @@ def run_cases(cases: Sequence[Case], *, time_limit: float | None = None,
         live = LiveModel(base, options)
     seconds = scenario_seconds(options.time_limit, scenario_time_limit)
     results: dict[str, Result] = {}
-    base_plan: np.ndarray | None = None
+    vector: np.ndarray | None = None  # the base's plan as a column vector of the live model
+    base_plan: BasePlan | None = None  # ... and by ids, for a model of another structure
     for k, case in enumerate(cases):
         if k > 0 and stopping.requested():
             break
@@ -149,21 +155,23 @@ def run_cases(cases: Sequence[Case], *, time_limit: float | None = None,
         reason: str | None = "the base" if k == 0 else "no live model: the base is solved in stages"
         if live is not None and k > 0:
             reason = live.switch_to(case.instance, rebuild=False)
+        warm_from = warm and k > 0 and base_plan is not None
         if live is not None and (k == 0 or reason is None):
-            plan = base_plan if k and warm else None
-            result = live.solve(time_limit=seconds if plan is not None else None,
-                                price_envelope=False,
-                                warm=None if plan is None else WarmStart(plan))
-            if k == 0:
-                base_plan = live.last_plan
+            result = live.solve(time_limit=seconds if warm_from else None, price_envelope=False,
+                                warm=WarmStart(vector) if warm_from and vector is not None
+                                else None)
+            vector = live.last_plan if k == 0 else vector
             how: dict[str, object] = {"model": "edited in place" if k else "built",
-                                      "edits": live.last_edits} | _start(result, k, plan, warm)
+                                      "edits": live.last_edits}
         else:
-            result = solve(case.instance, time_limit=time_limit, mip_rel_gap=mip_rel_gap,
-                           threads=threads, price_envelope=False)
-            how = {"model": "built from scratch", "reason": reason, "start": "cold",
-                   "cold_because": "the model's structure changed" if live is not None
-                   else "no live model"}
+            weighted = case.instance.settings.objective.mode == "weighted"
+            result = solve(case.instance, time_limit=seconds if warm_from and weighted
+                           else time_limit, mip_rel_gap=mip_rel_gap, threads=threads,
+                           price_envelope=False, start_from=base_plan if warm_from else None)
+            how = {"model": "built from scratch", "reason": reason}
+        if k == 0:
+            base_plan = BasePlan.of(result)
+        how |= started(result, k, warm, base_plan is not None)
         result = with_scenario(result, case.record, resolve=how)
         results[case.name] = result
         if on_done is not None:

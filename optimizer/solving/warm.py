@@ -20,6 +20,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+import pandas as pd
+
+from models.result import Result
 from optimizer.formulation import Formulation
 from optimizer.formulation.index import FloatArray, IndexSets
 from optimizer.solving.heuristic import round_lp
@@ -36,6 +40,46 @@ class WarmStart:
 
     values: FloatArray
     """The base plan: a full column vector of the base model (same structure)."""
+
+
+@dataclass(frozen=True)
+class BasePlan:
+    """A plan by ids, small enough to send to a worker: what a warm start needs of a result.
+
+    Read by ids (project and start year, region and year), it fits any model of a changed
+    instance, also one whose columns moved (a locked project, a changed window): starts that
+    no longer exist are dropped and the repair fills in.
+    """
+
+    starts: pd.DataFrame
+    """project_id, start_year, share: the plan's funded starts."""
+    transfers: pd.DataFrame
+    """region_id, year, transfer (million KZT)."""
+
+    @classmethod
+    def of(cls, result: Result) -> BasePlan | None:
+        """The plan of ``result``, or None when it has none."""
+        if not result.has_plan or result.starts is None or result.region_years is None:
+            return None
+        return cls(starts=result.starts[["project_id", "start_year", "share"]].copy(),
+                   transfers=result.region_years[["region_id", "year", "transfer"]].copy())
+
+
+def warm_start(index: IndexSets, form: Formulation, plan: BasePlan) -> WarmStart:
+    """``plan`` as a column vector of ``form`` (its starts and transfers; the rest is derived)."""
+    values = np.zeros(form.shape[1])
+    columns = pd.MultiIndex.from_arrays([index.project_ids[index.start_project],
+                                         index.years[index.start_year]])
+    at = columns.get_indexer(pd.MultiIndex.from_frame(plan.starts[["project_id",
+                                                                   "start_year"]]))
+    found = at >= 0
+    values[at[found]] = plan.starts["share"].to_numpy(dtype=float)[found]
+    region = pd.Index(index.region_ids).get_indexer(plan.transfers["region_id"])
+    year = pd.Index(index.years).get_indexer(plan.transfers["year"])
+    found = (region >= 0) & (year >= 0)
+    values[form.layout.transfer0 + region[found] * index.n_years + year[found]] = (
+        plan.transfers["transfer"].to_numpy(dtype=float)[found])
+    return WarmStart(values)
 
 
 @dataclass(frozen=True)
