@@ -27,7 +27,7 @@ from optimizer.service import store
 from optimizer.service.db import jobs
 from optimizer.service.inputs import Inputs
 from optimizer.service.jobs import payload, stored_of
-from optimizer.service.results import Results
+from optimizer.service.results import Rendered, Results
 from optimizer.service.work import cancel_name, progress_name, run_job
 
 log = logging.getLogger("srsopt.service")
@@ -97,6 +97,7 @@ class Dispatcher:
                  row.input_sha256[:12])
         try:
             work = payload(row.kind, stored_of(row.options), row.options, self.inputs)
+            work["lang"] = self.lang
         except Exception as exc:  # checked at submission: only a lost input gets here
             store.finish(self.engine, row.id, self.server, "failed",
                          error=f"its input cannot be used: {exc}")
@@ -124,17 +125,17 @@ class Dispatcher:
             self._write(row, work, outcome.value, watch, events)
         watch.close()
 
-    def _write(self, row: Any, work: dict[str, Any], value: Any, watch: _Watch,
+    def _write(self, row: Any, work: dict[str, Any], rendered: Rendered, watch: _Watch,
                events: list[dict[str, Any]] | None) -> None:
         status = "cancelled" if watch.cancelled else "done"
         try:
-            summary = self.results.write(row.id, row.kind, value, work, self.lang)
+            self.results.write(row.id, rendered)
         except Exception as exc:
             log.exception("job %s: writing its files", row.id)
             store.finish(self.engine, row.id, self.server, "failed", progress=events,
                          error=f"its files could not be written: {type(exc).__name__}: {exc}")
             return
-        store.finish(self.engine, row.id, self.server, status, summary=summary,
+        store.finish(self.engine, row.id, self.server, status, summary=rendered.summary,
                      progress=events)
         log.info("job %s %s", row.id, status)
 

@@ -115,7 +115,9 @@ def payload(kind: str, stored: Stored, options: dict[str, Any], inputs: Inputs
     instance = load(inputs.path(stored.sha256, stored.suffix))
     solver = {"time_limit": options.get("time_limit"), "mip_rel_gap": options.get("gap"),
               "threads": options.get("threads")}
-    out: dict[str, Any] = {"kind": kind, "instance": instance, "options": solver}
+    out: dict[str, Any] = {"kind": kind, "instance": instance, "options": solver,
+                           "excel": options.get("excel", True),
+                           "report": options.get("report", True)}
     paths = scenario_paths(inputs, stored.scenarios)
     if kind == "whatif":
         out["cases"] = _cases(instance, paths, whatif=True)

@@ -19,6 +19,8 @@ class SolverOptions(BaseModel):
     time_limit: float | None = Field(None, gt=0, le=86400, description="seconds")
     gap: float | None = Field(None, ge=0, le=1, description="relative MIP gap, 0..1")
     threads: int | None = Field(None, ge=1, le=64)
+    excel: bool = Field(True, description="write results.xlsx (a solve)")
+    report: bool = Field(True, description="write report.html (a solve)")
     reuse: bool = Field(False, description="reuse a finished job's result for the same input, "
                         "settings and versions")
 

@@ -25,6 +25,7 @@ from optimizer.analysis.whatif import run_cases, with_scenario
 from optimizer.api import solve
 from optimizer.highs import progress
 from optimizer.runtime import stopping
+from optimizer.service.results import Rendered, render
 
 POLL_SECONDS = 0.5
 PROGRESS_EVERY = 1.0
@@ -107,14 +108,19 @@ def _talking(job_id: str, feed: Feed) -> Iterator[None]:
             shown.set(events)
 
 
-def run_job(payload: dict[str, Any], job_id: str) -> Any:
-    """Run the job: a ``Result`` (solve), the cases' results (whatif) or an ``Evaluation``."""
+def _run(payload: dict[str, Any]) -> Any:
+    """A ``Result`` (solve), the cases' results (whatif) or an ``Evaluation``."""
+    options, kind = payload["options"], payload["kind"]
+    if kind == "whatif":
+        return run_cases(payload["cases"], **options)
+    if kind == "evaluate":
+        return evaluate(payload["instance"], payload["starts"], source="plan", **options)
+    return with_scenario(solve(payload["instance"], **options), payload.get("record"))
+
+
+def run_job(payload: dict[str, Any], job_id: str) -> Rendered:
+    """Run the job and render its files here (the server only puts them in place)."""
     feed = Feed()
-    options = payload["options"]
     with _talking(job_id, feed), progress.listening(feed):
-        kind = payload["kind"]
-        if kind == "whatif":
-            return run_cases(payload["cases"], **options)
-        if kind == "evaluate":
-            return evaluate(payload["instance"], payload["starts"], source="plan", **options)
-        return with_scenario(solve(payload["instance"], **options), payload.get("record"))
+        value = _run(payload)
+    return render(payload["kind"], value, payload, payload.get("lang", "ru"))
