@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from sqlalchemy import Engine
 
 from optimizer.cli.common import Exit, console, errors
 
@@ -41,7 +42,8 @@ def serve(
     """Run srsopt as a service: REST API, persistent job store, solves on Dask workers."""
     import uvicorn
 
-    from optimizer.service.app import Settings, create_app
+    from optimizer.service.app import create_app
+    from optimizer.service.state import Settings
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     logging.getLogger("distributed").setLevel(logging.WARNING)
@@ -53,7 +55,7 @@ def serve(
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
 
 
-def _engine(db: str | None, data: Path):  # type: ignore[no-untyped-def]
+def _engine(db: str | None, data: Path) -> Engine:
     from optimizer.service.db import connect, default_url
 
     return connect(db or default_url(data))
@@ -70,10 +72,11 @@ def create(
     """Create a token and print it once (only its salted hash is stored)."""
     from optimizer.service.tokens import ROLES, create
 
-    if role not in ROLES:
+    chosen = next((r for r in ROLES if r == role), None)
+    if chosen is None:
         errors.print(f"--role must be one of {', '.join(ROLES)}", markup=False)
         raise typer.Exit(Exit.INVALID_INPUT)
-    typer.echo(create(_engine(db, data), name, role))  # type: ignore[arg-type]
+    typer.echo(create(_engine(db, data), name, chosen))
 
 
 @token_app.command("revoke")

@@ -13,57 +13,20 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
-from pathlib import Path
 
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
-from sqlalchemy import Engine
 
 from optimizer.distributed import open_runner
-from optimizer.service.db import connect, default_url
+from optimizer.service.db import connect
 from optimizer.service.execution import Dispatcher
 from optimizer.service.inputs import Inputs
 from optimizer.service.jobs import versions
 from optimizer.service.results import Results
+from optimizer.service.routes import router
+from optimizer.service.state import Service, Settings
 
 log = logging.getLogger("srsopt.service")
-
-
-@dataclass(frozen=True)
-class Settings:
-    """``srsopt serve``'s options."""
-
-    data: Path = Path("srsopt-data")
-    db: str | None = None
-    workers: int = 1
-    scheduler: str | None = None
-    retries: int = 1
-    max_upload_mb: float = 50.0
-    max_queued: int = 20
-    """Queued jobs one token may have at once (more: 429)."""
-    lang: str = "ru"
-
-    @property
-    def url(self) -> str:
-        """The database URL: ``db``, or the SQLite file under ``data``."""
-        return self.db or default_url(self.data)
-
-    @property
-    def max_upload(self) -> int:
-        """The upload limit in bytes."""
-        return int(self.max_upload_mb * 2**20)
-
-
-@dataclass
-class Service:
-    """What the endpoints share while the app runs."""
-
-    settings: Settings
-    engine: Engine
-    inputs: Inputs
-    results: Results
-    dispatcher: Dispatcher | None = None
 
 
 def _open(app: FastAPI, settings: Settings, stack: contextlib.ExitStack) -> None:
@@ -83,8 +46,6 @@ def _open(app: FastAPI, settings: Settings, stack: contextlib.ExitStack) -> None
 
 def create_app(settings: Settings) -> FastAPI:
     """The app, with its routes; the service starts with the app's lifespan."""
-    from optimizer.service.routes import router
-
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         settings.data.mkdir(parents=True, exist_ok=True)

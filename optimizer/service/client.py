@@ -24,7 +24,7 @@ TABLES = ("summary.json", "projects.csv", "starts.csv", "region_years.csv", "pro
           "national.csv", "envelope.csv")
 
 
-class JobFailed(RuntimeError):
+class JobFailedError(RuntimeError):
     """The job ended ``failed`` (its error in the message) or was cancelled without a plan."""
 
 
@@ -80,7 +80,7 @@ class Client:
         """The result tables of a finished solve job."""
         job = self.job(job_id)
         if job["status"] == "failed" or job["summary"] is None:
-            raise JobFailed(f"job {job_id} {job['status']}: {job['error']}")
+            raise JobFailedError(f"job {job_id} {job['status']}: {job['error']}")
         names = {f["name"] for f in self._ok(self.http.get(f"/v1/jobs/{job_id}/files"))}
         with tempfile.TemporaryDirectory(prefix="srsopt-client-") as folder:
             for name in TABLES:

@@ -107,7 +107,7 @@ class Dispatcher:
             with contextlib.suppress(Exception):  # never read before it is set
                 watch._dask("variable").set([])
             batch = self.runner.submit(work, [Task(row.id, run_job, (row.id,))])
-            outcome = gather(batch, on_progress=lambda _: watch.tick())[0]
+            outcome = gather(batch, on_progress=watch.on_progress)[0]
         except Exception as exc:
             log.exception("job %s", row.id)
             outcome = None
@@ -155,6 +155,10 @@ class _Watch:
         make = Event if kind == "event" else Variable
         name = cancel_name(self.job_id) if kind == "event" else progress_name(self.job_id)
         return make(name, client=self.d._client)
+
+    def on_progress(self, _: object) -> None:
+        """The batch's progress callback: a tick."""
+        self.tick()
 
     def tick(self, force: bool = False) -> list[dict[str, Any]] | None:
         """At most every second: progress and heartbeat to the database, a cancel to Dask."""

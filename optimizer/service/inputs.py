@@ -1,7 +1,7 @@
 """Uploads: read within a size limit, kept content-addressed by sha256, opened safely.
 
 An upload is streamed to ``DATA/tmp`` while it is hashed and counted (over the limit:
-``TooLarge``, the API's 413), then renamed to ``DATA/inputs/<sha256><suffix>``: the same bytes
+``TooLargeError``, the API's 413), then renamed to ``DATA/inputs/<sha256><suffix>``: the same bytes
 are kept once, and a job's input is on disk before its row exists. A name from the client never
 becomes a path: only its suffix is kept, from a fixed list.
 
@@ -37,11 +37,11 @@ MAX_ENTRIES = 2000
 CHUNK = 2**20
 
 
-class TooLarge(ValueError):
+class TooLargeError(ValueError):
     """An upload over the limit (HTTP 413)."""
 
 
-class BadUpload(ValueError):
+class BadUploadError(ValueError):
     """An upload that cannot be an input: wrong suffix, unsafe or broken archive (HTTP 422)."""
 
 
@@ -49,7 +49,7 @@ def suffix_of(filename: str | None, allowed: tuple[str, ...], what: str) -> str:
     """The suffix of an uploaded file's name, if it is one of ``allowed``."""
     suffix = PurePosixPath((filename or "").replace("\\", "/")).suffix.lower()
     if suffix not in allowed:
-        raise BadUpload(f"{what} must be a {', '.join(allowed)} file, not {filename!r}")
+        raise BadUploadError(f"{what} must be a {', '.join(allowed)} file, not {filename!r}")
     return suffix
 
 
@@ -78,7 +78,7 @@ class Inputs:
                 while chunk := stream.read(CHUNK):
                     size += len(chunk)
                     if size > limit:
-                        raise TooLarge(f"the upload is over the limit of {limit / 2**20:g} MB")
+                        raise TooLargeError(f"the upload is over the limit of {limit / 2**20:g} MB")
                     digest.update(chunk)
                     out.write(chunk)
             sha = digest.hexdigest()
@@ -94,7 +94,7 @@ def _entry_path(info: zipfile.ZipInfo) -> PurePosixPath:
     path = PurePosixPath(name)
     mode = info.external_attr >> 16
     if (path.is_absolute() or ".." in path.parts or ":" in name or stat.S_ISLNK(mode)):
-        raise BadUpload(f"the archive's entry {info.filename!r} points outside its folder")
+        raise BadUploadError(f"the archive's entry {info.filename!r} points outside its folder")
     return path
 
 
@@ -104,9 +104,9 @@ def extract(archive: Path, into: Path) -> Path:
         with zipfile.ZipFile(archive) as zf:
             infos = zf.infolist()
             if len(infos) > MAX_ENTRIES:
-                raise BadUpload(f"the archive has {len(infos)} entries, over {MAX_ENTRIES}")
+                raise BadUploadError(f"the archive has {len(infos)} entries, over {MAX_ENTRIES}")
             if sum(i.file_size for i in infos) > MAX_UNPACKED:
-                raise BadUpload(f"the archive unpacks to over {MAX_UNPACKED / 2**20:g} MB")
+                raise BadUploadError(f"the archive unpacks to over {MAX_UNPACKED / 2**20:g} MB")
             written = 0
             for info in infos:
                 target = into.joinpath(*_entry_path(info).parts)
@@ -118,11 +118,11 @@ def extract(archive: Path, into: Path) -> Path:
                     while chunk := src.read(CHUNK):  # sizes are checked as read, not trusted
                         written += len(chunk)
                         if written > MAX_UNPACKED:
-                            raise BadUpload("the archive unpacks to over "
+                            raise BadUploadError("the archive unpacks to over "
                                             f"{MAX_UNPACKED / 2**20:g} MB")
                         out.write(chunk)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError) as exc:
-        raise BadUpload(f"not a readable zip archive: {exc}") from None
+        raise BadUploadError(f"not a readable zip archive: {exc}") from None
     if (into / SETTINGS_FILE).is_file():
         return into
     tops = [p for p in into.iterdir() if p.is_dir() and not p.name.startswith("__MACOSX")]
@@ -146,7 +146,7 @@ def opened(path: Path) -> Iterator[Path]:
 
 
 def load(path: Path) -> Instance:
-    """The validated instance stored at ``path`` (``InstanceError``, ``BadUpload`` if not)."""
+    """The validated instance stored at ``path`` (``InstanceError``, ``BadUploadError`` if not)."""
     with opened(path) as readable:
         return load_instance(readable)
 

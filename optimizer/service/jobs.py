@@ -35,7 +35,7 @@ class SubmissionError(ValueError):
 
 
 def versions() -> dict[str, str]:
-    """srsopt's and HiGHS's versions: a reused result must come from the same ones."""
+    """Srsopt's and HiGHS's versions: a reused result must come from the same ones."""
     found = {}
     for name, package in (("srsopt", "srsopt"), ("highs", "highspy")):
         try:
@@ -110,7 +110,7 @@ def payload(kind: str, stored: Stored, options: dict[str, Any], inputs: Inputs
     """What the worker's task needs: the instance (and cases or plan) and the solver options.
 
     Raises:
-        InstanceError, BadUpload, SubmissionError: an input that cannot be used.
+        InstanceError, BadUploadError, SubmissionError: an input that cannot be used.
     """
     instance = load(inputs.path(stored.sha256, stored.suffix))
     solver = {"time_limit": options.get("time_limit"), "mip_rel_gap": options.get("gap"),

@@ -10,15 +10,14 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, HTTPException, Query, Request, UploadFile
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse
 from sqlalchemy import text
 
 from models.errors import InstanceError
 from optimizer.service import store
-from optimizer.service.app import Service
 from optimizer.service.auth import Caller
 from optimizer.service.events import stream
-from optimizer.service.inputs import INSTANCE_SUFFIXES, BadUpload, load, suffix_of
+from optimizer.service.inputs import INSTANCE_SUFFIXES, BadUploadError, load, suffix_of
 from optimizer.service.jobs import versions
 from optimizer.service.schemas import (
     Errors,
@@ -30,12 +29,14 @@ from optimizer.service.schemas import (
     Submitted,
     Valid,
 )
+from optimizer.service.state import Service
 from optimizer.service.submit import Upload, errors_response, store_uploads, submit
 from optimizer.service.tokens import Identity
 
 router = APIRouter(prefix="/v1")
 UNPROCESSABLE: dict[int | str, dict[str, Any]] = {422: {"model": Errors},
                                                   413: {"description": "upload too large"}}
+QUEUED = UNPROCESSABLE | {429: {"description": "too many queued jobs for this token"}}
 
 
 def _service(request: Request) -> Service:
@@ -93,7 +94,7 @@ def validate(request: Request, who: Caller, file: Annotated[UploadFile, File()]
         suffix_of(file.filename, INSTANCE_SUFFIXES, "the instance")
         stored = store_uploads(service, _upload(file), [], None)
         instance = load(service.inputs.path(stored.sha256, stored.suffix))
-    except BadUpload as exc:
+    except BadUploadError as exc:
         return errors_response([{"table": "upload", "row": None, "id": None, "field": "file",
                                  "message": str(exc)}])
     except InstanceError as exc:
@@ -105,7 +106,7 @@ def validate(request: Request, who: Caller, file: Annotated[UploadFile, File()]
                  years=instance.years)
 
 
-@router.post("/jobs", status_code=202, response_model=Submitted, responses=UNPROCESSABLE | {429: {}})
+@router.post("/jobs", status_code=202, response_model=Submitted, responses=QUEUED)
 def post_job(request: Request, who: Caller, file: Annotated[UploadFile, File()],
              options: Annotated[SolverOptions, Form()],
              scenario: Annotated[list[UploadFile] | None, File()] = None
@@ -115,7 +116,7 @@ def post_job(request: Request, who: Caller, file: Annotated[UploadFile, File()],
                   [_upload(s) for s in scenario or []], None, options)
 
 
-@router.post("/whatif", status_code=202, response_model=Submitted, responses=UNPROCESSABLE | {429: {}})
+@router.post("/whatif", status_code=202, response_model=Submitted, responses=QUEUED)
 def post_whatif(request: Request, who: Caller, file: Annotated[UploadFile, File()],
                 scenario: Annotated[list[UploadFile], File()],
                 options: Annotated[SolverOptions, Form()]) -> Any:
@@ -124,7 +125,7 @@ def post_whatif(request: Request, who: Caller, file: Annotated[UploadFile, File(
                   [_upload(s) for s in scenario], None, options)
 
 
-@router.post("/evaluate", status_code=202, response_model=Submitted, responses=UNPROCESSABLE | {429: {}})
+@router.post("/evaluate", status_code=202, response_model=Submitted, responses=QUEUED)
 def post_evaluate(request: Request, who: Caller, file: Annotated[UploadFile, File()],
                   plan: Annotated[UploadFile, File()],
                   options: Annotated[SolverOptions, Form()]) -> Any:

@@ -16,18 +16,18 @@ from fastapi.responses import JSONResponse
 
 from models.errors import InstanceError
 from optimizer.service import store
-from optimizer.service.app import Service
 from optimizer.service.inputs import (
     INSTANCE_SUFFIXES,
     PLAN_SUFFIXES,
     SCENARIO_SUFFIXES,
-    BadUpload,
-    TooLarge,
+    BadUploadError,
+    TooLargeError,
     located,
     suffix_of,
 )
 from optimizer.service.jobs import Stored, SubmissionError, payload, reuse_key
 from optimizer.service.schemas import SolverOptions, Submitted
+from optimizer.service.state import Service
 from optimizer.service.tokens import Identity
 
 log = logging.getLogger("srsopt.service")
@@ -52,7 +52,7 @@ def _upload_error(message: str) -> list[dict[str, Any]]:
 
 def store_uploads(service: Service, file: Upload, scenarios: list[Upload],
                   plan: Upload | None) -> Stored:
-    """Keep every upload (413 over the limit; ``BadUpload`` for a wrong kind of file)."""
+    """Keep every upload (413 over the limit; ``BadUploadError`` for a wrong kind of file)."""
     limit, inputs = service.settings.max_upload, service.inputs
     try:
         suffix = suffix_of(file.filename, INSTANCE_SUFFIXES, "the instance")
@@ -63,7 +63,7 @@ def store_uploads(service: Service, file: Upload, scenarios: list[Upload],
         if plan is not None:
             s = suffix_of(plan.filename, PLAN_SUFFIXES, "the plan")
             stored.plan = inputs.keep(plan.file, s, limit) + s
-    except TooLarge as exc:
+    except TooLargeError as exc:
         raise HTTPException(413, str(exc)) from None
     return stored
 
@@ -77,7 +77,7 @@ def check(kind: str, stored: Stored, options: dict[str, Any], service: Service
         return None, errors_response(located(exc))
     except SubmissionError as exc:
         return None, errors_response(exc.errors)
-    except BadUpload as exc:
+    except BadUploadError as exc:
         return None, errors_response(_upload_error(str(exc)))
 
 
@@ -90,7 +90,7 @@ def submit(service: Service, who: Identity, kind: str, file: Upload, scenarios: 
                             "already: wait for some to start")
     try:
         stored = store_uploads(service, file, scenarios, plan)
-    except BadUpload as exc:
+    except BadUploadError as exc:
         return errors_response(_upload_error(str(exc)))
     solver = options.model_dump(exclude={"reuse"})
     _, refused = check(kind, stored, solver, service)
