@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import schemathesis
+from hypothesis import HealthCheck, Phase, settings
 from service_server import ROOT, TINY, TINY_OBJECTIVE, Server, running, srsopt, zipped
 
 from models.instance import read_raw
@@ -227,3 +229,21 @@ def test_cancel_keeps_the_best_plan_and_the_queue_limit_is_429(server: Server,
         assert server.wait(bolat, q.json()["id"])["status"] == "done"
     health = server.call("GET", "/v1/health").json()
     assert health["database"] is True and health["queue"] == 0
+
+
+@pytest.fixture(scope="module")
+def openapi(server: Server) -> object:
+    return schemathesis.openapi.from_url(f"{server.url}/openapi.json")
+
+
+api = schemathesis.pytest.from_fixture("openapi")
+
+
+@api.parametrize()
+@settings(max_examples=4, deadline=None, derandomize=True,
+          suppress_health_check=list(HealthCheck), phases=[Phase.explicit, Phase.generate])
+def test_no_request_gets_a_500(case: schemathesis.Case, server: Server) -> None:
+    """schemathesis over /openapi.json (bounded examples, with a valid token): never a 500."""
+    response = case.call(base_url=server.url,
+                         headers={"Authorization": f"Bearer {tok(server, 'chief')}"})
+    assert response.status_code < 500, (case.method, case.path, response.text[:300])

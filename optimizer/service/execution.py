@@ -97,7 +97,9 @@ class Dispatcher:
                  row.input_sha256[:12])
         try:
             work = payload(row.kind, stored_of(row.options), row.options, self.inputs)
-            work["lang"] = self.lang
+            # the job's id makes the payload its own: Dask scatters it under its content's hash,
+            # and two jobs sharing one scattered value lose it when the first one releases it
+            work["lang"], work["job"] = self.lang, row.id
         except Exception as exc:  # checked at submission: only a lost input gets here
             store.finish(self.engine, row.id, self.server, "failed",
                          error=f"its input cannot be used: {exc}")
