@@ -39,8 +39,8 @@ def events(engine: Engine, job_id: str) -> Iterator[str]:
         if row.status != status:
             status = row.status
             yield _event("status", {"status": status, "error": row.error})
-        if progress[sent:] or row.status == status:
-            quiet = time.monotonic() if progress[sent:] else quiet
+        if progress[sent:]:
+            quiet = time.monotonic()
         sent = len(progress)
         if row.status in store.ENDED:
             yield _event("end", {"status": row.status})
