@@ -20,6 +20,7 @@ from optimizer.cli import explain as cli_explain
 from optimizer.cli import files as cli_files
 from optimizer.cli import options as opt
 from optimizer.cli import output as cli_output
+from optimizer.cli import serve as cli_serve
 from optimizer.cli import whatif as cli_whatif
 from optimizer.cli.common import Exit, console, load, stoppable
 from optimizer.cli.export import export
@@ -83,6 +84,8 @@ app.command()(stoppable(cli_whatif.whatif))
 app.command()(stoppable(cli_whatif.sweep))
 app.command()(stoppable(cli_alternatives.alternatives))
 app.command()(stoppable(cli_evaluate.evaluate))
+app.command()(cli_serve.serve)
+app.add_typer(cli_serve.token_app, name="token")
 
 
 @app.command()

@@ -22,9 +22,9 @@ from optimizer.cli import output as cli_output
 from optimizer.cli.common import load
 from optimizer.cli.text import literal, shown, shown_path
 from optimizer.outputs.labels import DEFAULT_LANG, Lang
-from optimizer.outputs.report import load_results, save_report, write_report
-from optimizer.outputs.results_io import fill_results
-from optimizer.outputs.results_workbook import save_results_workbook, write_results_workbook
+from optimizer.outputs.report import load_results, write_report
+from optimizer.outputs.results_workbook import write_results_workbook
+from optimizer.outputs.solve_files import fill_solve_folder
 
 console = Console()
 _SAVERS: dict[str, Callable[[Mapping[str, Any], Mapping[str, pd.DataFrame], Path], None]] = {
@@ -166,11 +166,7 @@ def _write(target: OutputTarget, result: Result, instance: Instance, excel: bool
                                                    ("report.html", "report", report)) if wanted}
 
     def fill(folder: Path) -> None:
-        fill_results(result, folder)
-        if excel:
-            save_results_workbook(result, folder / "results.xlsx", instance, lang)
-        if report:
-            save_report(result, folder / "report.html", instance, lang)
+        fill_solve_folder(result, folder, instance, excel=excel, report=report, lang=lang)
 
     folder = target.write(fill, plan=result.has_plan, parts=parts)
     return [folder, *(folder / name for name in parts)]

@@ -76,14 +76,17 @@ class DaskRunner:
 
 @contextlib.contextmanager
 def open_runner(scheduler: str | None = None, jobs: int = 1, *, retries: int = 2,
-                timeout: float = CONNECT_SECONDS) -> Iterator[Runner]:
+                timeout: float = CONNECT_SECONDS, here: bool = True) -> Iterator[Runner]:
     """A runner for ``scheduler`` or ``jobs`` (see the module's docstring), closed on leaving.
+
+    ``here=False``: a local cluster even for one job (a service never solves in its own
+    process).
 
     Raises:
         DistributedError: Dask is not installed, the scheduler does not answer within
             ``timeout``, or the local workers do not start within it.
     """
-    if scheduler is None and jobs <= 1:
+    if scheduler is None and jobs <= 1 and here:
         yield InProcess()
         return
     try:
@@ -98,7 +101,8 @@ def open_runner(scheduler: str | None = None, jobs: int = 1, *, retries: int = 2
                              f"{workers} worker thread(s) connected")
     else:
         with _local(jobs, retries, timeout) as client:
-            yield DaskRunner(client, retries, f"local Dask cluster of {jobs} worker processes")
+            yield DaskRunner(client, retries, f"local Dask cluster of {jobs} worker process"
+                             + ("es" if jobs > 1 else ""))
 
 
 @contextlib.contextmanager

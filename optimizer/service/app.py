@@ -1,0 +1,80 @@
+"""The FastAPI app: its settings, the service it holds while it runs, and its error answers.
+
+``create_app(Settings(...))`` is what ``srsopt serve`` hands uvicorn. At start (the lifespan)
+the database is connected and its schema made, the runner opened (a ``LocalCluster`` of
+``workers`` isolated processes, or a client of ``scheduler``: never this process) and the
+dispatcher started; at shutdown the dispatcher stops (its running jobs become ``interrupted``)
+and the cluster is closed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+
+from optimizer.distributed import open_runner
+from optimizer.service.db import connect
+from optimizer.service.execution import Dispatcher
+from optimizer.service.inputs import Inputs
+from optimizer.service.jobs import versions
+from optimizer.service.results import Results
+from optimizer.service.routes import router
+from optimizer.service.state import Service, Settings
+
+log = logging.getLogger("srsopt.service")
+
+
+def _open(app: FastAPI, settings: Settings, stack: contextlib.ExitStack) -> None:
+    """Connect, open the runner and start the dispatcher (blocking: run off the event loop)."""
+    service: Service = app.state.service
+    runner = stack.enter_context(open_runner(settings.scheduler, settings.workers,
+                                             retries=settings.retries, here=False))
+    log.info("srsopt serve: jobs run on %s", runner.description)
+    slots = settings.workers
+    client = getattr(runner, "client", None)
+    if settings.scheduler is not None and client is not None:
+        slots = max(sum(client.nthreads().values()), 1)
+    service.dispatcher = Dispatcher(service.engine, service.inputs, service.results, runner,
+                                    slots, settings.lang)
+    service.dispatcher.start()
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """The app, with its routes; the service starts with the app's lifespan."""
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        settings.data.mkdir(parents=True, exist_ok=True)
+        app.state.service = Service(settings, connect(settings.url), Inputs(settings.data),
+                                    Results(settings.data))
+        with contextlib.ExitStack() as stack:
+            await asyncio.to_thread(_open, app, settings, stack)
+            try:
+                yield
+            finally:
+                dispatcher = app.state.service.dispatcher
+                if dispatcher is not None:
+                    await asyncio.to_thread(dispatcher.stop)
+                await asyncio.to_thread(stack.close)
+
+    app = FastAPI(title="srsopt", version=versions()["srsopt"], lifespan=lifespan,
+                  description="Budget allocation for Kazakhstan's System of Regional "
+                  "Standards, as a service: submit an instance, follow the job, fetch the "
+                  "files. See docs/service.md.")
+
+    @app.middleware("http")
+    async def upload_limit(request: Request,
+                           call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        """413 before reading a body declared over the limit (the rest is counted as read)."""
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > settings.max_upload + 2**20:
+            return JSONResponse({"detail": f"the upload is over the limit of "
+                                 f"{settings.max_upload_mb:g} MB"}, status_code=413)
+        return await call_next(request)
+
+    app.include_router(router)
+    return app

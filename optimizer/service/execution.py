@@ -1,0 +1,189 @@
+"""The dispatcher: claims queued jobs, runs each as a one-task batch on Dask, records the end.
+
+One thread per ``srsopt serve`` claims jobs while it has free worker slots (so a job stays
+``queued`` in the database, where any server may take it, until a worker is free); a thread
+per running job submits it (``optimizer.distributed``: a ``LocalCluster`` of ``--workers``
+isolated processes, or the cluster of ``--scheduler``), copies its progress into the database
+every second (which is also this server's heartbeat), passes a cancel on to the solve (a Dask
+``Event``, ``optimizer.service.work``), then writes the files whole and ends the row.
+
+Every few seconds it also recovers jobs left ``running`` by a server that died
+(``store.recover``). On shutdown the jobs it runs become ``interrupted`` at once: the next
+server start (or another server) runs them again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+import time
+from typing import Any
+
+from sqlalchemy import Engine, update
+
+from optimizer.distributed import Runner, Task, gather
+from optimizer.service import store
+from optimizer.service.db import jobs
+from optimizer.service.inputs import Inputs
+from optimizer.service.jobs import payload, stored_of
+from optimizer.service.results import Rendered, Results
+from optimizer.service.work import cancel_name, progress_name, run_job
+
+log = logging.getLogger("srsopt.service")
+
+POLL_SECONDS = 0.25
+HEARTBEAT_SECONDS = 1.0
+RECOVER_SECONDS = 5.0
+
+
+class Dispatcher:
+    """Claims and runs jobs on ``runner`` (at most ``slots`` at a time) for this server."""
+
+    def __init__(self, engine: Engine, inputs: Inputs, results: Results, runner: Runner,
+                 slots: int, lang: str = "ru") -> None:
+        self.engine, self.inputs, self.results, self.runner = engine, inputs, results, runner
+        self.slots, self.lang = max(slots, 1), lang
+        self.server = store.server_id()
+        self.running: dict[str, threading.Thread] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="dispatcher", daemon=True)
+        self._client: Any = getattr(runner, "client", None)
+
+    def start(self) -> None:
+        """Recover what a dead server left, then claim and run jobs until ``stop``."""
+        for job_id, status in store.recover(self.engine, self.server):
+            log.warning("job %s was left running by a stopped server: now %s", job_id, status)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop claiming; the jobs still running here become ``interrupted`` (run again later)."""
+        self._stop.set()
+        self._thread.join(5)
+        with self.engine.begin() as db:
+            db.execute(update(jobs).where(jobs.c.server == self.server,
+                                          jobs.c.status == "running")
+                       .values(status="interrupted",
+                               error="its server was shut down while it ran; submitted again"))
+
+    @property
+    def busy(self) -> int:
+        """Jobs running here now."""
+        return sum(t.is_alive() for t in self.running.values())
+
+    def _loop(self) -> None:
+        recovered = time.monotonic()
+        while not self._stop.is_set():
+            try:
+                if time.monotonic() - recovered > RECOVER_SECONDS:
+                    recovered = time.monotonic()
+                    store.recover(self.engine, self.server)
+                self.running = {k: t for k, t in self.running.items() if t.is_alive()}
+                while len(self.running) < self.slots and not self._stop.is_set():
+                    row = store.claim(self.engine, self.server)
+                    if row is None:
+                        break
+                    thread = threading.Thread(target=self._run, args=(row,), daemon=True,
+                                              name=f"job-{row.id[:8]}")
+                    self.running[row.id] = thread
+                    thread.start()
+            except Exception:  # the database away for a moment: try again
+                log.exception("dispatcher")
+            self._stop.wait(POLL_SECONDS)
+
+    def _run(self, row: Any) -> None:
+        """Run one claimed job to its end in the database."""
+        log.info("job %s started (attempt %d, %s, input %s)", row.id, row.attempts, row.kind,
+                 row.input_sha256[:12])
+        try:
+            work = payload(row.kind, stored_of(row.options), row.options, self.inputs)
+            # the job's id makes the payload its own: Dask scatters it under its content's hash,
+            # and two jobs sharing one scattered value lose it when the first one releases it
+            work["lang"], work["job"] = self.lang, row.id
+        except Exception as exc:  # checked at submission: only a lost input gets here
+            store.finish(self.engine, row.id, self.server, "failed",
+                         error=f"its input cannot be used: {exc}")
+            return
+        watch = _Watch(self, row.id)
+        try:
+            with contextlib.suppress(Exception):  # never read before it is set
+                watch._dask("variable").set([])
+            batch = self.runner.submit(work, [Task(row.id, run_job, (row.id,))])
+            outcome = gather(batch, on_progress=watch.on_progress)[0]
+        except Exception as exc:
+            log.exception("job %s", row.id)
+            outcome = None
+            error = f"{type(exc).__name__}: {exc}"
+        if self._stop.is_set():
+            return  # shutting down: ``stop`` marks it interrupted
+        events = watch.tick(force=True)
+        if outcome is None or not outcome.ok:
+            reason = error if outcome is None else str(outcome.error)
+            status = "cancelled" if watch.cancelled else "failed"
+            store.finish(self.engine, row.id, self.server, status, error=reason,
+                         progress=events)
+            log.info("job %s %s: %s", row.id, status, reason)
+        else:
+            self._write(row, work, outcome.value, watch, events)
+        watch.close()
+
+    def _write(self, row: Any, work: dict[str, Any], rendered: Rendered, watch: _Watch,
+               events: list[dict[str, Any]] | None) -> None:
+        status = "cancelled" if watch.cancelled else "done"
+        try:
+            self.results.write(row.id, rendered)
+        except Exception as exc:
+            log.exception("job %s: writing its files", row.id)
+            store.finish(self.engine, row.id, self.server, "failed", progress=events,
+                         error=f"its files could not be written: {type(exc).__name__}: {exc}")
+            return
+        store.finish(self.engine, row.id, self.server, status, summary=rendered.summary,
+                     progress=events)
+        log.info("job %s %s", row.id, status)
+
+
+class _Watch:
+    """One running job's link to Dask: its progress copied, its heartbeat, its cancel."""
+
+    def __init__(self, dispatcher: Dispatcher, job_id: str) -> None:
+        self.d, self.job_id = dispatcher, job_id
+        self.cancelled = False
+        self.last = 0.0
+        self.events: list[dict[str, Any]] | None = None
+
+    def _dask(self, kind: str) -> Any:
+        from distributed import Event, Variable
+
+        make = Event if kind == "event" else Variable
+        name = cancel_name(self.job_id) if kind == "event" else progress_name(self.job_id)
+        return make(name, client=self.d._client)
+
+    def on_progress(self, _: object) -> None:
+        """The batch's progress callback: a tick."""
+        self.tick()
+
+    def tick(self, force: bool = False) -> list[dict[str, Any]] | None:
+        """At most every second: progress and heartbeat to the database, a cancel to Dask."""
+        if not force and time.monotonic() - self.last < HEARTBEAT_SECONDS:
+            return self.events
+        self.last = time.monotonic()
+        with contextlib.suppress(Exception):  # no progress yet
+            self.events = list(self._dask("variable").get(timeout=0.2))
+        try:
+            wanted = store.touch(self.d.engine, self.job_id, self.d.server, self.events)
+        except Exception:
+            log.exception("job %s: heartbeat", self.job_id)
+            return self.events
+        if wanted and not self.cancelled:
+            self.cancelled = True
+            log.info("job %s: cancel asked; the solve stops with its best plan", self.job_id)
+            with contextlib.suppress(Exception):
+                self._dask("event").set()
+        return self.events
+
+    def close(self) -> None:
+        """Let go of the job's Event and Variable on the scheduler."""
+        with contextlib.suppress(Exception):
+            self._dask("variable").delete()
+        with contextlib.suppress(Exception):
+            self._dask("event").clear()
