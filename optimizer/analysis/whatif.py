@@ -19,6 +19,7 @@ from models.instance import Instance
 from models.result import Result
 from models.scenario import Scenario, ScenarioError, read_scenarios
 from models.scenario_apply import apply_scenarios
+from optimizer.analysis.starts import scenario_seconds, started
 from optimizer.analysis.whatif_compare import (
     Comparison,
     compare,
@@ -30,16 +31,12 @@ from optimizer.api import solve
 from optimizer.runtime import stopping
 from optimizer.solving.live import LiveModel
 from optimizer.solving.pipeline import solve_options
-from optimizer.solving.warm import WARM_UNUSABLE, BasePlan, WarmStart
+from optimizer.solving.warm import BasePlan, WarmStart
 from optimizer.solving.why import mark_locked
 
 __all__ = ["Case", "Comparison", "compare", "funded", "national_at_target_year", "run_cases",
            "scenario_case", "solve_case", "target_year", "with_scenario"]
 """The comparison lives in ``whatif_compare``; it is re-exported here, where callers find it."""
-
-
-SCENARIO_SHARE = 0.25
-"""A warm-started case's default time limit, as a share of the base's."""
 
 
 @dataclass(frozen=True)
@@ -101,26 +98,6 @@ def with_scenario(result: Result, record: dict[str, Any] | None, **extra: Any) -
         if result.projects is not None:  # a project a lock left out is ``locked``
             update["projects"] = mark_locked(result.projects, record)
     return result.model_copy(update=update | {"metadata": result.metadata | meta})
-
-
-def scenario_seconds(base_seconds: float, given: float | None) -> float:
-    """A warm-started case's time limit: ``given``, else ``SCENARIO_SHARE`` of the base's."""
-    return SCENARIO_SHARE * base_seconds if given is None else given
-
-
-def started(result: Result, k: int, warm: bool, base_plan: bool) -> dict[str, object]:
-    """How case ``k`` began, for ``metadata["resolve"]``: ``start`` warm or cold, and why."""
-    if k == 0:
-        return {"start": "cold", "cold_because": "the base"}
-    if not warm:
-        return {"start": "cold", "cold_because": "warm starts off"}
-    how = result.metadata.get("steps", {}).get("warm")
-    if how is None:
-        return {"start": "cold", "cold_because": "the base has no plan" if not base_plan
-                else "the objective mode is solved in stages, without a start"}
-    if str(how).startswith(WARM_UNUSABLE):
-        return {"start": "cold", "cold_because": how}
-    return {"start": "warm", "warm": how}
 
 
 def run_cases(cases: Sequence[Case], *, time_limit: float | None = None,
