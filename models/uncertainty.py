@@ -135,9 +135,10 @@ class _UncertaintyFile(StrictModel):
     population_change: list[Any] = Field(default_factory=list, max_length=MAX_ENTRIES)
 
 
-SECTIONS: dict[str, type[CapexEntry | FiscalEntry | PopulationEntry]] = {"capex_overrun": CapexEntry,
-                                     "fiscal_shortfall": FiscalEntry,
-                                     "population_change": PopulationEntry}
+Entry = CapexEntry | FiscalEntry | PopulationEntry
+SECTIONS: dict[str, type[Entry]] = {"capex_overrun": CapexEntry,
+                                    "fiscal_shortfall": FiscalEntry,
+                                    "population_change": PopulationEntry}
 """Each list of an uncertainty file and the model of its entries."""
 
 
@@ -146,7 +147,7 @@ class Located(StrictModel):
 
     section: str
     number: int
-    entry: CapexEntry | FiscalEntry | PopulationEntry
+    entry: Entry
     line: int | None = None
 
     @property
