@@ -169,17 +169,11 @@ class Uncertainty(StrictModel):
         return [e for e in self.entries if e.section == section]
 
 
-def parse_uncertainty(data: Any, file: str, lines: Lines | None = None) -> Uncertainty:
-    """Validate an uncertainty mapping; ``file`` names it in every error, ``lines`` gives lines.
-
-    Raises:
-        ScenarioError: with every problem: unknown keys or distributions, values out of range
-            (a negative spread, low above high), in the top level and in each entry.
-    """
-    lines = lines or {}
+def _parse(data: Any, file: str, lines: Lines) -> tuple[Uncertainty | None, list[Problem]]:
+    """The file's good entries, and every problem; ``None`` if its top level is bad."""
     if not isinstance(data, dict):
-        raise ScenarioError(file, "whole file", "must be a mapping with name and at least one "
-                            f"of {', '.join(SECTIONS)}")
+        return None, [Problem(file, "whole file", "must be a mapping with name and at least "
+                              f"one of {', '.join(SECTIONS)}")]
     problems: list[Problem] = []
     try:
         top: _UncertaintyFile | None = _UncertaintyFile.model_validate(data)
@@ -202,10 +196,42 @@ def parse_uncertainty(data: Any, file: str, lines: Lines | None = None) -> Uncer
     if top is not None and not any(data.get(s) for s in SECTIONS):
         problems.append(Problem(file, "top level", f"lists nothing: give at least one of "
                                 f"{', '.join(SECTIONS)}"))
-    if problems or top is None:
-        raise ScenarioError.of(problems)
+    if top is None:
+        return None, problems
     return Uncertainty(name=top.name, description=top.description, file=file,
-                       entries=tuple(entries))
+                       entries=tuple(entries)), problems
+
+
+def parse_uncertainty(data: Any, file: str, lines: Lines | None = None) -> Uncertainty:
+    """Validate an uncertainty mapping; ``file`` names it in every error, ``lines`` gives lines.
+
+    Raises:
+        ScenarioError: with every problem: unknown keys or distributions, values out of range
+            (a negative spread, low above high), in the top level and in each entry.
+    """
+    found, problems = _parse(data, file, lines or {})
+    if problems or found is None:
+        raise ScenarioError.of(problems)
+    return found
+
+
+def read_uncertainty(path: str | Path) -> tuple[Uncertainty, list[Problem]]:
+    """The file's good entries and the problems of the others, for ``cover`` to report with
+    those it finds (every mistake of a file at once).
+
+    Raises:
+        ScenarioError: the file is missing, not YAML, or its top level is bad.
+    """
+    lines: Lines = {}
+    try:
+        data = load_yaml(Path(path), lines)
+    except UnreadableError as exc:
+        raise ScenarioError(str(path), "whole file" if exc.line is None else "", str(exc),
+                            exc.line) from None
+    found, problems = _parse(data, str(path), lines)
+    if found is None:
+        raise ScenarioError.of(problems)
+    return found, problems
 
 
 def load_uncertainty(path: str | Path) -> Uncertainty:
@@ -214,11 +240,7 @@ def load_uncertainty(path: str | Path) -> Uncertainty:
     Raises:
         ScenarioError: the file is missing, not YAML, or holds bad entries (every one).
     """
-    lines: Lines = {}
-    try:
-        data = load_yaml(Path(path), lines)
-    except UnreadableError as exc:
-        raise ScenarioError(str(path), "whole file" if exc.line is None else "", str(exc),
-                            exc.line) from None
-    return parse_uncertainty(data, str(path), lines)
-
+    found, problems = read_uncertainty(path)
+    if problems:
+        raise ScenarioError.of(problems)
+    return found

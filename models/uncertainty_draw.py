@@ -11,13 +11,14 @@ validated again like a scenario's.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from models.errors import InstanceError
-from models.instance import Instance, instance_from_tables
+from models.caps import CAPS
+from models.instance import Instance
 from models.scenario import Problem, ScenarioError, existing
 from models.scenario_apply import project_categories
 from models.uncertainty import (
@@ -75,14 +76,15 @@ def _specificity(entry: CapexEntry) -> int:
     return 2 if entry.project is not None else 1 if entry.category is not None else 0
 
 
-def cover(uncertainty: Uncertainty, instance: Instance) -> Coverage:
-    """What each entry covers in ``instance``.
+def cover(uncertainty: Uncertainty, instance: Instance, read: Sequence[Problem] = ()
+          ) -> Coverage:
+    """What each entry covers in ``instance``; ``read``: the problems found reading the file.
 
     Raises:
         ScenarioError: entries naming projects, categories or regions the instance does not
-            have (every one, each with its line).
+            have, and the problems ``read`` (every one, each with its line).
     """
-    file, problems = uncertainty.file, []
+    file, problems = uncertainty.file, list(read)
     projects = list(instance.projects["project_id"])
     regions = list(instance.regions["region_id"])
     pairs = project_categories(instance.tables())
@@ -178,7 +180,7 @@ def apply_draw(instance: Instance, drawn: Draw) -> Instance:
     """``instance`` with the draw's capex, fiscal space, own revenue and population.
 
     Raises:
-        ScenarioError: the changed instance fails validation (a drawn value above a cap).
+        ScenarioError: a drawn capex or population above its cap (``models.caps``).
     """
     tables = {name: frame.copy() for name, frame in instance.tables().items()}
     projects, ry, places = tables["projects"], tables["region_years"], tables["settlements"]
@@ -198,13 +200,16 @@ def apply_draw(instance: Instance, drawn: Draw) -> Instance:
                 rows &= places["area"] == area
             factor[rows.to_numpy()] *= value
         places["population"] = places["population"].to_numpy(float) * factor
-    try:
-        return instance_from_tables(instance.settings, tables,
-                                    source=f"{instance.source} + draw {drawn.index}")
-    except InstanceError as exc:
-        raise ScenarioError("uncertainty", f"draw {drawn.index}", "the drawn instance is "
-                            "invalid:\n" + "\n".join(f"  - {i}" for i in exc.issues[:20])
-                            ) from None
+    for table, column in (("projects", "capex"), ("settlements", "population")):
+        unit = "money" if column == "capex" else "persons"
+        values = tables[table][column].to_numpy(float)
+        bad = ~np.isfinite(values) | (values > CAPS[unit].high)
+        if bad.any():
+            raise ScenarioError("uncertainty", f"draw {drawn.index}", f"a drawn {column} "
+                                f"({values[bad][0]:g}) {CAPS[unit].above()}")
+    # only numbers within their caps changed: the instance stays valid, no second validation
+    return instance.model_copy(update={**tables, "source": f"{instance.source} + draw "
+                                       f"{drawn.index}"})
 
 
 def drawn_totals(instance: Instance, changed: Instance) -> dict[str, float]:

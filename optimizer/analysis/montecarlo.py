@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from models.instance import Instance, instance_from_tables
+from models.instance import Instance
 from models.result import Result
 from models.uncertainty_draw import Coverage, apply_draw, draw, drawn_totals
 from optimizer.analysis.baseline import with_baseline
@@ -108,8 +108,9 @@ def recourse_instance(instance: Instance, plan: pd.DataFrame) -> Instance:
     partial = partial[divisible.reindex(partial.index).fillna(False).astype(bool)]
     if len(partial):
         _scaled_effects(tables, partial)
-    reduced = instance_from_tables(instance.settings, tables,
-                                   source=f"{instance.source} (the plan's projects only)")
+    # statuses, a start window narrowed to the plan's year and smaller projects: still valid
+    reduced = instance.model_copy(update={**tables, "source": f"{instance.source} (the "
+                                          "plan's projects only)"})
     return with_baseline(reduced, {str(p): int(y) for p, y in years.items()},
                          penalty=RECOURSE_PENALTY)
 

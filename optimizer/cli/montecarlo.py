@@ -14,7 +14,7 @@ from typing import Annotated, Any
 import typer
 
 from models.scenario import ScenarioError
-from models.uncertainty import Uncertainty, load_uncertainty
+from models.uncertainty import Uncertainty, read_uncertainty
 from models.uncertainty_draw import Coverage, cover
 from optimizer.analysis.montecarlo import MonteCarloBase, nominal_record, plan_years
 from optimizer.analysis.montecarlo_summary import ALL, Summary, headline, summarize
@@ -59,8 +59,8 @@ def uncertainty_error(exc: ScenarioError) -> typer.Exit:
 
 def _read(path: Path, instance: Any) -> tuple[Uncertainty, Coverage]:
     try:
-        uncertainty = load_uncertainty(path)
-        return uncertainty, cover(uncertainty, instance)
+        uncertainty, problems = read_uncertainty(path)
+        return uncertainty, cover(uncertainty, instance, problems)
     except ScenarioError as exc:
         raise uncertainty_error(exc) from None
 
