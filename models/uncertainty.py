@@ -216,8 +216,9 @@ def parse_uncertainty(data: Any, file: str, lines: Lines | None = None) -> Uncer
 
 
 def read_uncertainty(path: str | Path) -> tuple[Uncertainty, list[Problem]]:
-    """The file's good entries and the problems of the others, for ``cover`` to report with
-    those it finds (every mistake of a file at once).
+    """The file's good entries and the problems of the others.
+
+    ``cover`` reports the problems with those it finds: every mistake of a file at once.
 
     Raises:
         ScenarioError: the file is missing, not YAML, or its top level is bad.
