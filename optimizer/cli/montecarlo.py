@@ -23,7 +23,7 @@ from optimizer.api import solve
 from optimizer.cli import batches
 from optimizer.cli import options as opt
 from optimizer.cli import output as cli_output
-from optimizer.cli.common import Exit, console, errors, load, print_issues
+from optimizer.cli.common import Exit, console, errors, load, print_issues, uncertainty_error
 from optimizer.cli.files import LangOption
 from optimizer.cli.progress import Quiet
 from optimizer.cli.text import literal, shown_path
@@ -47,14 +47,6 @@ def _uncertainty_file(path: Path, given: Path | None) -> Path:
                  "format is in docs/montecarlo.md", markup=False, highlight=False,
                  style="bold red")
     raise typer.Exit(Exit.INVALID_INPUT)
-
-
-def uncertainty_error(exc: ScenarioError) -> typer.Exit:
-    """Print every problem of an uncertainty file, each with its line; exit 2 to raise."""
-    errors.print(f"{len(exc.problems)} error(s) in the uncertainty file", style="bold red")
-    for problem in exc.problems[:50]:
-        errors.print(f"  - {literal(problem, 1000)}", markup=False, highlight=False)
-    return typer.Exit(Exit.INVALID_INPUT)
 
 
 def _read(path: Path, instance: Any) -> tuple[Uncertainty, Coverage]:
