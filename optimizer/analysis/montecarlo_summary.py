@@ -130,7 +130,7 @@ def _projects(changes: pd.DataFrame, draws: int) -> pd.DataFrame:
     if "project_id" not in table:
         table["project_id"] = []
     table["total"] = table["times_cut"] + table["times_delayed"]
-    table = table.sort_values(["total", "times_cut", "project_id"],
+    table = table[table["total"] > 0].sort_values(["total", "times_cut", "project_id"],
                               ascending=[False, False, True], ignore_index=True)
     return table[["project_id", "times_cut", "times_delayed", "share_cut", "share_delayed"]]
 
