@@ -109,7 +109,7 @@ def test_a_fifty_fifty_overrun_meets_the_target_in_the_draws_it_fits(tmp_path: P
     risk.write_text("name: late or not\ncapex_overrun:\n"
                     "  - factor: {distribution: choice, values: [1.0, 1.5]}\n")
     out = tmp_path / "mc"
-    run(str(instance), "--uncertainty", str(risk), "--draws", "40", "--seed", "7",
+    run(str(instance), "--uncertainty", str(risk), "--draws", "24", "--seed", "7",
         "--out", str(out))
     draws = pd.read_csv(out / "draws.csv")
     on_budget = draws["plan_capex_drawn"] == 60.0
@@ -118,8 +118,8 @@ def test_a_fifty_fifty_overrun_meets_the_target_in_the_draws_it_fits(tmp_path: P
     assert (draws.loc[~on_budget, "shortfall_2026"] == 700).all()
     assert (draws.loc[~on_budget, "projects_cut"] == 1).all()
     national = pd.read_csv(out / "targets.csv").query("region_id == 'all'").iloc[0]
-    assert national["probability"] == on_budget.sum() / 40  # the hand figure, from the draws
-    assert abs(national["probability"] - 0.5) <= 0.25  # 40 draws: 3 standard deviations
+    assert national["probability"] == pytest.approx(on_budget.sum() / 24, abs=1e-9)  # by hand
+    assert abs(national["probability"] - 0.5) <= 0.31  # 24 draws: 3 standard deviations
     cut = pd.read_csv(out / "projects.csv").iloc[0]
     assert cut["project_id"] == "p" and cut["times_cut"] == (~on_budget).sum()
 
