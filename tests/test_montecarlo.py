@@ -101,6 +101,8 @@ population_change:
     pd.testing.assert_series_equal(got.sort_index().astype(float), met.sort_index(),
                                    check_names=False)
     assert pd.read_csv(out / "projects.csv").empty
+    page = (out / "montecarlo.html").read_text(encoding="utf-8")  # Russian by default
+    assert "Монте-Карло плана" in page and page.count("<svg") == 2  # probability bars, fans
 
 
 def test_a_fifty_fifty_overrun_meets_the_target_in_the_draws_it_fits(tmp_path: Path) -> None:
@@ -110,7 +112,7 @@ def test_a_fifty_fifty_overrun_meets_the_target_in_the_draws_it_fits(tmp_path: P
                     "  - factor: {distribution: choice, values: [1.0, 1.5]}\n")
     out = tmp_path / "mc"
     run(str(instance), "--uncertainty", str(risk), "--draws", "24", "--seed", "7",
-        "--out", str(out))
+        "--out", str(out), "--lang", "en")
     draws = pd.read_csv(out / "draws.csv")
     on_budget = draws["plan_capex_drawn"] == 60.0
     assert set(draws["plan_capex_drawn"]) == {60.0, 90.0}
@@ -122,6 +124,8 @@ def test_a_fifty_fifty_overrun_meets_the_target_in_the_draws_it_fits(tmp_path: P
     assert abs(national["probability"] - 0.5) <= 0.31  # 24 draws: 3 standard deviations
     cut = pd.read_csv(out / "projects.csv").iloc[0]
     assert cut["project_id"] == "p" and cut["times_cut"] == (~on_budget).sum()
+    page = (out / "montecarlo.html").read_text(encoding="utf-8")
+    assert "Projects most often cut or delayed" in page and f"{on_budget.sum() / 24:.1%}" in page
 
 
 def test_the_same_seed_gives_the_same_files_on_one_and_on_two_workers(tmp_path: Path) -> None:
