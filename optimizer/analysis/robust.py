@@ -172,4 +172,8 @@ def sentence(figures: dict[str, Any]) -> str:
                  f"cut and {theirs['mean_projects_delayed']:.1f} delayed per draw); mean "
                  f"objective {mine['mean_objective']:,.1f} against "
                  f"{theirs['mean_objective']:,.1f} (lower is better)")
+        if "cvar_objective" in mine:
+            text += (f"; mean of the worst {1 - figures['quantile']:.0%} of the draws' "
+                     f"objectives (CVaR) {mine['cvar_objective']:,.1f} against "
+                     f"{theirs['cvar_objective']:,.1f}")
     return text
