@@ -35,6 +35,30 @@ class BudgetSettings(StrictModel):
     """May unspent envelope be spent in later years (cumulative envelope rows)."""
 
 
+class RobustSettings(StrictModel):
+    """One plan for many draws of an uncertainty file: sample average or CVaR.
+
+    docs/montecarlo.md gives the model.
+    """
+
+    draws: int = Field(default=20, ge=2, le=500)
+    """``K``: draws the plan must fit; each adds a copy of the money and provision columns."""
+    quantile: Share | None = None
+    """``q``: minimize the mean of the worst ``(1 - q)`` of the draws' objectives (CVaR);
+    none: the mean over every draw."""
+    seed: int = Field(default=1, ge=0, le=2**63 - 1)
+    """Seed of the draws (draw ``k`` is the same as ``srsopt montecarlo``'s draw ``k``)."""
+    uncertainty: Name
+    """The uncertainty file, relative to the instance's folder."""
+
+    @field_validator("quantile")
+    @classmethod
+    def _below_one(cls, quantile: float | None) -> float | None:
+        if quantile is not None and quantile >= 1:
+            raise ValueError("must be below 1 (0.9: the worst 10% of the draws)")
+        return quantile
+
+
 class ObjectiveSettings(StrictModel):
     """What the plan is scored on."""
 
@@ -47,6 +71,9 @@ class ObjectiveSettings(StrictModel):
     """Weight of the access term (person-years of provision, averaged over the horizon)."""
     cost_weight: Weight = 0.0
     """Weight of republican money (per million KZT of targeted transfer)."""
+    robust: RobustSettings | None = None
+    """Choose one plan that fares best over draws of an uncertainty file (``weighted`` only);
+    none: the instance as given."""
     lexicographic_tolerance: Share = 1e-4
     """Relative slack a later stage of ``lexicographic`` or ``equity`` may give up on an earlier
     stage's value (1e-4 = 0.01%): an exact bound would leave later stages at the mercy of

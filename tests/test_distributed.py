@@ -315,3 +315,20 @@ def test_the_progress_is_a_bar_on_a_terminal_and_lines_otherwise() -> None:
         display.update(states[2])
     shown = terminal.getvalue()
     assert "1/4" in shown and "2 running, 0 failed" in shown and "about 45 s left" in shown
+
+
+def test_a_montecarlo_on_a_dask_cluster_equals_the_run_here(cluster: Cluster,
+                                                           tmp_path: Path) -> None:
+    """20 draws, each a task: the scheduler's two workers give the files made here, exactly."""
+    example = TINY.parents[1] / "scenarios" / "uncertainty-example.yaml"
+    common = ["montecarlo", str(TINY), "--uncertainty", str(example), "--draws", "20",
+              "--seed", "11"]
+    for where, extra in (("here", []), ("there", ["--scheduler", cluster.address])):
+        run = CliRunner().invoke(app, [*common, *extra, "--out", str(tmp_path / where)])
+        assert run.exit_code == 0, run.output
+    assert "montecarlo: 20/20 done, 0 running, 0 failed" in run.output
+    for name in ("draws.csv", "targets.csv", "shortfall_quantiles.csv", "money_quantiles.csv",
+                 "provision_quantiles.csv", "projects.csv", "changes.csv"):
+        here, there = (pd.read_csv(tmp_path / w / name) for w in ("here", "there"))
+        pd.testing.assert_frame_equal(here, there, check_exact=True)
+    assert len(pd.read_csv(tmp_path / "here" / "draws.csv")) == 20

@@ -19,6 +19,7 @@ from models.folder import write_folder
 from models.instance import Instance, load_instance
 from models.scenario import ScenarioError, load_scenarios, parse_scenario
 from models.scenario_apply import apply_scenarios
+from models.uncertainty import load_uncertainty
 
 TINY = Path(__file__).resolve().parents[1] / "instances" / "tiny"
 HAND_OPTIMUM = -3663.34
@@ -196,4 +197,7 @@ def test_the_example_scenarios_apply(tiny: Instance) -> None:
     starts = result.projects.set_index("project_id")["start_year"]
     assert starts["p1"] == 2026
     for file in folder.glob("*.yaml"):
-        assert load_scenarios(str(file))[0].changes
+        if file.name.startswith("uncertainty"):  # an uncertainty file (docs/montecarlo.md)
+            assert load_uncertainty(file).entries
+        else:
+            assert load_scenarios(str(file))[0].changes

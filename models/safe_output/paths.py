@@ -37,6 +37,7 @@ KINDS = {k.name: k for k in (
     Kind("sweep", True, "a folder for the curve"),
     Kind("alternatives", True, "a folder for the plans"),
     Kind("evaluation", True, "a folder for the evaluation of a plan"),
+    Kind("montecarlo", True, "a folder for a Monte Carlo run"),
     Kind("instance", True, "an instance folder"),
     Kind("results-workbook", False, "a .xlsx workbook", (".xlsx",)),
     Kind("report", False, "an .html file", (".html", ".htm")),

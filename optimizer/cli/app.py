@@ -18,6 +18,7 @@ from optimizer.cli import crash
 from optimizer.cli import evaluate as cli_evaluate
 from optimizer.cli import explain as cli_explain
 from optimizer.cli import files as cli_files
+from optimizer.cli import montecarlo as cli_montecarlo
 from optimizer.cli import options as opt
 from optimizer.cli import output as cli_output
 from optimizer.cli import serve as cli_serve
@@ -87,6 +88,7 @@ app.command()(stoppable(cli_alternatives.alternatives))
 app.command()(stoppable(cli_evaluate.evaluate))
 app.command()(cli_serve.serve)
 app.add_typer(cli_serve.token_app, name="token")
+app.command()(stoppable(cli_montecarlo.montecarlo))
 
 
 @app.command()

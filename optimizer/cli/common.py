@@ -120,3 +120,11 @@ def scenario_error(exc: ScenarioError) -> None:
     errors.print(f"[bold red]{len(exc.problems)} scenario errors[/]")
     for problem in exc.problems[:50]:
         errors.print(f"  - {literal(problem, 1000)}", markup=False, highlight=False)
+
+
+def uncertainty_error(exc: ScenarioError) -> typer.Exit:
+    """Print every problem of an uncertainty file, each with its line; the exit (2) to raise."""
+    errors.print(f"{len(exc.problems)} error(s) in the uncertainty file", style="bold red")
+    for problem in exc.problems[:50]:
+        errors.print(f"  - {literal(problem, 1000)}", markup=False, highlight=False)
+    return typer.Exit(Exit.INVALID_INPUT)

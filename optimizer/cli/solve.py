@@ -11,6 +11,8 @@ from rich.table import Table
 
 from models.instance import Instance
 from models.result import Result, SolveStatus
+from models.scenario import ScenarioError
+from optimizer.analysis.robust import solve_robust as robust
 from optimizer.analysis.whatif import with_scenario
 from optimizer.api import Backend
 from optimizer.api import solve as solve_instance
@@ -27,6 +29,7 @@ from optimizer.cli.common import (
     errors,
     load_with_scenario,
     stoppable,
+    uncertainty_error,
 )
 from optimizer.cli.text import NAME_WIDTH, literal, shown, shown_path
 from optimizer.outputs.labels import DEFAULT_LANG
@@ -72,13 +75,15 @@ def solve(
         with cli_explain.warned(instance), cli_progress.solving(
                 f"solving {literal(instance.settings.name, NAME_WIDTH)}",
                 quiet=quiet or log):  # the HiGHS log has its own lines
-            result = solve_instance(instance, time_limit=time_limit, mip_rel_gap=gap,
-                                    threads=opt.solver_threads(threads, instance),
-                                    log_to_console=log, backend=backend,
-                                    node_limit=node_limit, strategy=strategy)
+            how = solve_instance if instance.settings.objective.robust is None else robust
+            result = how(instance, time_limit=time_limit, mip_rel_gap=gap,
+                         threads=opt.solver_threads(threads, instance), log_to_console=log,
+                         backend=backend, node_limit=node_limit, strategy=strategy)
     except VerificationError as exc:
         errors.print(str(exc), style="bold red", markup=False)
         raise typer.Exit(Exit.VERIFICATION_FAILED) from None
+    except ScenarioError as exc:  # objective.robust's uncertainty file
+        raise uncertainty_error(exc) from None
     except NotImplementedError as exc:  # e.g. the Pyomo reference asked for a staged objective mode
         errors.print(str(exc), style="bold red", markup=False)
         raise typer.Exit(Exit.INVALID_INPUT) from None

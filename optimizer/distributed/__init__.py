@@ -7,7 +7,8 @@ Dask cluster (``scheduler``). A runner's ``submit`` returns the ``Batch``: its o
 finish (``results``, ``gather``), a ``progress`` snapshot (done, running, failed, elapsed,
 estimated left) and ``cancel``. Every task ends in one ``Outcome``: its value, or why not.
 
-``analyses`` runs ``optimizer.analysis``'s sweep points and what-if cases this way.
+``analyses`` runs ``optimizer.analysis``'s sweep points, what-if cases and Monte Carlo draws
+this way.
 
 | module | what |
 |---|---|
@@ -16,7 +17,7 @@ estimated left) and ``cancel``. Every task ends in one ``Outcome``: its value, o
 | ``dask_batch`` | a batch as Dask tasks: scatter, submit with retries, as_completed, stop |
 | ``runner`` | ``open_runner``: in process, ``LocalCluster`` or ``Client(scheduler)`` |
 | ``local`` | the local cluster's workers: isolated processes that end with srsopt |
-| ``analyses`` | sweep points and what-if cases as batches |
+| ``analyses`` | sweep points, what-if cases and Monte Carlo draws as batches |
 
 Nothing here imports Dask until a cluster is asked for: ``jobs`` 1 runs without it.
 """

@@ -1,8 +1,9 @@
-"""The analyses of ``optimizer.analysis`` run as batches: a sweep's points, what-if cases.
+"""The analyses of ``optimizer.analysis`` run as batches: sweep points, what-if cases, draws.
 
 Each task is one fresh solve of a small spec against the instance sent once: a sweep point is
 ``analysis.sweep.solve_point(instance, scale, options)``, a what-if case
-``analysis.whatif.solve_case(base, scenarios, options)``. The analysis then assembles the
+``analysis.whatif.solve_case(base, scenarios, options)``, a Monte Carlo draw
+``analysis.montecarlo.run_draw(base, seed, index, options)``. The analysis then assembles the
 results exactly as it does for solves made here (the curve, the comparison), so a run on any
 number of workers gives what a run here gives whenever the solves are deterministic
 (reproducible mode ``node_limit``, or every solve within its gap).
@@ -15,6 +16,7 @@ from typing import Any
 
 from models.instance import Instance
 from models.result import Result
+from optimizer.analysis.montecarlo import DrawRecord, MonteCarloBase, run_draw
 from optimizer.analysis.starts import scenario_seconds, started
 from optimizer.analysis.sweep import Curve, Output, PointRunner, solve_point
 from optimizer.analysis.sweep import sweep as assemble_sweep
@@ -102,3 +104,18 @@ def run_cases(cases: Sequence[Case], *, runner: Runner, time_limit: float | None
                    "worker": outcome.worker} | started(outcome.value, k, warm, plan is not None)
             results[case.name] = with_scenario(outcome.value, case.record, resolve=how)
     return results, ended
+
+
+def montecarlo(base: MonteCarloBase, seed: int, draws: int, options: dict[str, Any], *,
+               runner: Runner, on_progress: OnProgress = None
+               ) -> tuple[list[DrawRecord], dict[int, str], list[Outcome]]:
+    """Draws ``0 .. draws-1`` of ``seed`` as tasks, ``base`` sent once; records in draw order.
+
+    A draw's numbers depend only on (seed, index), so any number of workers, in any order,
+    gives the same records; a draw without a result is in the second value, with why.
+    """
+    tasks = [Task(f"draw {k}", run_draw, (seed, k, options)) for k in range(draws)]
+    ended = gather(runner.submit(base, tasks), on_progress)
+    records = [o.value for o in ended if o.ok]
+    missing = {k: str(o.error) for k, o in enumerate(ended) if not o.ok}
+    return records, missing, ended

@@ -51,7 +51,8 @@ def summary(result: Result) -> dict[str, Any]:
                                                       "highs_model_status")},
         "settings": {k: result.metadata.get(k) for k in ("time_limit", "mip_rel_gap", "threads",
                                                          "node_limit")},
-        **{k: result.metadata[k] for k in ("reproducible", "time_stops") if k in result.metadata},
+        **{k: result.metadata[k] for k in ("reproducible", "time_stops", "robust")
+           if k in result.metadata},
         "steps": result.metadata.get("steps", {}),
     }
     if not result.has_plan:
