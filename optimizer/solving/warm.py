@@ -57,6 +57,12 @@ class BasePlan:
     """region_id, year, transfer (million KZT)."""
 
     @classmethod
+    def of_starts(cls, starts: pd.DataFrame) -> BasePlan:
+        """A plan known by its starts only (a draft, a plan read back): transfers derived."""
+        return cls(starts=starts[["project_id", "start_year", "share"]].copy(),
+                   transfers=pd.DataFrame({"region_id": [], "year": [], "transfer": []}))
+
+    @classmethod
     def of(cls, result: Result) -> BasePlan | None:
         """The plan of ``result``, or None when it has none."""
         if not result.has_plan or result.starts is None or result.region_years is None:
