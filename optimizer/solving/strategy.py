@@ -137,7 +137,7 @@ def attack(index: IndexSets, form: Formulation, options: HighsOptions, started: 
     decomposed = False
     is_mip = bool(form.columns.integer.any())
     if warm is not None and is_mip:
-        inherited = incumbent(index, form, warm)
+        inherited = incumbent(index, form, warm, lp.values)
         start = inherited.values
         steps["warm"] = inherited.how
         steps["warm_objective"] = inherited.objective
@@ -150,6 +150,9 @@ def attack(index: IndexSets, form: Formulation, options: HighsOptions, started: 
                 index, form, round_lp(index, form, None))
         elif bound is not None and lp.row_duals is not None and (
                 form.shape[1] >= DECOMPOSITION_COLUMNS):
+            if start is not None:  # warm: first where the changed LP and the plan disagree
+                start = _better(form, start, _warm_crossover(index, form, options, lp.values,
+                                                             start, share))
             found, bound = _decomposed(index, form, options, lp.values, lp.row_duals, bound,
                                        share, steps, start)
             start = _better(form, start, found)
@@ -158,9 +161,8 @@ def attack(index: IndexSets, form: Formulation, options: HighsOptions, started: 
             start = feasible_plan(index, form, rens(form, replace(
                 options, time_limit=share(HEURISTIC_SHARE)), lp.values))
         else:  # warm: decide again where the changed model's LP and the base plan differ
-            start = _better(form, start, feasible_plan(index, form, crossover(
-                form, replace(options, time_limit=share(HEURISTIC_SHARE)), lp.values,
-                start, start=start)))
+            start = _better(form, start, _warm_crossover(index, form, options, lp.values,
+                                                         start, share))
         if start is None and lp.values is not None and not stopping.requested():
             start = feasible_plan(index, form, round_lp(index, form, lp.values))
         steps["heuristic_seconds"], clock = time.perf_counter() - clock, time.perf_counter()
@@ -218,6 +220,18 @@ def _better(form: Formulation, a: np.ndarray | None, b: np.ndarray | None
     if a is None or b is None:
         return b if a is None else a
     return b if form.columns.cost @ b < form.columns.cost @ a else a
+
+
+def _warm_crossover(index: IndexSets, form: Formulation, options: HighsOptions,
+                    lp_values: np.ndarray, plan: np.ndarray, share: Callable[[float], float]
+                    ) -> np.ndarray | None:
+    """The sub-MIP with every start fixed where the changed model's LP and a warm plan agree.
+
+    A scenario moves the LP where it matters (a cut envelope drops the starts of least value,
+    a raised target adds some): the starts decided again are those, with the plan as incumbent.
+    """
+    return feasible_plan(index, form, crossover(
+        form, replace(options, time_limit=share(HEURISTIC_SHARE)), lp_values, plan, start=plan))
 
 
 def _decomposed(index: IndexSets, form: Formulation, options: HighsOptions,

@@ -6,8 +6,8 @@ same columns: ``optimizer.solving.live.structural_change`` found none), the base
 vector is a plan of the changed model as it stands. It is used in this order:
 
 1. as it is, when it still meets every row and bound (a target lowered, an envelope raised);
-2. repaired: the greedy rounding (``heuristic.round_lp``) led by it, which keeps its projects at
-   their start years while the money lasts and then adds the best value per million KZT;
+2. repaired: the greedy rounding (``heuristic.round_lp``) led by it and the changed model's LP
+   (``incumbent``), which keeps the starts both hold while the money lasts, then the others;
 3. not at all (a fiscal rule the rounding does not know, a commitment it cannot meet): the
    solve is then an ordinary cold one.
 
@@ -97,14 +97,22 @@ class Incumbent:
     objective: float | None
 
 
-def incumbent(index: IndexSets, form: Formulation, warm: WarmStart) -> Incumbent:
-    """The base plan as a plan of ``form``: kept, repaired, or None (see the module doc)."""
+def incumbent(index: IndexSets, form: Formulation, warm: WarmStart,
+              lp_values: FloatArray | None = None) -> Incumbent:
+    """The base plan as a plan of ``form``: kept, repaired, or None (see the module doc).
+
+    ``lp_values``: the changed model's LP solution. The repair is then led by the mean of the
+    plan and the LP: starts both hold come first, then those only one of them holds, so a cut
+    envelope drops what the changed LP values least rather than what the rounding's own
+    value per million KZT (access only, blind to the shortfall rows) ranks last.
+    """
     if len(warm.values) != form.shape[1]:
         return Incumbent(None, WARM_UNUSABLE + ": the model's columns changed", None)
     kept = feasible_plan(index, form, warm.values)
     if kept is not None:
         return Incumbent(kept, WARM_KEPT, _objective(form, kept))
-    repaired = feasible_plan(index, form, round_lp(index, form, warm.values))
+    guide = warm.values if lp_values is None else 0.5 * (warm.values + lp_values)
+    repaired = feasible_plan(index, form, round_lp(index, form, guide))
     if repaired is not None:
         return Incumbent(repaired, WARM_REPAIRED, _objective(form, repaired))
     return Incumbent(None, WARM_UNUSABLE + ": it breaks a rule the repair does not know", None)
