@@ -22,7 +22,7 @@ from optimizer.solving.cumulative import (
     previous_starts,
     to_cumulative,
 )
-from optimizer.solving.strategy import checked
+from optimizer.solving.solution import feasible_plan
 
 EXACT = HighsOptions(time_limit=60.0, mip_rel_gap=0.0)
 
@@ -60,7 +60,7 @@ def test_same_lp_relaxation_and_same_optimum(model: dict) -> None:
     z_mip = run(highs_for(cumulative.to_highs_lp(), EXACT))
     assert z_lp.objective == pytest.approx(lp.objective, rel=1e-7)
     assert z_mip.objective == pytest.approx(mip.objective, rel=1e-5)
-    plan = checked(index, form, cumulative.plan(z_mip.values))
+    plan = feasible_plan(index, form, cumulative.plan(z_mip.values))
     assert plan is not None, "the cumulative optimum breaks a row of the original model"
     assert form.columns.cost @ plan + form.columns.offset == pytest.approx(mip.objective,
                                                                             rel=1e-5)

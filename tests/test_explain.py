@@ -274,12 +274,12 @@ def test_infeasible_commitments_beside_a_project_without_starts(strategy: str) -
 
 def test_rounding_gives_a_plan_when_the_last_project_has_no_start() -> None:
     from optimizer.solving.heuristic import round_lp
-    from optimizer.solving.strategy import checked
+    from optimizer.solving.solution import feasible_plan
 
     instance = small([{"project_id": "C1", "status": "committed"},
                       {"project_id": "LATE", "duration": 5}], years=(2026, 2027))
     index = build_index(instance)
     form = build_formulation(index, instance.settings.objective)
-    plan = checked(index, form, round_lp(index, form, None))
+    plan = feasible_plan(index, form, round_lp(index, form, None))
     assert plan is not None
     assert plan[: form.layout.n_start].sum() == pytest.approx(1.0)  # C1 started once

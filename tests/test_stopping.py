@@ -197,8 +197,9 @@ def descendants(pid: int) -> list[int]:
 
 def test_sweep_workers_end_with_srsopt(generated: Path, tmp_path: Path) -> None:
     """``--jobs 2``: a local Dask cluster of two isolated workers (``optimizer.distributed``)."""
+    # --cold: the points start at once (no base solve first), so the workers are stopped mid-solve
     sweep = Srsopt("sweep", generated, "--envelope", "0.8:1.2:3", "--jobs", 2, "--time-limit",
-                   60, "--gap", 0, "--out", tmp_path / "curve", cwd=tmp_path)
+                   60, "--gap", 0, "--cold", "--out", tmp_path / "curve", cwd=tmp_path)
     sweep.wait_for("sweep: 0/3 done, 2 running")  # the cluster is up, both workers solve
     workers = children(sweep.proc.pid)
     assert len(workers) == 2

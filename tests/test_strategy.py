@@ -22,7 +22,7 @@ from optimizer.highs.adapter import HighsOptions, make_highs, run
 from optimizer.solving import strategy as strategy_module
 from optimizer.solving.decompose import lagrangian, linking_prices
 from optimizer.solving.heuristic import crossover, rens
-from optimizer.solving.strategy import checked
+from optimizer.solving.solution import feasible_plan
 
 OPTIONS = HighsOptions(time_limit=30.0, mip_rel_gap=1e-3)
 
@@ -68,7 +68,7 @@ def test_crossover_and_rens_plans_are_feasible_and_no_better_than_optimum(model:
     mu = linking_prices(form, lp.row_duals)
     split = lagrangian(index, form, OPTIONS, mu, 3.0, 1)
     exact = replace(OPTIONS, mip_rel_gap=0.0)  # "at least as good" holds for exact sub-MIPs
-    plans = [checked(index, form, plan) for plan in (
+    plans = [feasible_plan(index, form, plan) for plan in (
         crossover(form, exact, lp.values, split.values), rens(form, exact, lp.values))]
     for full in plans:
         assert full is not None, "the sub-MIP plan breaks a row of the full model"

@@ -29,6 +29,7 @@ from models.result import Result
 from models.uncertainty_draw import Coverage, apply_draw, draw, drawn_totals
 from optimizer.analysis.baseline import with_baseline
 from optimizer.api import solve
+from optimizer.solving.warm import BasePlan
 
 RECOURSE_PENALTY = 1e6
 """Objective units (weighted persons) per start of the plan moved or cut in a draw: larger than
@@ -177,11 +178,16 @@ def run_draw(base: MonteCarloBase, seed: int, index: int, options: dict[str, Any
     """
     drawn = apply_draw(base.instance, draw(base.coverage, seed, index))
     target = drawn if base.reoptimize else recourse_instance(drawn, base.plan)
-    result = solve(target, price_envelope=False, **options)
-    return record(base, index, drawn, result)
+    return record(base, index, drawn, _solve_from_plan(base, target, options))
+
+
+def _solve_from_plan(base: MonteCarloBase, target: Instance, options: dict[str, Any]) -> Result:
+    """``target`` solved warm from the plan (``optimizer.solving.warm``): a draw moves little."""
+    start = BasePlan.of_starts(base.plan) if len(base.plan) else None
+    return solve(target, price_envelope=False, start_from=start, **options)
 
 
 def nominal_record(base: MonteCarloBase, options: dict[str, Any]) -> DrawRecord:
     """The plan on the instance as given (no draw), solved the way every draw is: the reference."""
     target = base.instance if base.reoptimize else recourse_instance(base.instance, base.plan)
-    return record(base, -1, base.instance, solve(target, price_envelope=False, **options))
+    return record(base, -1, base.instance, _solve_from_plan(base, target, options))

@@ -25,10 +25,13 @@ from models.instance import Instance
 from models.result import Result, SolveStatus
 from models.scenario import Change, EnvelopeChange, Scenario
 from models.scenario_apply import apply_scenarios
+from optimizer.analysis.starts import scenario_seconds, start_text, started
 from optimizer.analysis.whatif import funded, national_at_target_year, target_year
 from optimizer.api import solve
 from optimizer.check.explain import explain
 from optimizer.runtime import stopping
+from optimizer.solving.pipeline import solve_options
+from optimizer.solving.warm import BasePlan
 
 MAX_POINTS = 1000
 """Points of one sweep: each is a solve."""
@@ -66,14 +69,20 @@ def scaled(instance: Instance, scale: float) -> Instance:
 
 def solve_point(instance: Instance, scale: float, options: dict[str, Any]
                 ) -> tuple[dict[str, Any], pd.DataFrame]:
-    """One point of the curve: its summary row and its national table (a worker process's task)."""
+    """One point of the curve: its summary row and its national table (a worker process's task).
+
+    ``options``: ``optimizer.solve``'s; with ``start_from`` (the instance's own plan) the point
+    starts from it, and its row says how (``start``).
+    """
     changed = scaled(instance, scale)
     result = solve(changed, price_envelope=False, **options)
+    warm = options.get("start_from") is not None
     row: dict[str, Any] = {"scale": scale,
                            "envelope": float(sum(changed.settings.budget.envelope.values())),
                            "status": result.status.value, "objective": result.objective,
                            "mip_gap": result.mip_gap,
-                           "solve_seconds": round(result.solve_seconds, 2)}
+                           "solve_seconds": round(result.solve_seconds, 2),
+                           "start": start_text(started(result, 1, warm, warm))}
     if not result.has_plan:
         row["reason"] = no_plan_reason(changed, result, options.get("time_limit"))
         return row, pd.DataFrame()
@@ -144,23 +153,38 @@ class Curve:
     """The scales without a point, and why (failed, lost, not started after a stop)."""
 
 
+def solve_base(instance: Instance, *, time_limit: float | None = None,
+               mip_rel_gap: float | None = None, threads: int = 1,
+               node_limit: int | None = None) -> BasePlan | None:
+    """The instance itself, solved once: the plan every point of a warm sweep starts from."""
+    return BasePlan.of(solve(instance, time_limit=time_limit, mip_rel_gap=mip_rel_gap,
+                             threads=threads, node_limit=node_limit, price_envelope=False))
+
+
 def sweep(instance: Instance, scales: Sequence[float], *,
           run_points: PointRunner | None = None,
           time_limit: float | None = None, mip_rel_gap: float | None = None,
           threads: int = 1, node_limit: int | None = None,
+          start_from: BasePlan | None = None, scenario_time_limit: float | None = None,
           on_done: Callable[[dict[str, Any]], None] | None = None) -> Curve:
     """Solve every envelope scale and add marginal values.
 
     The points are solved by ``run_points`` (default: here, one after another, ``on_done``
     called with each point's row; ``optimizer.distributed.sweep`` runs them as Dask tasks).
     ``time_limit`` is per point (``None``: the instance's ``solver.time_limit``, which is what a
-    single solve of it is meant to need); ``threads`` is per point too.
+    single solve of it is meant to need); ``threads`` is per point too. ``start_from``: the
+    instance's own plan (``solve_base``): every point starts from it (``optimizer.solving.warm``)
+    and gets ``scenario_time_limit`` seconds (default: a quarter of ``time_limit``).
 
     ``marginal_persons_per_million``: persons of last-target-year shortfall removed per extra
     million KZT of envelope (summed over the horizon) from the previous point to this one.
     """
-    options = {"time_limit": time_limit, "mip_rel_gap": mip_rel_gap, "threads": threads,
-               "node_limit": node_limit}
+    options: dict[str, Any] = {"time_limit": time_limit, "mip_rel_gap": mip_rel_gap,
+                               "threads": threads, "node_limit": node_limit}
+    if start_from is not None:
+        full = solve_options(instance, time_limit, mip_rel_gap, threads, node_limit=node_limit)
+        options |= {"start_from": start_from,
+                    "time_limit": scenario_seconds(full.time_limit, scenario_time_limit)}
     every = [float(s) for s in scales]
     outputs, missing = (solve_here(instance, every, options, on_done) if run_points is None
                         else run_points(instance, every, options))

@@ -13,10 +13,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from models.instance import Instance
 from models.result import Result
 from models.scenario import Scenario, ScenarioError, read_scenarios
 from models.scenario_apply import apply_scenarios
+from optimizer.analysis.starts import scenario_seconds, started
 from optimizer.analysis.whatif_compare import (
     Comparison,
     compare,
@@ -28,6 +31,7 @@ from optimizer.api import solve
 from optimizer.runtime import stopping
 from optimizer.solving.live import LiveModel
 from optimizer.solving.pipeline import solve_options
+from optimizer.solving.warm import BasePlan, WarmStart
 from optimizer.solving.why import mark_locked
 
 __all__ = ["Case", "Comparison", "compare", "funded", "national_at_target_year", "run_cases",
@@ -98,19 +102,28 @@ def with_scenario(result: Result, record: dict[str, Any] | None, **extra: Any) -
 
 def run_cases(cases: Sequence[Case], *, time_limit: float | None = None,
               mip_rel_gap: float | None = None, threads: int | None = None,
+              scenario_time_limit: float | None = None, warm: bool = True,
               on_start: Callable[[Case], None] | None = None,
               on_done: Callable[[Case, Result], None] | None = None) -> dict[str, Result]:
     """Solve every case, the first one (the base) on a live model the others re-use if they can.
 
-    Each result's ``metadata["resolve"]`` says ``edited in place`` (with the counts of edits) or
-    why the model was built from scratch. After a stop request (``optimizer.runtime.stopping``) the
-    cases not yet started are skipped.
+    Every scenario starts from the base's plan (``warm``; ``optimizer.solving.warm``) and gets
+    ``scenario_time_limit`` seconds (default: a quarter of the base's): on the live model when
+    it reaches the case by edits, otherwise on a model built from scratch with the plan read
+    by ids. Each result's ``metadata["resolve"]`` says ``edited in place`` (with the counts of
+    edits) or why the model was built from scratch, and ``start``: ``warm`` or ``cold`` with
+    why. After a stop request (``optimizer.runtime.stopping``) the cases not yet started are
+    skipped.
     """
     base = cases[0].instance
     live = None
+    options = solve_options(base, time_limit, mip_rel_gap, threads)
     if base.settings.objective.mode == "weighted":
-        live = LiveModel(base, solve_options(base, time_limit, mip_rel_gap, threads))
+        live = LiveModel(base, options)
+    seconds = scenario_seconds(options.time_limit, scenario_time_limit)
     results: dict[str, Result] = {}
+    vector: np.ndarray | None = None  # the base's plan as a column vector of the live model
+    base_plan: BasePlan | None = None  # ... and by ids, for a model of another structure
     for k, case in enumerate(cases):
         if k > 0 and stopping.requested():
             break
@@ -119,14 +132,23 @@ def run_cases(cases: Sequence[Case], *, time_limit: float | None = None,
         reason: str | None = "the base" if k == 0 else "no live model: the base is solved in stages"
         if live is not None and k > 0:
             reason = live.switch_to(case.instance, rebuild=False)
+        warm_from = warm and k > 0 and base_plan is not None
         if live is not None and (k == 0 or reason is None):
-            result = live.solve(price_envelope=False)
+            result = live.solve(time_limit=seconds if warm_from else None, price_envelope=False,
+                                warm=WarmStart(vector) if warm_from and vector is not None
+                                else None)
+            vector = live.last_plan if k == 0 else vector
             how: dict[str, object] = {"model": "edited in place" if k else "built",
                                       "edits": live.last_edits}
         else:
-            result = solve(case.instance, time_limit=time_limit, mip_rel_gap=mip_rel_gap,
-                           threads=threads, price_envelope=False)
+            weighted = case.instance.settings.objective.mode == "weighted"
+            result = solve(case.instance, time_limit=seconds if warm_from and weighted
+                           else time_limit, mip_rel_gap=mip_rel_gap, threads=threads,
+                           price_envelope=False, start_from=base_plan if warm_from else None)
             how = {"model": "built from scratch", "reason": reason}
+        if k == 0:
+            base_plan = BasePlan.of(result)
+        how |= started(result, k, warm, base_plan is not None)
         result = with_scenario(result, case.record, resolve=how)
         results[case.name] = result
         if on_done is not None:

@@ -20,6 +20,7 @@ import pandas as pd
 
 from models.instance import Instance
 from models.result import Result
+from optimizer.analysis.starts import start_text
 
 FUNDED = 1e-9
 """Funded share above which a project counts as funded."""
@@ -147,7 +148,8 @@ def _against(frame: pd.DataFrame, keys: list[str], column: str, base: str) -> pd
 def _overview_row(name: str, r: Result, base: Result, changes: pd.DataFrame) -> dict[str, Any]:
     row: dict[str, Any] = {"scenario": name, "status": r.status.value, "objective": r.objective,
                            "mip_gap": r.mip_gap, "solve_seconds": round(r.solve_seconds, 2),
-                           "model": r.metadata.get("resolve", {}).get("model", "")}
+                           "model": r.metadata.get("resolve", {}).get("model", ""),
+                           "start": start_text(r.metadata.get("resolve", {}))}
     if r.has_plan:
         if base.has_plan:
             kinds = np.asarray(changes.loc[changes["scenario"] == name, "kind"]

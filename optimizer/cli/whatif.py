@@ -1,7 +1,7 @@
-"""``srsopt whatif`` and ``sweep``: the analyst's what-if commands.
+"""``srsopt whatif``: the analyst's what-if command.
 
-Also what they share with ``alternatives`` (``optimizer.cli.alternatives``): the progress
-bar, the tables, loading with ``--scenario``.
+Also what it shares with ``sweep`` and ``alternatives`` (``optimizer.cli.sweep``,
+``optimizer.cli.alternatives``): the progress bar, the tables, the warm-start options.
 """
 
 from __future__ import annotations
@@ -26,9 +26,7 @@ from optimizer.cli import output as cli_output
 from optimizer.cli import progress as cli_progress
 from optimizer.cli.common import (
     Exit,
-    ScenarioOption,
     load,
-    load_with_scenario,
     scenario_error,
 )
 from optimizer.cli.explain import warned
@@ -48,11 +46,19 @@ OVERVIEW_ROWS = (
     ("projects_changed", "changed vs base", ",.0f"),
     ("transfer", "transfers, million KZT", ",.0f"),
     ("shortfall_target_year", "shortfall, last target year", ",.0f"),
-    ("solve_seconds", "seconds", ",.1f"), ("model", "model", ""),
+    ("solve_seconds", "seconds", ",.1f"), ("model", "model", ""), ("start", "start", ""),
 )
 """(column, label, format) of the what-if overview, one row each, one column per case."""
 CHANGES_SHOWN = 15
 """Project changes printed per scenario, largest capex first (all are in the files)."""
+
+
+ScenarioTimeLimit = Annotated[float | None, typer.Option(
+    help="Seconds for each case that starts from the base's plan (default: a quarter of the "
+         "base's time limit).", callback=opt.within("seconds"))]
+Cold = Annotated[bool, typer.Option(
+    help="Solve every case from scratch (no warm start from the base's plan), each with the "
+         "full time limit.")]
 
 
 def progress_bar(quiet: bool) -> Progress:
@@ -92,6 +98,7 @@ def whatif(
     out: Annotated[Path, typer.Option(help="Folder for the comparison.")] = Path(
         "results/whatif"),
     time_limit: opt.TimeLimit = None, gap: opt.Gap = None, threads: opt.Threads = None,
+    scenario_time_limit: ScenarioTimeLimit = None, cold: Cold = False,
     quiet: cli_progress.Quiet = False,
     force: cli_output.ForceOption = False,
     lang: Annotated[Lang, typer.Option(
@@ -125,7 +132,8 @@ def whatif(
     if scheduler is not None or jobs > 1:
         with warned(instance):
             results = _cases_as_tasks(cases, scheduler, jobs, retries, quiet,
-                                      time_limit=time_limit, mip_rel_gap=gap, threads=threads)
+                                      time_limit=time_limit, mip_rel_gap=gap, threads=threads,
+                                      scenario_time_limit=scenario_time_limit, warm=not cold)
     else:
         with progress_bar(quiet) as progress:
             task = progress.add_task("what-if", total=len(cases), solver="")
@@ -133,6 +141,7 @@ def whatif(
                                                           quiet=quiet):
                 results = run_cases(
                     cases, time_limit=time_limit, mip_rel_gap=gap, threads=threads,
+                    scenario_time_limit=scenario_time_limit, warm=not cold,
                     on_start=lambda c: progress.update(task,
                                                        description=f"solving {shown(c.name)}"),
                     on_done=lambda c, r: progress.advance(task))
@@ -144,7 +153,8 @@ def whatif(
                   "comparison.xlsx and comparison.html to read, CSV tables, cases/)")
 
 
-def _batch_console(quiet: bool) -> Console:
+def batch_console(quiet: bool) -> Console:
+    """The console a batch's progress prints to: silent with ``--quiet``."""
     return Console(quiet=True) if quiet else console
 
 
@@ -154,7 +164,7 @@ def _cases_as_tasks(cases: list[Case], scheduler: str | None, jobs: int, retries
     from optimizer.distributed.analyses import run_cases as run_tasks
 
     with batches.runner(scheduler, jobs, retries) as runner, batches.Display(
-            "what-if", _batch_console(quiet)) as display:
+            "what-if", batch_console(quiet)) as display:
         results, outcomes = run_tasks(cases, runner=runner, on_progress=display.update,
                                       **options)
     batches.report(outcomes, "cases")
@@ -232,65 +242,3 @@ def print_project_changes(comparison: Comparison) -> None:
                           "comparison.xlsx", "")
         if changes:
             console.print(table)
-
-
-def sweep(
-    path: Annotated[Path, typer.Argument(help="Instance: folder, .xlsx or .json.")],
-    envelope: Annotated[str, typer.Option(help="Envelope scales START:STOP:POINTS.")
-                        ] = "0.5:2.0:16",
-    jobs: batches.Jobs = 1,
-    time_limit: Annotated[float | None, typer.Option(
-        help="Seconds per point (default: the instance's solver.time_limit).",
-        callback=opt.within("seconds"))] = None,
-    gap: opt.Gap = None,
-    threads: Annotated[int, typer.Option(help="HiGHS threads per point.",
-                                         callback=opt.within("threads"))] = 1,
-    node_limit: opt.NodeLimit = None,
-    scenario: ScenarioOption = None,
-    out: Annotated[Path, typer.Option(help="Folder for sweep.csv and sweep.png.")] = Path(
-        "results/sweep"),
-    quiet: cli_progress.Quiet = False,
-    force: cli_output.ForceOption = False,
-    scheduler: batches.Scheduler = None, retries: batches.Retries = 2,
-) -> None:
-    """Budget curve: provision and shortfall against the envelope, and what a million buys.
-
-    The points are solved here one after another, on a local Dask cluster (``--jobs``) or on
-    a running one (``--scheduler``): the same tasks, the same curve.
-    """
-    from optimizer.analysis.sweep import parse_range
-    from optimizer.distributed.analyses import sweep as run_sweep
-    from optimizer.outputs.sweep_files import write_curve
-
-    try:
-        scales = parse_range(envelope)
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc)) from None
-    target = cli_output.plan(out, "sweep", force=force,
-                             inputs=[path, *cli_output.scenario_files(scenario)])
-    instance, _ = load_with_scenario(path, scenario)
-    threads = opt.on_cores(threads) or 1
-    with warned(instance), batches.runner(scheduler, jobs, retries) as runner, batches.Display(
-            "sweep", _batch_console(quiet)) as display:
-        curve, outcomes = run_sweep(instance, scales.tolist(), runner=runner, time_limit=time_limit,
-                                    mip_rel_gap=gap, threads=threads, node_limit=node_limit,
-                                    on_progress=display.update)
-    if batches.report(outcomes, "points") == len(outcomes):
-        errors.print("no point of the curve has a result; nothing written", style="bold red")
-        raise typer.Exit(Exit.NO_PLAN)
-    columns = [c for c in ("scale", "envelope", "transfer", "status", "mip_gap", "shortfall",
-                           "provision_urban", "provision_rural",
-                           "marginal_persons_per_million") if c in curve.points]
-    shown = curve.points[columns].copy()
-    for column in ("mip_gap", "provision_urban", "provision_rural"):
-        if column in shown:
-            shown[column] *= 100
-    console.print(frame_table("Budget curve (money million KZT, shortfall persons in the last "
-                         "target year, provision % in that year)", shown,
-                         {"scale": ".3f", "envelope": ",.0f", "transfer": ",.0f",
-                          "mip_gap": ".2f", "shortfall": ",.0f", "provision_urban": ".2f",
-                          "provision_rural": ".2f", "marginal_persons_per_million": ",.3f"}))
-    with cli_output.refusals():
-        write_curve(curve, target)
-    console.print(f"curve written to [bold]{shown_path(out)}[/] (sweep.csv, sweep_national.csv, "
-                  f"sweep.png{', missing.csv' if len(curve.missing) else ''})")

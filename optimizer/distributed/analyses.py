@@ -17,11 +17,14 @@ from typing import Any
 from models.instance import Instance
 from models.result import Result
 from optimizer.analysis.montecarlo import DrawRecord, MonteCarloBase, run_draw
+from optimizer.analysis.starts import scenario_seconds, started
 from optimizer.analysis.sweep import Curve, Output, PointRunner, solve_point
 from optimizer.analysis.sweep import sweep as assemble_sweep
 from optimizer.analysis.whatif import Case, solve_case, with_scenario
 from optimizer.distributed.batch import Outcome, Progress, Task, gather
 from optimizer.distributed.runner import Runner
+from optimizer.solving.pipeline import solve_options
+from optimizer.solving.warm import BasePlan
 
 OnProgress = Callable[[Progress], None] | None
 
@@ -54,6 +57,7 @@ def point_runner(runner: Runner, on_progress: OnProgress = None,
 def sweep(instance: Instance, scales: Sequence[float], *, runner: Runner,
           time_limit: float | None = None, mip_rel_gap: float | None = None,
           threads: int = 1, node_limit: int | None = None,
+          start_from: BasePlan | None = None, scenario_time_limit: float | None = None,
           on_progress: OnProgress = None) -> tuple[Curve, list[Outcome]]:
     """``optimizer.analysis.sweep.sweep`` with its points as tasks; the curve and each outcome.
 
@@ -63,27 +67,41 @@ def sweep(instance: Instance, scales: Sequence[float], *, runner: Runner,
     curve = assemble_sweep(instance, scales, run_points=point_runner(runner, on_progress,
                                                                       outcomes),
                            time_limit=time_limit, mip_rel_gap=mip_rel_gap, threads=threads,
-                           node_limit=node_limit)
+                           node_limit=node_limit, start_from=start_from,
+                           scenario_time_limit=scenario_time_limit)
     return curve, outcomes
 
 
 def run_cases(cases: Sequence[Case], *, runner: Runner, time_limit: float | None = None,
               mip_rel_gap: float | None = None, threads: int | None = None,
+              scenario_time_limit: float | None = None, warm: bool = True,
               on_progress: OnProgress = None) -> tuple[dict[str, Result], list[Outcome]]:
     """Every case (the base first) as a task built from scratch; results in the cases' order.
 
     Unlike ``optimizer.analysis.whatif.run_cases`` no live model is shared (each task has its
-    own process), so each result's ``metadata["resolve"]`` says ``built from scratch``. A case
-    without a result is missing from the dict; its outcome says why.
+    own process), so each result's ``metadata["resolve"]`` says ``built from scratch``. The base
+    is solved first, alone; with ``warm`` every scenario then starts from its plan (read by ids,
+    ``optimizer.solving.warm``) within ``scenario_time_limit`` (default: a quarter of the
+    base's). A case without a result is missing from the dict; its outcome says why.
     """
-    options = {"time_limit": time_limit, "mip_rel_gap": mip_rel_gap, "threads": threads}
-    tasks = [Task(case.name, solve_case, (case.scenarios, options)) for case in cases]
-    ended = gather(runner.submit(cases[0].instance, tasks), on_progress)
+    options: dict[str, Any] = {"time_limit": time_limit, "mip_rel_gap": mip_rel_gap,
+                               "threads": threads}
+    base = cases[0]
+    ended = gather(runner.submit(base.instance, [Task(base.name, solve_case, (
+        base.scenarios, options))]), on_progress)
+    plan = BasePlan.of(ended[0].value) if warm and ended[0].ok else None
+    if plan is not None:
+        full = solve_options(base.instance, time_limit, mip_rel_gap, threads)
+        options = options | {"start_from": plan, "time_limit": scenario_seconds(
+            full.time_limit, scenario_time_limit)}
+    tasks = [Task(case.name, solve_case, (case.scenarios, options)) for case in cases[1:]]
+    if tasks:
+        ended += gather(runner.submit(base.instance, tasks), on_progress)
     results = {}
     for k, (case, outcome) in enumerate(zip(cases, ended, strict=True)):
         if outcome.ok:
             how = {"model": "built" if k == 0 else "built from scratch",
-                   "worker": outcome.worker}
+                   "worker": outcome.worker} | started(outcome.value, k, warm, plan is not None)
             results[case.name] = with_scenario(outcome.value, case.record, resolve=how)
     return results, ended
 

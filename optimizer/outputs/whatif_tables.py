@@ -160,7 +160,7 @@ def overview(comparison: Comparison, lang: str) -> pd.DataFrame:
 OVERVIEW = ["scenario", "solve_status", "objective", "objective_change", "mip_gap",
             "funded_projects", "projects_added", "projects_dropped", "projects_changed",
             "transfer", "transfer_change", "shortfall_target_year", "shortfall_change",
-            "solve_seconds", "model", "model_reason", "scenario_changes"]
+            "solve_seconds", "model", "model_reason", "start", "scenario_changes"]
 """The columns of the people's overview, in order."""
 
 

@@ -27,6 +27,7 @@ from optimizer.highs.mip_start import run_checked, set_time_limit
 from optimizer.solving.assemble import assemble_result
 from optimizer.solving.pipeline import envelope_prices
 from optimizer.solving.strategy import LP_SHARE, attack
+from optimizer.solving.warm import WarmStart
 
 log = logging.getLogger(__name__)
 
@@ -135,6 +136,8 @@ class LiveModel:
     def __init__(self, instance: Instance, options: HighsOptions) -> None:
         self.options = replace(options, relax_integrality=False)
         self.last_edits: dict[str, int] = {}
+        self.last_plan: np.ndarray | None = None
+        """The column vector of the last solve's plan: the warm start of the next."""
         self._build(instance)
 
     def _build(self, instance: Instance) -> None:
@@ -184,13 +187,19 @@ class LiveModel:
         set_time_limit(self.lp, seconds)
         return run_checked(self.lp, deadline=seconds, mip_rel_gap=self.options.mip_rel_gap).outcome
 
-    def solve(self, time_limit: float | None = None, price_envelope: bool = True) -> Result:
-        """The MIP of the live instance, from its re-solved LP; verified result tables."""
+    def solve(self, time_limit: float | None = None, price_envelope: bool = True,
+              warm: WarmStart | None = None) -> Result:
+        """The MIP of the live instance, from its re-solved LP; verified result tables.
+
+        ``warm``: a plan of a model of the same structure (the base's, ``last_plan`` before the
+        edits): the solve starts from it (``optimizer.solving.warm``).
+        """
         options = self.options if time_limit is None else replace(self.options,
                                                                   time_limit=time_limit)
         started = time.perf_counter()
         lp = self.relaxation(LP_SHARE * options.time_limit)
-        attacked = attack(self.index, self.form, options, started, lp=lp)
+        attacked = attack(self.index, self.form, options, started, lp=lp, warm=warm)
+        self.last_plan = attacked.outcome.values
         prices = envelope_prices(self.form, self.index, lp) if price_envelope else None
         return assemble_result(self.instance, self.index, self.form, attacked.outcome, options,
                                build_seconds=self.build_seconds,

@@ -23,6 +23,7 @@ from optimizer.highs.adapter import HighsOptions, HighsOutcome, make_highs, to_h
 from optimizer.highs.mip_start import run_checked
 from optimizer.solving.assemble import assemble_result
 from optimizer.solving.strategy import Strategy, attack
+from optimizer.solving.warm import BasePlan, warm_start
 
 log = logging.getLogger(__name__)
 
@@ -94,8 +95,12 @@ def envelope_prices(form: Formulation, index: IndexSets, outcome: HighsOutcome
 
 
 def solve_weighted(instance: Instance, options: HighsOptions, *, price_envelope: bool = True,
-                   strategy: Strategy = "engineered") -> Result:
-    """Build the model, attack it with ``strategy`` and assemble the verified result."""
+                   strategy: Strategy = "engineered", start_from: BasePlan | None = None
+                   ) -> Result:
+    """Build the model, attack it with ``strategy`` and assemble the verified result.
+
+    ``start_from``: a plan to start from (``optimizer.solving.warm``).
+    """
     started = time.perf_counter()
     index = build_index(instance)
     form = build_formulation(index, instance.settings.objective)
@@ -104,7 +109,8 @@ def solve_weighted(instance: Instance, options: HighsOptions, *, price_envelope:
     log.info("built %d rows x %d columns (%d nonzeros) in %.3f s", *form.shape,
              form.matrix.nnz, build_seconds)
     solve_started = time.perf_counter()
-    result = attack(index, form, options, started, strategy)
+    warm = None if start_from is None else warm_start(index, form, start_from)
+    result = attack(index, form, options, started, strategy, warm=warm)
     prices = envelope_prices(form, index, result.lp) if price_envelope else None
     solve_seconds = time.perf_counter() - solve_started
     return assemble_result(instance, index, form, result.outcome, options,

@@ -7,6 +7,7 @@ every number in the tables is the plan's own and the objective is evaluated on i
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,8 +23,11 @@ from optimizer.formulation.projects import (
     operation_terms,
     spend_terms,
 )
+from optimizer.highs.mip_start import meets_rows
 from optimizer.solving.binding import binding_columns
 from optimizer.solving.solution_fiscal import fiscal_region_columns, polish_fiscal
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,23 @@ class Plan:
     pair_provision: FloatArray
     """Provision of every applicable pair at the end of each year, shape (pairs, years)."""
     objective: float
+
+
+def feasible_plan(index: IndexSets, form: Formulation, values: FloatArray | None
+                  ) -> FloatArray | None:
+    """A heuristic's plan polished into a full column vector, if it meets every row and bound.
+
+    Rounding only knows the money rules; a plan that breaks another family (a fiscal rule, a
+    floor) is dropped here rather than handed to HiGHS or reported.
+    """
+    if values is None:
+        return None
+    full = polish(index, form, values).values
+    cols = form.columns
+    ok = meets_rows(form.matrix, form.row_lower, form.row_upper, cols.lower, cols.upper, full)
+    if not ok:
+        log.info("heuristic plan dropped: it breaks a row or bound of the full model")
+    return full if ok else None
 
 
 def _per_region_year(index: IndexSets, terms: Terms, x: FloatArray) -> FloatArray:

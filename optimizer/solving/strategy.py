@@ -35,11 +35,12 @@ from optimizer.formulation.index import IndexSets
 from optimizer.highs import progress
 from optimizer.highs.adapter import HighsOptions, HighsOutcome, make_highs, time_stopped
 from optimizer.highs.claims import gap, within_gap
-from optimizer.highs.mip_start import Checked, meets_rows, run_checked
+from optimizer.highs.mip_start import Checked, run_checked
 from optimizer.runtime import stopping
 from optimizer.solving.decompose import lagrangian, linking_prices
 from optimizer.solving.heuristic import crossover, rens, round_lp
-from optimizer.solving.solution import polish
+from optimizer.solving.solution import feasible_plan
+from optimizer.solving.warm import WarmStart, incumbent
 
 log = logging.getLogger(__name__)
 
@@ -89,23 +90,6 @@ class Attack:
     done about a claim of HiGHS that did not hold (``optimizer.highs.mip_start``)."""
 
 
-def checked(index: IndexSets, form: Formulation, values: np.ndarray | None
-            ) -> np.ndarray | None:
-    """The heuristic plan polished into a full column vector, if it meets every row and bound.
-
-    Rounding only knows the money rules; a plan that breaks another family (a fiscal rule, a
-    floor) is dropped here rather than handed to HiGHS or reported.
-    """
-    if values is None:
-        return None
-    full = polish(index, form, values).values
-    cols = form.columns
-    ok = meets_rows(form.matrix, form.row_lower, form.row_upper, cols.lower, cols.upper, full)
-    if not ok:
-        log.info("heuristic plan dropped: it breaks a row or bound of the full model")
-    return full if ok else None
-
-
 def _with_bound(outcome: HighsOutcome, bound: float | None, mip_rel_gap: float
                 ) -> HighsOutcome:
     """The outcome with the stronger of its own and ``bound``; optimal if that proves the gap."""
@@ -120,11 +104,15 @@ def _with_bound(outcome: HighsOutcome, bound: float | None, mip_rel_gap: float
 
 
 def attack(index: IndexSets, form: Formulation, options: HighsOptions, started: float,
-           strategy: Strategy = "engineered", lp: HighsOutcome | None = None) -> Attack:
+           strategy: Strategy = "engineered", lp: HighsOutcome | None = None,
+           warm: WarmStart | None = None) -> Attack:
     """Run the strategy within ``options.time_limit`` counted from ``started``.
 
     ``lp``: the LP relaxation already solved (a live model re-solved from its basis,
-    ``optimizer.solving.live``); step 1 is then skipped.
+    ``optimizer.solving.live``); step 1 is then skipped. ``warm``: the plan of the model this
+    one was changed from (``optimizer.solving.warm``): the incumbent from the start, so the
+    heuristics only have to beat it (and RENS is skipped), and the answer if it is already
+    within the gap of the LP bound.
     """
 
     def left() -> float:
@@ -148,25 +136,42 @@ def attack(index: IndexSets, form: Formulation, options: HighsOptions, started: 
     start = None
     decomposed = False
     is_mip = bool(form.columns.integer.any())
-    if strategy == "engineered" and is_mip and not stopping.requested():
+    if warm is not None and is_mip:
+        inherited = incumbent(index, form, warm, lp.values)
+        start = inherited.values
+        steps["warm"] = inherited.how
+        steps["warm_objective"] = inherited.objective
+        steps["warm_seconds"], clock = time.perf_counter() - clock, time.perf_counter()
+    settled = start is not None and within_gap(steps["warm_objective"], bound,
+                                               options.mip_rel_gap)
+    if strategy == "engineered" and is_mip and not stopping.requested() and not settled:
         if lp.values is None:  # the LP did not finish: a greedy plan by value per million KZT
-            start = checked(index, form, round_lp(index, form, None))
+            start = start if start is not None else feasible_plan(
+                index, form, round_lp(index, form, None))
         elif bound is not None and lp.row_duals is not None and (
                 form.shape[1] >= DECOMPOSITION_COLUMNS):
-            start, bound = _decomposed(index, form, options, lp.values, lp.row_duals, bound,
-                                       share, steps)
+            if start is not None:  # warm: first where the changed LP and the plan disagree
+                start = _better(form, start, _warm_crossover(index, form, options, lp.values,
+                                                             start, share))
+            found, bound = _decomposed(index, form, options, lp.values, lp.row_duals, bound,
+                                       share, steps, start)
+            start = _better(form, start, found)
             decomposed = "lagrangian_bound" in steps  # linked regions: RENS, then HiGHS
-        else:
-            start = checked(index, form, rens(form, replace(
+        elif start is None:
+            start = feasible_plan(index, form, rens(form, replace(
                 options, time_limit=share(HEURISTIC_SHARE)), lp.values))
+        else:  # warm: decide again where the changed model's LP and the base plan differ
+            start = _better(form, start, _warm_crossover(index, form, options, lp.values,
+                                                         start, share))
         if start is None and lp.values is not None and not stopping.requested():
-            start = checked(index, form, round_lp(index, form, lp.values))
+            start = feasible_plan(index, form, round_lp(index, form, lp.values))
         steps["heuristic_seconds"], clock = time.perf_counter() - clock, time.perf_counter()
         steps["heuristic_objective"] = None if start is None else float(
             form.columns.cost @ start + form.columns.offset)
-    proven = gap(steps.get("heuristic_objective"), bound)
-    within = start is not None and within_gap(steps["heuristic_objective"], bound,
-                                               options.mip_rel_gap)
+    objective = None if start is None else float(form.columns.cost @ start
+                                                  + form.columns.offset)
+    proven = gap(objective, bound)
+    within = objective is not None and within_gap(objective, bound, options.mip_rel_gap)
     too_late = decomposed or (options.node_limit is None
                               and left() < MIP_SECONDS_PER_COLUMN * form.shape[1])
     stopped = stopping.requested()
@@ -179,7 +184,7 @@ def attack(index: IndexSets, form: Formulation, options: HighsOptions, started: 
                                             if within else "a stop was requested" if stopped
                                             else "too little time left" if not decomposed
                                             else "the decomposition's plan is final"),
-            values=start, row_duals=None, objective=steps["heuristic_objective"], bound=bound,
+            values=start, row_duals=None, objective=objective, bound=bound,
             gap=proven, seconds=0.0, nodes=0)
         return _done(Attack(outcome=outcome, lp=lp, steps=steps), strategy)
     h = make_highs(form, options)
@@ -209,15 +214,37 @@ def _relaxation(form: Formulation, options: HighsOptions) -> Checked:
     return run_checked(h, deadline=options.time_limit, mip_rel_gap=options.mip_rel_gap)
 
 
+def _better(form: Formulation, a: np.ndarray | None, b: np.ndarray | None
+            ) -> np.ndarray | None:
+    """The plan of lower objective of two (either may be None)."""
+    if a is None or b is None:
+        return b if a is None else a
+    return b if form.columns.cost @ b < form.columns.cost @ a else a
+
+
+def _warm_crossover(index: IndexSets, form: Formulation, options: HighsOptions,
+                    lp_values: np.ndarray, plan: np.ndarray, share: Callable[[float], float]
+                    ) -> np.ndarray | None:
+    """The sub-MIP with every start fixed where the changed model's LP and a warm plan agree.
+
+    A scenario moves the LP where it matters (a cut envelope drops the starts of least value,
+    a raised target adds some): the starts decided again are those, with the plan as incumbent.
+    """
+    return feasible_plan(index, form, crossover(
+        form, replace(options, time_limit=share(HEURISTIC_SHARE)), lp_values, plan, start=plan))
+
+
 def _decomposed(index: IndexSets, form: Formulation, options: HighsOptions,
                 lp_values: np.ndarray, lp_duals: np.ndarray, bound: float,
-                share: Callable[[float], float], steps: dict[str, Any]
-                ) -> tuple[np.ndarray | None, float]:
+                share: Callable[[float], float], steps: dict[str, Any],
+                warm: np.ndarray | None = None) -> tuple[np.ndarray | None, float]:
     """Lagrangian bound by region, then the crossover of its region plans with the LP.
 
     Falls back to RENS when the regions are linked by more than the envelope and the
     equalization pool, or the crossover finds no plan in its time. Returns the plan (checked
-    against every row) and the best bound.
+    against every row) and the best bound. ``warm``: a plan already in hand (a warm start):
+    the second crossover starts from the better of it and the first crossover's plan, and no
+    RENS is run when the crossover finds nothing.
     """
     clock = time.perf_counter()
     mu = linking_prices(form, lp_duals)
@@ -231,20 +258,21 @@ def _decomposed(index: IndexSets, form: Formulation, options: HighsOptions,
         steps["lagrangian_bound"] = split.bound
         bound = max(bound, split.bound)
         sub = replace(options, time_limit=max(share(CROSSOVER_SHARE) - reserve, 0.5))
-        start = checked(index, form, crossover(form, sub, lp_values, split.values))
+        start = _better(form, warm, feasible_plan(index, form, crossover(
+            form, sub, lp_values, split.values)))
         if start is not None and share(1.0) - reserve >= RECROSS_SECONDS and (
                 not stopping.requested()):
             # the plan's own disagreements with the region plans: a small, second neighbourhood
-            again = checked(index, form, crossover(
+            again = feasible_plan(index, form, crossover(
                 form, replace(options, time_limit=share(1.0) - reserve), start, split.values,
                 start=start))
             if again is not None and form.columns.cost @ again < form.columns.cost @ start:
                 start = again
         steps["crossover_seconds"] = time.perf_counter() - clock - steps["lagrangian_seconds"]
-    if start is None and not stopping.requested():
-        start = checked(index, form, rens(form, replace(
+    if start is None and warm is None and not stopping.requested():
+        start = feasible_plan(index, form, rens(form, replace(
             options, time_limit=share(HEURISTIC_SHARE)), lp_values))
-    return start, bound
+    return start if start is not None else warm, bound
 
 
 def _reserve(options: HighsOptions) -> float:
