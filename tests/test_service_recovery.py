@@ -1,5 +1,8 @@
 """The service survives its own death, and runs the same on PostgreSQL.
 
+- A Dask worker process (found under ``srsopt serve``'s process tree) killed by its PID
+  mid-solve: the scheduler runs the job again on the worker its Nanny starts (``--retries`` 1),
+  the job ends ``done`` with ``attempts`` 2 and the log says why.
 - ``srsopt serve`` (the session's, tests/conftest.py) killed (SIGKILL, by its PID) mid-solve
   and started again on the same data: the job is not left ``running``: it is run again and
   ends ``done`` (or ``failed`` with its reason), and its stored input is intact (its sha256 is
@@ -11,27 +14,58 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import signal
 import time
 from pathlib import Path
 
+import psutil
 import pytest
 from service_server import POLL_SECONDS, TINY, TINY_OBJECTIVE, Server, zipped
 
 from optimizer.service import store
 from optimizer.service.db import connect
 
+SHORT_SOLVE = {"time_limit": "3", "gap": "0", "report": "false", "excel": "false"}
+"""The generated instance at gap 0 runs to its 3 s limit: long enough to be killed mid-solve."""
+
+
+def _under_way(server: Server, token: str, generated_zip: Path) -> str:
+    """Submit the short solve; its id once it reports progress (the solve has begun)."""
+    answer = server.submit(token, generated_zip, data=SHORT_SOLVE)
+    assert answer.status_code == 202, answer.text
+    job_id = str(answer.json()["id"])
+    end = time.monotonic() + 60
+    while not server.call("GET", f"/v1/jobs/{job_id}", token).json()["progress"]:
+        assert time.monotonic() < end, "the solve never reported progress"
+        time.sleep(POLL_SECONDS)
+    return job_id
+
+
+def _workers(server: Server) -> list[int]:
+    """PIDs of the Dask workers under ``srsopt serve``: each its Nanny's spawned child."""
+    assert server.proc is not None
+    return [p.pid for p in psutil.Process(server.proc.pid).children(recursive=True)
+            if any("spawn_main" in part for part in p.cmdline())]
+
+
+def test_a_worker_killed_mid_solve_is_run_again(live: Server, generated_zip: Path) -> None:
+    token = live.tokens["anna"]
+    job_id = _under_way(live, token, generated_zip)
+    [worker] = _workers(live)
+    os.kill(worker, signal.SIGKILL)
+    job = live.wait(token, job_id, timeout=120)
+    assert job["status"] == "done", job
+    assert job["attempts"] == 2 and job["summary"]["status"] in ("time_limit", "optimal")
+    assert any(e["objective"] is not None for e in job["progress"]), job["progress"]
+    assert _workers(live) not in ([], [worker])  # its Nanny started another
+    assert f"job {job_id}: worker tcp://" in live.log.read_text()
+
 
 def test_a_killed_server_leaves_no_job_running_and_no_input_lost(live: Server,
                                                                  generated_zip: Path) -> None:
     token = live.tokens["anna"]
-    answer = live.submit(token, generated_zip, data={"time_limit": "3", "gap": "0",
-                                                     "report": "false", "excel": "false"})
-    job_id = answer.json()["id"]
-    end = time.monotonic() + 60
-    while not live.call("GET", f"/v1/jobs/{job_id}", token).json()["progress"]:
-        assert time.monotonic() < end, "the solve never reported progress"
-        time.sleep(POLL_SECONDS)  # killed once the solve is under way
+    job_id = _under_way(live, token, generated_zip)
     live.kill(signal.SIGKILL)
     live.start()
     job = live.wait(token, job_id, timeout=120)
