@@ -69,7 +69,7 @@ class Dispatcher:
     @property
     def busy(self) -> int:
         """Jobs running here now."""
-        return sum(t.is_alive() for t in self.running.values())
+        return sum(t.is_alive() for t in list(self.running.values()))  # list(): atomic
 
     def _loop(self) -> None:
         recovered = time.monotonic()
