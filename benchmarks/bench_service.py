@@ -4,7 +4,8 @@ Loopback only, stops by itself: a server on a free port of 127.0.0.1 with ``--wo
 10 client threads submit 5 jobs each (no report/workbook, so the figure is the queue's, not
 the charts'); a probe asks ``/v1/health`` every 0.1 s throughout. At the end: every job
 ``done`` with the hand-solved objective, none lost (each id answered) or duplicated (each job
-started once), and the health latency (median, max). Figures go to
+started once), the health latency (median, 95th percentile, max, probes over 200 ms) and the
+machine's load average (the development machine is shared). Figures go to
 ``benchmarks/out/bench_service.json``.
 
     python benchmarks/bench_service.py [--workers 2] [--jobs 50] [--clients 10]
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -66,6 +68,7 @@ def main() -> None:
                     with lock:
                         ids.append(answer.json()["id"])
 
+        load_before = os.getloadavg()[0]
         started = time.perf_counter()
         prober = threading.Thread(target=probe)
         prober.start()
@@ -97,7 +100,11 @@ def main() -> None:
         "jobs_per_minute": round(60 * len(ids) / elapsed, 1),
         "health_probes": len(latencies),
         "health_median_ms": round(1000 * statistics.median(latencies), 1),
+        "health_p95_ms": round(1000 * statistics.quantiles(latencies, n=20)[-1], 1),
         "health_max_ms": round(1000 * max(latencies), 1),
+        "health_over_200ms": sum(t > 0.2 for t in latencies),
+        "load_average_1min": [round(load_before, 1), round(os.getloadavg()[0], 1)],
+        "cores": os.cpu_count(),
     }
     out = Path(__file__).parent / "out"
     out.mkdir(exist_ok=True)

@@ -1,7 +1,9 @@
 """A live ``srsopt serve`` for the service tests: a real process on 127.0.0.1, a free port.
 
 Started with ``python -m optimizer.cli.app serve`` and stopped by its PID (SIGTERM, then
-SIGKILL); its Dask workers end with it. ``Server.call`` is httpx with the bearer token.
+SIGKILL); its Dask workers end with it. ``Server.call`` is httpx (one client, kept open: a
+fresh client per call costs tens of ms) with the bearer token. The tests share one server per
+session (``tests/conftest.py``); a server start is the slowest thing they do.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ TINY = ROOT / "instances" / "tiny"
 TINY_OBJECTIVE = -3663.34
 """docs/tiny.md: the hand-solved optimum."""
 ENDED = ("done", "failed", "cancelled")
+POLL_SECONDS = 0.1
 
 
 def free_port() -> int:
@@ -36,11 +39,28 @@ def free_port() -> int:
 
 
 def srsopt(*args: str) -> str:
-    """Run the CLI; its stdout."""
-    done = subprocess.run([sys.executable, "-m", "optimizer.cli.app", *args], cwd=ROOT,
-                          capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
+    """Run the CLI (in this process: a subprocess spends seconds on imports); its stdout."""
+    from typer.testing import CliRunner
+
+    from optimizer.cli.app import app
+
+    done = CliRunner().invoke(app, list(args))
+    assert done.exit_code == 0, done.output
     return done.stdout.strip()
+
+
+def generated(out: Path, settlements: int = 100, projects: int = 200, seed: int = 1) -> Path:
+    """A synthetic instance (folder form) as ``srsopt generate`` writes it, zipped.
+
+    The smallest that still solves for long: at ``gap`` 0 its MIP runs to any time limit of
+    tens of seconds, with a first plan within a second.
+    """
+    from models.folder import write_folder
+    from models.synthetic import generate_tables
+
+    settings, tables = generate_tables(settlements, projects, seed)
+    write_folder(settings, tables, out / "gen")
+    return zipped(out / "gen", out / "gen.zip")
 
 
 def zipped(folder: Path, out: Path) -> Path:
@@ -62,6 +82,7 @@ class Server:
         self.proc: subprocess.Popen[bytes] | None = None
         self.log = data / f"serve-{self.port}.log"
         self.tokens: dict[str, str] = {}
+        self.http = httpx.Client(base_url=self.url, timeout=60)
 
     def db_args(self) -> list[str]:
         return ["--data", str(self.data)] + (["--db", self.db] if self.db else [])
@@ -69,20 +90,31 @@ class Server:
     def token(self, name: str, role: str = "analyst") -> str:
         return srsopt("token", "create", "--name", name, "--role", role, *self.db_args())
 
-    def start(self, timeout: float = 90.0) -> Server:
+    def launch(self) -> Server:
+        """Start the process (``ready`` waits for it to answer)."""
         self.data.mkdir(parents=True, exist_ok=True)
+        self.http.close()
+        self.http = httpx.Client(base_url=self.url, timeout=60)
         with open(self.log, "ab") as log:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "optimizer.cli.app", "serve", "--port", str(self.port),
                  *self.db_args(), *self.args], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+        return self
+
+    def ready(self, timeout: float = 90.0) -> Server:
+        """Wait until ``/v1/health`` answers (the Dask workers are up by then)."""
+        assert self.proc is not None, "launch first"
         end = time.monotonic() + timeout
         while time.monotonic() < end:
             assert self.proc.poll() is None, self.log.read_text()
             with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{self.url}/v1/health", timeout=2).status_code == 200:
+                if self.http.get("/v1/health", timeout=2).status_code == 200:
                     return self
-            time.sleep(0.2)
+            time.sleep(POLL_SECONDS)
         raise AssertionError(f"srsopt serve did not start:\n{self.log.read_text()}")
+
+    def start(self, timeout: float = 90.0) -> Server:
+        return self.launch().ready(timeout)
 
     def kill(self, signum: int = signal.SIGKILL) -> None:
         """End the process by its PID and wait for it."""
@@ -98,7 +130,7 @@ class Server:
     def call(self, method: str, path: str, token: str | None = None, **kw: Any
              ) -> httpx.Response:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        return httpx.request(method, f"{self.url}{path}", headers=headers, timeout=60, **kw)
+        return self.http.request(method, path, headers=headers, **kw)
 
     def submit(self, token: str, path: Path, endpoint: str = "/v1/jobs",
                data: dict[str, Any] | None = None, **files: Any) -> httpx.Response:
@@ -115,7 +147,7 @@ class Server:
             job = self.call("GET", f"/v1/jobs/{job_id}", token).json()
             if job["status"] in until:
                 return dict(job)
-            time.sleep(0.2)
+            time.sleep(POLL_SECONDS)
         raise AssertionError(f"job {job_id} still {job['status']} after {timeout} s")
 
 
@@ -126,6 +158,7 @@ def running(data: Path, *args: str, db: str | None = None) -> Iterator[Server]:
         yield server
     finally:
         server.kill(signal.SIGTERM)
+        server.http.close()
 
 
 @contextlib.contextmanager

@@ -1,8 +1,12 @@
 """The service survives its own death, and runs the same on PostgreSQL.
 
-- ``srsopt serve`` killed (SIGKILL, by its PID) mid-solve and started again on the same data:
-  the job is not left ``running``: it is run again and ends ``done`` (or ``failed`` with its
-  reason), and its stored input is intact (its sha256 is its name).
+- A Dask worker process (found under ``srsopt serve``'s process tree) killed by its PID
+  mid-solve: the scheduler runs the job again on the worker its Nanny starts (``--retries`` 1),
+  the job ends ``done`` with ``attempts`` 2 and the log says why.
+- ``srsopt serve`` (the session's, tests/conftest.py) killed (SIGKILL, by its PID) mid-solve
+  and started again on the same data: the job is not left ``running``: it is run again and
+  ends ``done`` (or ``failed`` with its reason), and its stored input is intact (its sha256 is
+  its name).
 - PostgreSQL: a throwaway cluster (initdb + pg_ctl in a temp folder); the tiny instance solved
   through ``--db postgresql+psycopg://...``, and two claims never take the same job.
 """
@@ -10,59 +14,83 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import signal
 import time
 from pathlib import Path
 
+import psutil
 import pytest
-from service_server import TINY, TINY_OBJECTIVE, postgres, running, srsopt, zipped
+from service_server import POLL_SECONDS, TINY, TINY_OBJECTIVE, Server, zipped
 
-from optimizer.service import store, tokens
-from optimizer.service.db import connect, default_url
+from optimizer.service import store
+from optimizer.service.db import connect
 
-
-def test_a_killed_server_leaves_no_job_running_and_no_input_lost(tmp_path: Path) -> None:
-    srsopt("generate", str(tmp_path / "gen"), "--settlements", "2000", "--projects", "5000",
-           "--seed", "2")
-    data = tmp_path / "data"
-    with running(data, "--workers", "1") as first:
-        token = tokens.create(connect(default_url(data)), "anna")
-        first.start()
-        answer = first.submit(token, zipped(tmp_path / "gen", tmp_path / "gen.zip"),
-                              data={"time_limit": "6", "report": "false", "excel": "false"})
-        job_id = answer.json()["id"]
-        first.wait(token, job_id, until=("running",))
-        time.sleep(1)
-        first.kill(signal.SIGKILL)
-    with running(data, "--workers", "1") as second:
-        second.start()
-        job = second.wait(token, job_id, timeout=120)
-        assert job["attempts"] == 2
-        assert job["status"] == "done" or (job["status"] == "failed" and job["error"]), job
-        stored = data / "inputs" / f"{job['input_sha256']}.zip"
-        assert hashlib.sha256(stored.read_bytes()).hexdigest() == job["input_sha256"]
-        assert job["summary"]["status"] in ("time_limit", "optimal")
+SHORT_SOLVE = {"time_limit": "3", "gap": "0", "report": "false", "excel": "false"}
+"""The generated instance at gap 0 runs to its 3 s limit: long enough to be killed mid-solve."""
 
 
-def test_the_service_on_postgresql(tmp_path: Path) -> None:
-    with postgres() as url:
-        if url is None:
-            pytest.skip("no PostgreSQL server binaries (/usr/lib/postgresql/*/bin/initdb): "
-                        "the PostgreSQL pass is skipped")
-        engine = connect(url)
-        token = tokens.create(engine, "anna")
-        with running(tmp_path / "data", "--workers", "1", db=url) as server:
-            server.start()
-            answer = server.submit(token, zipped(TINY, tmp_path / "tiny.zip"),
-                                   data={"report": "false", "excel": "false"})
-            assert answer.status_code == 202, answer.text
-            job = server.wait(token, answer.json()["id"])
-            assert job["status"] == "done", job
-            assert job["summary"]["objective"] == pytest.approx(TINY_OBJECTIVE, abs=0.01)
-            assert server.call("GET", "/v1/health").json()["database"] is True
-        # two servers' claims of one queued job: exactly one gets it
-        job_id = store.create(engine, owner="x", kind="solve", input_sha256="0" * 64,
-                              options={}, reuse_key="k")
-        claims = [store.claim(engine, "a:1:x"), store.claim(engine, "b:2:y")]
-        assert [c.id if c else None for c in claims].count(job_id) == 1
-        engine.dispose()
+def _under_way(server: Server, token: str, generated_zip: Path) -> str:
+    """Submit the short solve; its id once it reports progress (the solve has begun)."""
+    answer = server.submit(token, generated_zip, data=SHORT_SOLVE)
+    assert answer.status_code == 202, answer.text
+    job_id = str(answer.json()["id"])
+    end = time.monotonic() + 60
+    while not server.call("GET", f"/v1/jobs/{job_id}", token).json()["progress"]:
+        assert time.monotonic() < end, "the solve never reported progress"
+        time.sleep(POLL_SECONDS)
+    return job_id
+
+
+def _workers(server: Server) -> list[int]:
+    """PIDs of the Dask workers under ``srsopt serve``: each its Nanny's spawned child."""
+    assert server.proc is not None
+    return [p.pid for p in psutil.Process(server.proc.pid).children(recursive=True)
+            if any("spawn_main" in part for part in p.cmdline())]
+
+
+def test_a_worker_killed_mid_solve_is_run_again(live: Server, generated_zip: Path) -> None:
+    token = live.tokens["anna"]
+    job_id = _under_way(live, token, generated_zip)
+    [worker] = _workers(live)
+    os.kill(worker, signal.SIGKILL)
+    job = live.wait(token, job_id, timeout=120)
+    assert job["status"] == "done", job
+    assert job["attempts"] == 2 and job["summary"]["status"] in ("time_limit", "optimal")
+    assert any(e["objective"] is not None for e in job["progress"]), job["progress"]
+    assert _workers(live) not in ([], [worker])  # its Nanny started another
+    assert f"job {job_id}: worker tcp://" in live.log.read_text()
+
+
+def test_a_killed_server_leaves_no_job_running_and_no_input_lost(live: Server,
+                                                                 generated_zip: Path) -> None:
+    token = live.tokens["anna"]
+    job_id = _under_way(live, token, generated_zip)
+    live.kill(signal.SIGKILL)
+    live.start()
+    job = live.wait(token, job_id, timeout=120)
+    assert job["attempts"] == 2
+    assert job["status"] == "done" or (job["status"] == "failed" and job["error"]), job
+    stored = live.data / "inputs" / f"{job['input_sha256']}.zip"
+    assert hashlib.sha256(stored.read_bytes()).hexdigest() == job["input_sha256"]
+    assert job["summary"]["status"] in ("time_limit", "optimal")
+
+
+def test_the_service_on_postgresql(pg_live: Server, tmp_path: Path) -> None:
+    assert pg_live.db is not None
+    token = pg_live.tokens["anna"]
+    answer = pg_live.submit(token, zipped(TINY, tmp_path / "tiny.zip"),
+                            data={"report": "false", "excel": "false"})
+    assert answer.status_code == 202, answer.text
+    job = pg_live.wait(token, answer.json()["id"])
+    assert job["status"] == "done", job
+    assert job["summary"]["objective"] == pytest.approx(TINY_OBJECTIVE, abs=0.01)
+    assert pg_live.call("GET", "/v1/health").json()["database"] is True
+    pg_live.kill(signal.SIGTERM)  # its dispatcher would claim the job below
+    # two servers' claims of one queued job: exactly one gets it
+    engine = connect(pg_live.db)
+    job_id = store.create(engine, owner="x", kind="solve", input_sha256="0" * 64,
+                          options={}, reuse_key="k")
+    claims = [store.claim(engine, "a:1:x"), store.claim(engine, "b:2:y")]
+    assert [c.id if c else None for c in claims].count(job_id) == 1
+    engine.dispose()

@@ -1,5 +1,9 @@
 """A batch as Dask tasks: the shared instance scattered once, one task per solve.
 
+A batch of one task (a service job) sends the shared value inside the task instead: scattered,
+its only copy would sit on the worker running the task and die with it, and the scheduler could
+not run the task again.
+
 Each task is ``optimizer.distributed.tasks.run_task(name, instance, args)`` submitted with
 ``retries``: a task that raises is run again up to ``retries`` times; a task whose worker dies
 is re-scheduled by the scheduler (up to its ``distributed.scheduler.allowed-failures``, which
@@ -55,7 +59,8 @@ class DaskBatch:
         self._client = client
         self._started = time.monotonic()
         token = uuid.uuid4().hex[:8]
-        self._shared = client.scatter(shared, broadcast=False, hash=True)
+        self._shared = shared if len(self.tasks) == 1 else client.scatter(
+            shared, broadcast=False, hash=True)
         self._futures: dict[str, Future[Any]] = {}
         for k, task in enumerate(self.tasks):
             key = f"srsopt-{k}-{_slug(task.key)}-{token}"

@@ -2,9 +2,9 @@
 
 ``create_app(Settings(...))`` is what ``srsopt serve`` hands uvicorn. At start (the lifespan)
 the database is connected and its schema made, the runner opened (a ``LocalCluster`` of
-``workers`` isolated processes, or a client of ``scheduler``: never this process) and the
-dispatcher started; at shutdown the dispatcher stops (its running jobs become ``interrupted``)
-and the cluster is closed.
+``workers`` isolated processes, or a client of ``scheduler``: never this process), the
+dispatcher and the health monitor started; at shutdown they stop (the dispatcher's running
+jobs become ``interrupted``) and the cluster is closed.
 """
 
 from __future__ import annotations
@@ -12,14 +12,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from optimizer.distributed import open_runner
 from optimizer.service.db import connect
 from optimizer.service.execution import Dispatcher
+from optimizer.service.health import Monitor
 from optimizer.service.inputs import Inputs
 from optimizer.service.jobs import versions
 from optimizer.service.results import Results
@@ -49,16 +51,19 @@ def create_app(settings: Settings) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         settings.data.mkdir(parents=True, exist_ok=True)
-        app.state.service = Service(settings, connect(settings.url), Inputs(settings.data),
-                                    Results(settings.data))
+        engine = connect(settings.url)
+        service = Service(settings, engine, Inputs(settings.data), Results(settings.data),
+                          Monitor(engine))
+        app.state.service = service
         with contextlib.ExitStack() as stack:
             await asyncio.to_thread(_open, app, settings, stack)
+            await asyncio.to_thread(service.monitor.start)
             try:
                 yield
             finally:
-                dispatcher = app.state.service.dispatcher
-                if dispatcher is not None:
-                    await asyncio.to_thread(dispatcher.stop)
+                await asyncio.to_thread(service.monitor.stop)
+                if service.dispatcher is not None:
+                    await asyncio.to_thread(service.dispatcher.stop)
                 await asyncio.to_thread(stack.close)
 
     app = FastAPI(title="srsopt", version=versions()["srsopt"], lifespan=lifespan,
@@ -66,15 +71,28 @@ def create_app(settings: Settings) -> FastAPI:
                   "Standards, as a service: submit an instance, follow the job, fetch the "
                   "files. See docs/service.md.")
 
-    @app.middleware("http")
-    async def upload_limit(request: Request,
-                           call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        """413 before reading a body declared over the limit (the rest is counted as read)."""
-        declared = request.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > settings.max_upload + 2**20:
-            return JSONResponse({"detail": f"the upload is over the limit of "
-                                 f"{settings.max_upload_mb:g} MB"}, status_code=413)
-        return await call_next(request)
-
+    app.add_middleware(UploadLimit, settings=settings)
     app.include_router(router)
     return app
+
+
+class UploadLimit:
+    """413 before reading a body declared over the limit (the rest is counted as read).
+
+    Plain ASGI, not ``@app.middleware``: that wraps every request, health probes too, in a
+    task and two streams, work the event loop does under load for nothing.
+    """
+
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+        self.app, self.settings = app, settings
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Refuse an upload declared too large; pass everything else on."""
+        if scope["type"] == "http":
+            declared = dict(scope["headers"]).get(b"content-length", b"")
+            if declared.isdigit() and int(declared) > self.settings.max_upload + 2**20:
+                answer = JSONResponse({"detail": f"the upload is over the limit of "
+                                       f"{self.settings.max_upload_mb:g} MB"}, status_code=413)
+                await answer(scope, receive, send)
+                return
+        await self.app(scope, receive, send)

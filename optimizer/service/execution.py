@@ -22,7 +22,7 @@ from typing import Any
 
 from sqlalchemy import Engine, update
 
-from optimizer.distributed import Runner, Task, gather
+from optimizer.distributed import Progress, Runner, Task, gather
 from optimizer.service import store
 from optimizer.service.db import jobs
 from optimizer.service.inputs import Inputs
@@ -69,7 +69,7 @@ class Dispatcher:
     @property
     def busy(self) -> int:
         """Jobs running here now."""
-        return sum(t.is_alive() for t in self.running.values())
+        return sum(t.is_alive() for t in list(self.running.values()))  # list(): atomic
 
     def _loop(self) -> None:
         recovered = time.monotonic()
@@ -97,8 +97,6 @@ class Dispatcher:
                  row.input_sha256[:12])
         try:
             work = payload(row.kind, stored_of(row.options), row.options, self.inputs)
-            # the job's id makes the payload its own: Dask scatters it under its content's hash,
-            # and two jobs sharing one scattered value lose it when the first one releases it
             work["lang"], work["job"] = self.lang, row.id
         except Exception as exc:  # checked at submission: only a lost input gets here
             store.finish(self.engine, row.id, self.server, "failed",
@@ -117,29 +115,32 @@ class Dispatcher:
         if self._stop.is_set():
             return  # shutting down: ``stop`` marks it interrupted
         events = watch.tick(force=True)
+        reruns = max(outcome.attempts - 1, 0) if outcome is not None else 0
         if outcome is None or not outcome.ok:
             reason = error if outcome is None else str(outcome.error)
             status = "cancelled" if watch.cancelled else "failed"
             store.finish(self.engine, row.id, self.server, status, error=reason,
-                         progress=events)
+                         progress=events, reruns=reruns)
             log.info("job %s %s: %s", row.id, status, reason)
         else:
-            self._write(row, work, outcome.value, watch, events)
+            self._write(row, outcome.value, watch, events, reruns)
         watch.close()
 
-    def _write(self, row: Any, work: dict[str, Any], rendered: Rendered, watch: _Watch,
-               events: list[dict[str, Any]] | None) -> None:
+    def _write(self, row: Any, rendered: Rendered, watch: _Watch,
+               events: list[dict[str, Any]] | None, reruns: int) -> None:
         status = "cancelled" if watch.cancelled else "done"
         try:
             self.results.write(row.id, rendered)
         except Exception as exc:
             log.exception("job %s: writing its files", row.id)
             store.finish(self.engine, row.id, self.server, "failed", progress=events,
+                         reruns=reruns,
                          error=f"its files could not be written: {type(exc).__name__}: {exc}")
             return
         store.finish(self.engine, row.id, self.server, status, summary=rendered.summary,
-                     progress=events)
-        log.info("job %s %s", row.id, status)
+                     progress=events, reruns=reruns)
+        log.info("job %s %s%s", row.id, status,
+                 f" (run {reruns + 1} times: Dask ran it again)" if reruns else "")
 
 
 class _Watch:
@@ -148,6 +149,7 @@ class _Watch:
     def __init__(self, dispatcher: Dispatcher, job_id: str) -> None:
         self.d, self.job_id = dispatcher, job_id
         self.cancelled = False
+        self.notes = 0
         self.last = 0.0
         self.events: list[dict[str, Any]] | None = None
 
@@ -158,8 +160,11 @@ class _Watch:
         name = cancel_name(self.job_id) if kind == "event" else progress_name(self.job_id)
         return make(name, client=self.d._client)
 
-    def on_progress(self, _: object) -> None:
-        """The batch's progress callback: a tick."""
+    def on_progress(self, batch: Progress) -> None:
+        """The batch's progress callback: its news (a worker lost) to the log, and a tick."""
+        for note in batch.notes[self.notes:]:
+            log.warning("job %s: %s", self.job_id, note)
+        self.notes = len(batch.notes)
         self.tick()
 
     def tick(self, force: bool = False) -> list[dict[str, Any]] | None:

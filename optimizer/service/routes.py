@@ -1,7 +1,8 @@
 """The endpoints under /v1 (OpenAPI at /openapi.json, docs at /docs).
 
 Handlers are plain ``def``: FastAPI runs them in its thread pool, so reading an upload or
-the database never blocks the event loop. A job id that is not the caller's is 404, as one that
+the database never blocks the event loop; ``/v1/health`` alone is ``async``, answered from
+memory. A job id that is not the caller's is 404, as one that
 does not exist (an analyst learns nothing of others' jobs).
 """
 
@@ -11,7 +12,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, HTTPException, Query, Request, UploadFile
 from fastapi.responses import FileResponse
-from sqlalchemy import text
 
 from models.errors import InstanceError
 from optimizer.service import store
@@ -30,13 +30,20 @@ from optimizer.service.schemas import (
     Valid,
 )
 from optimizer.service.state import Service
-from optimizer.service.submit import Upload, errors_response, store_uploads, submit
+from optimizer.service.submit import (
+    CHECKING,
+    Upload,
+    errors_response,
+    store_uploads,
+    submit,
+)
 from optimizer.service.tokens import Identity
 
 router = APIRouter(prefix="/v1")
 UNPROCESSABLE: dict[int | str, dict[str, Any]] = {422: {"model": Errors},
                                                   413: {"description": "upload too large"}}
 QUEUED = UNPROCESSABLE | {429: {"description": "too many queued jobs for this token"}}
+VERSIONS = versions()
 
 
 def _service(request: Request) -> Service:
@@ -66,21 +73,19 @@ def _job(service: Service, job_id: str, who: Identity) -> Any:
 
 
 @router.get("/health")
-def health(request: Request) -> Health:
-    """Versions, whether the database answers, the queue and the workers (no token needed)."""
+async def health(request: Request) -> Health:
+    """Versions, whether the database answers, the queue and the workers (no token needed).
+
+    On the event loop, from memory (``optimizer.service.health``): never a database or Dask
+    call, never the thread pool, so it answers at once however busy the server is.
+    """
     service = _service(request)
-    try:
-        with service.engine.connect() as db:
-            db.execute(text("SELECT 1"))
-        queue = store.count(service.engine, store.WAITING)
-        running = store.count(service.engine, ("running",))
-        database = True
-    except Exception:
-        queue = running = 0
-        database = False
-    dispatcher = service.dispatcher
-    return Health(status="ok" if database else "degraded", version=versions(),
-                  database=database, queue=queue, running=running,
+    reading, dispatcher = service.monitor.reading, service.dispatcher
+    database = reading.fresh
+    return Health(status="ok" if database else "degraded", version=VERSIONS,
+                  database=database, queue=reading.queue if database else 0,
+                  running=reading.running if database else 0,
+                  checked_seconds_ago=round(reading.age, 3),
                   workers_busy=dispatcher.busy if dispatcher else 0,
                   workers=dispatcher.slots if dispatcher else 0)
 
@@ -93,7 +98,8 @@ def validate(request: Request, who: Caller, file: Annotated[UploadFile, File()]
     try:
         suffix_of(file.filename, INSTANCE_SUFFIXES, "the instance")
         stored = store_uploads(service, _upload(file), [], None)
-        instance = load(service.inputs.path(stored.sha256, stored.suffix))
+        with CHECKING:
+            instance = load(service.inputs.path(stored.sha256, stored.suffix))
     except BadUploadError as exc:
         return errors_response([{"table": "upload", "row": None, "id": None, "field": "file",
                                  "message": str(exc)}])

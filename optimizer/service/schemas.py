@@ -114,5 +114,7 @@ class Health(BaseModel):
     database: bool
     queue: int
     running: int
+    checked_seconds_ago: float = Field(
+        description="age of database, queue and running: the database is asked every 0.5 s")
     workers_busy: int
     workers: int

@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 
 from optimizer.service.db import default_url
 from optimizer.service.execution import Dispatcher
+from optimizer.service.health import Monitor
 from optimizer.service.inputs import Inputs
 from optimizer.service.results import Results
 
@@ -46,4 +47,5 @@ class Service:
     engine: Engine
     inputs: Inputs
     results: Results
+    monitor: Monitor
     dispatcher: Dispatcher | None = None

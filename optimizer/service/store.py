@@ -106,10 +106,17 @@ def touch(engine: Engine, job_id: str, server: str, progress: list[dict[str, Any
 
 
 def finish(engine: Engine, job_id: str, server: str, status: str, *, summary: Any = None,
-           error: str | None = None, progress: list[dict[str, Any]] | None = None) -> None:
-    """End a running job (only its own server's claim may)."""
+           error: str | None = None, progress: list[dict[str, Any]] | None = None,
+           reruns: int = 0) -> None:
+    """End a running job (only its own server's claim may).
+
+    ``reruns``: how often Dask ran it again within this claim (its worker died, or it raised),
+    added to its ``attempts``.
+    """
     values: dict[str, Any] = {"status": status, "finished": now(), "summary": summary,
                               "error": error}
+    if reruns > 0:
+        values["attempts"] = jobs.c.attempts + reruns
     if status == "done" or (status == "cancelled" and summary is not None):
         values["result_of"] = job_id
     if progress is not None:

@@ -8,6 +8,8 @@ worker will read it (422 with located errors, nothing queued), and only then the
 from __future__ import annotations
 
 import logging
+import os
+import threading
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
@@ -31,6 +33,10 @@ from optimizer.service.state import Service
 from optimizer.service.tokens import Identity
 
 log = logging.getLogger("srsopt.service")
+
+CHECKING = threading.BoundedSemaphore(os.cpu_count() or 1)
+"""Inputs checked at once (at most one per core): a check is CPU work that holds the GIL, and
+ten at once only slowed each other and the event loop (health answers took up to a second)."""
 
 
 @dataclass(frozen=True)
@@ -72,7 +78,8 @@ def check(kind: str, stored: Stored, options: dict[str, Any], service: Service
           ) -> tuple[dict[str, Any] | None, JSONResponse | None]:
     """The job's payload as its worker will build it, or the 422 answer."""
     try:
-        return payload(kind, stored, options, service.inputs), None
+        with CHECKING:
+            return payload(kind, stored, options, service.inputs), None
     except InstanceError as exc:
         return None, errors_response(located(exc))
     except SubmissionError as exc:

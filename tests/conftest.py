@@ -1,0 +1,69 @@
+"""Fixtures shared by test modules: live ``srsopt serve`` processes for the whole session.
+
+Starting a server (its imports, its Dask worker) takes seconds on a loaded machine, so
+tests/test_service.py and tests/test_service_recovery.py share one (``live``): a worker,
+uploads up to 2 MB, 3 queued jobs per token, files in English; three tokens (anna and bolat
+analysts, chief an admin). The restart test kills it and starts it again on the same data;
+later tests get the restarted one.
+
+The PostgreSQL pass has its own server (``pg_live``), on a throwaway cluster. When the session
+will ask for it, it is launched beside ``live`` so that the two start at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from service_server import Server, generated, postgres, running
+
+from optimizer.service import tokens
+from optimizer.service.db import connect, default_url
+
+
+def _tokens(server: Server, url: str, *who: tuple[str, tokens.Role]) -> None:
+    engine = connect(url)
+    server.tokens = {name: tokens.create(engine, name, role) for name, role in who}
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def _pg_launched(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server | None]:
+    """The PostgreSQL pass's server, launched, not yet answering; None without PostgreSQL."""
+    with postgres() as url:
+        if url is None:
+            yield None
+            return
+        with running(tmp_path_factory.mktemp("serve-pg"), "--workers", "1", db=url) as server:
+            _tokens(server, url, ("anna", "analyst"))
+            yield server.launch()
+
+
+@pytest.fixture(scope="session")
+def live(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+         ) -> Iterator[Server]:
+    with running(tmp_path_factory.mktemp("serve"), "--workers", "1", "--max-upload-mb", "2",
+                 "--max-queued", "3", "--lang", "en") as server:
+        _tokens(server, default_url(server.data), ("anna", "analyst"), ("bolat", "analyst"),
+                ("chief", "admin"))
+        server.launch()
+        if any("pg_live" in getattr(item, "fixturenames", ()) for item in request.session.items):
+            request.getfixturevalue("_pg_launched")  # both start at once
+        yield server.ready()
+
+
+@pytest.fixture(scope="session")
+def pg_live(_pg_launched: Server | None) -> Server:
+    """The server on PostgreSQL, answering (the PostgreSQL pass skipped without one)."""
+    if _pg_launched is None:
+        pytest.skip("no PostgreSQL server binaries (/usr/lib/postgresql/*/bin/initdb): the "
+                    "PostgreSQL pass is skipped")
+    assert _pg_launched.db is not None
+    return _pg_launched.ready()
+
+
+@pytest.fixture(scope="session")
+def generated_zip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The small generated instance (tests/service_server.py ``generated``), as a .zip."""
+    return generated(tmp_path_factory.mktemp("generated"))
