@@ -100,6 +100,9 @@ def test_the_progress_hook_reports_each_stage_and_costs_nothing_unheard() -> Non
     assert [e.stage for e in done] == ["LP relaxation", "heuristic", "MIP"]
     assert done[-1].incumbent == pytest.approx(result.objective)
     assert done[0].bound == pytest.approx(result.metadata["steps"]["lp_bound"])
+    # a heuristic's sub-MIP proves nothing of the whole model: its plan only, never a bound
+    assert all(e.bound is None and e.gap is None for e in events if e.stage == "heuristic")
+    assert done[1].incumbent is not None
     assert all(a.elapsed <= b.elapsed for a, b in itertools.pairwise(events))
     assert all(isinstance(v, str | float | bool | None) for e in events
                for v in e.as_dict().values())

@@ -39,6 +39,7 @@ from optimizer.runtime import isolated, stopping
 from optimizer.solving.decompose import lagrangian, linking_prices
 
 TINY = Path(__file__).resolve().parent.parent / "instances" / "tiny"
+UNCERTAINTY = TINY.parent.parent / "scenarios" / "uncertainty-example.yaml"
 SECONDS_AFTER_SIGNAL = 6.0
 """A stopped solve ends within this (HiGHS reacts within ~1 s; a loaded 2-core machine)."""
 
@@ -311,3 +312,18 @@ def test_a_stopped_run_starts_nothing_and_a_result_without_plan_has_none() -> No
     assert base.status == SolveStatus.INTERRUPTED and not base.has_plan
     assert "before any plan was found" in base.message
     assert not Result(status=SolveStatus.INTERRUPTED, message="").has_plan
+
+
+def test_a_stopped_monte_carlo_writes_the_draws_it_has(tmp_path: Path) -> None:
+    """SIGINT mid-batch: exit 130, every draw either in draws.csv or named in missing.csv."""
+    draws = 400
+    run = Srsopt("montecarlo", TINY, "--uncertainty", UNCERTAINTY, "--draws", draws, "--seed", 1,
+                 "--out", tmp_path / "mc", cwd=tmp_path)
+    run.wait_for("montecarlo: 3/")  # a few draws are in
+    code, seconds = run.signal_and_wait(signal.SIGINT)
+    assert code == 130, run.text
+    assert seconds < SECONDS_AFTER_SIGNAL
+    assert "Traceback" not in run.text
+    done = len((tmp_path / "mc" / "draws.csv").read_text().splitlines()) - 1
+    missing = len((tmp_path / "mc" / "missing.csv").read_text().splitlines()) - 1
+    assert done >= 3 and missing >= 1 and done + missing == draws

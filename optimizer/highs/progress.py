@@ -61,7 +61,7 @@ class _Audience:
 
     listener: ClassVar[Listener | None] = None
     started: ClassVar[float] = 0.0
-    stages: ClassVar[list[tuple[str, bool]]] = []
+    stages: ClassVar[list[tuple[str, bool, bool]]] = []
     lock: ClassVar[threading.Lock] = threading.Lock()
 
 
@@ -82,13 +82,16 @@ def listening(listener: Listener) -> Iterator[None]:
 
 
 @contextmanager
-def stage(name: str, figures: bool = True) -> Iterator[None]:
+def stage(name: str, figures: bool = True, bounds: bool = True) -> Iterator[None]:
     """Name the HiGHS runs started inside (``LP relaxation``, ``heuristic``); also a decorator.
 
     ``figures=False``: the runs' objective values mean nothing for the whole model (the
     Lagrangian bound's region sub-problems), so only their start and end are reported.
+    ``bounds=False``: their plans are plans of the whole model but their bounds are not (a
+    heuristic's sub-MIP bounds only its neighbourhood): only the plan is reported, never a
+    bound or a gap that would read as proven.
     """
-    _Audience.stages.append((name, figures))
+    _Audience.stages.append((name, figures, bounds))
     try:
         yield
     finally:
@@ -117,9 +120,9 @@ class Watch:
     """One HiGHS run reported to the listener: ``done`` with its final figures, then ``stop``."""
 
     def __init__(self, h: highspy.Highs, mip: bool) -> None:
-        name, figures = _Audience.stages[-1] if _Audience.stages else ("MIP" if mip else "LP",
-                                                                       True)
-        self.h, self.name, self.figures = h, name, figures
+        name, figures, bounds = (_Audience.stages[-1] if _Audience.stages
+                                 else ("MIP" if mip else "LP", True, True))
+        self.h, self.name, self.figures, self.bounds = h, name, figures, bounds
         self.flags: dict[str, bool] = {}
         if _Audience.listener is None:
             return
@@ -143,13 +146,17 @@ class Watch:
 
     def _improved(self, event: highspy.HighsCallbackEvent) -> None:
         data = event.data_out
-        report(self.name, incumbent=data.objective_function_value, bound=data.mip_dual_bound,
-               gap=data.mip_gap)
+        self._report(data.objective_function_value, data.mip_dual_bound, data.mip_gap)
 
     def _logged(self, event: highspy.HighsCallbackEvent) -> None:
         data = event.data_out
-        report(self.name, incumbent=data.mip_primal_bound, bound=data.mip_dual_bound,
-               gap=data.mip_gap)
+        self._report(data.mip_primal_bound, data.mip_dual_bound, data.mip_gap)
+
+    def _report(self, incumbent: float | None, bound: float | None, gap: float | None,
+                done: bool = False) -> None:
+        if not self.bounds:
+            bound = gap = None
+        report(self.name, incumbent=incumbent, bound=bound, gap=gap, done=done)
 
     def stop(self) -> None:
         """Unsubscribe what was subscribed and give HiGHS its log settings back."""
@@ -163,7 +170,7 @@ class Watch:
     def done(self, incumbent: float | None, bound: float | None, gap: float | None) -> None:
         """Report the run's end, with its figures when they mean something."""
         if self.figures:
-            report(self.name, incumbent=incumbent, bound=bound, gap=gap, done=True)
+            self._report(incumbent, bound, gap, done=True)
         else:
             report(self.name, done=True)
 

@@ -143,7 +143,7 @@ def _integral(form: Formulation, values: FloatArray) -> np.ndarray:
     return (np.abs(x - np.round(x)) <= 1e-6) & form.columns.integer[:form.layout.n_start]
 
 
-@progress.stage("heuristic")
+@progress.stage("heuristic", bounds=False)  # a neighbourhood's bound is not the model's
 def rens(form: Formulation, options: HighsOptions, lp_values: FloatArray) -> FloatArray | None:
     """Solve the sub-MIP with every integral LP start fixed (RENS); its plan or None.
 
@@ -153,7 +153,7 @@ def rens(form: Formulation, options: HighsOptions, lp_values: FloatArray) -> Flo
     return _fixed_submip(form, options, _integral(form, lp_values), lp_values)
 
 
-@progress.stage("heuristic")
+@progress.stage("heuristic", bounds=False)  # a neighbourhood's bound is not the model's
 def crossover(form: Formulation, options: HighsOptions, anchor: FloatArray,
               region_values: FloatArray, start: FloatArray | None = None
               ) -> FloatArray | None:
