@@ -275,6 +275,9 @@ def test_a_local_cluster_runs_only_srsopts_code_and_ends_with_the_run(
     same = ["scenario", "status", "objective", "funded_projects", "transfer"]
     pd.testing.assert_frame_equal(here_overview[same], tasks_overview[same], check_exact=True)
     assert list(tasks_overview["model"]) == ["built", "built from scratch"]
+    # the base first, then the scenario started from its plan (read by ids in the worker)
+    assert tasks_overview["start"][0] == "cold (the base)"
+    assert tasks_overview["start"][1].startswith("warm (base plan")
 
 
 def test_a_batch_here_reports_every_task_and_a_task_names_srsopt_code() -> None:
