@@ -19,6 +19,7 @@ from optimizer.check.prechecks import blocked_result
 from optimizer.highs.adapter import HighsOptions, time_stops
 from optimizer.highs.names import ModelFormat, lp_ids, named_highs, write_highs_model
 from optimizer.solving.pipeline import solve_options, solve_weighted
+from optimizer.solving.regions import RegionRunner
 from optimizer.solving.strategy import Strategy
 
 Backend = Literal["highs", "pyomo"]
@@ -36,6 +37,7 @@ def solve(
     node_limit: int | None = None,
     log_to_console: bool = False,
     backend: Backend = "highs",
+    regions: RegionRunner | None = None,
 ) -> Result:
     """Check the instance, solve it with HiGHS, and return verified result tables.
 
@@ -44,7 +46,10 @@ def solve(
     MIP is attacked (``optimizer.solving.strategy``: RENS plan + Lagrangian bound + HiGHS, or HiGHS
     alone). ``backend="pyomo"`` solves the Pyomo reference formulation instead
     (``optimizer.pyomo_ref``), slower but written for reading; its plan goes through the same
-    polishing, tables and verifier.
+    polishing, tables and verifier. ``regions``: where the Lagrangian decomposition's region
+    MIPs are solved (``optimizer.solving.regions.RegionRunner``; e.g. one Dask task per region,
+    ``optimizer.distributed.regions.ClusterRegions``); default: local worker processes. Only
+    the weighted objective on the array build decomposes.
 
     Raises:
         VerificationError: the solver's plan breaks a rule when recomputed from the raw tables.
@@ -56,7 +61,7 @@ def solve(
                             node_limit)
     with time_stops() as stops:
         result = _solve(instance, options, price_envelope=price_envelope, strategy=strategy,
-                        backend=backend)
+                        backend=backend, regions=regions)
     # the Pyomo backend runs HiGHS on time alone: it has no reproducible mode
     return reproducibility(result, None if backend == "pyomo" else options.node_limit, stops)
 
@@ -79,7 +84,8 @@ def reproducibility(result: Result, node_limit: int | None, stops: list[str]) ->
 
 
 def _solve(instance: Instance, options: HighsOptions, *, price_envelope: bool,
-           strategy: Strategy, backend: Backend) -> Result:
+           strategy: Strategy, backend: Backend, regions: RegionRunner | None = None
+           ) -> Result:
     """``solve`` after the pre-checks, with the options settled."""
     if backend == "pyomo":
         from optimizer.pyomo_ref import solve_reference  # Pyomo is slow to import
@@ -92,7 +98,8 @@ def _solve(instance: Instance, options: HighsOptions, *, price_envelope: bool,
                           mip_rel_gap=options.mip_rel_gap, threads=options.threads,
                           node_limit=options.node_limit,
                           log_to_console=options.log_to_console)
-    return solve_weighted(instance, options, price_envelope=price_envelope, strategy=strategy)
+    return solve_weighted(instance, options, price_envelope=price_envelope, strategy=strategy,
+                          regions=regions)
 
 
 def export_model(instance: Instance, out: Path | OutputTarget, fmt: ModelFormat = "lp",

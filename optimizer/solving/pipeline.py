@@ -22,6 +22,7 @@ from optimizer.formulation.index import IndexSets, build_index
 from optimizer.highs.adapter import HighsOptions, HighsOutcome, make_highs, to_highs_lp
 from optimizer.highs.mip_start import run_checked
 from optimizer.solving.assemble import assemble_result
+from optimizer.solving.regions import RegionRunner
 from optimizer.solving.strategy import Strategy, attack
 
 log = logging.getLogger(__name__)
@@ -94,8 +95,13 @@ def envelope_prices(form: Formulation, index: IndexSets, outcome: HighsOutcome
 
 
 def solve_weighted(instance: Instance, options: HighsOptions, *, price_envelope: bool = True,
-                   strategy: Strategy = "engineered") -> Result:
-    """Build the model, attack it with ``strategy`` and assemble the verified result."""
+                   strategy: Strategy = "engineered", regions: RegionRunner | None = None
+                   ) -> Result:
+    """Build the model, attack it with ``strategy`` and assemble the verified result.
+
+    ``regions``: where the decomposition's region MIPs go (``strategy.attack``); what its
+    runner says went otherwise than planned ends the result's message.
+    """
     started = time.perf_counter()
     index = build_index(instance)
     form = build_formulation(index, instance.settings.objective)
@@ -104,9 +110,13 @@ def solve_weighted(instance: Instance, options: HighsOptions, *, price_envelope:
     log.info("built %d rows x %d columns (%d nonzeros) in %.3f s", *form.shape,
              form.matrix.nnz, build_seconds)
     solve_started = time.perf_counter()
-    result = attack(index, form, options, started, strategy)
+    result = attack(index, form, options, started, strategy, regions=regions)
     prices = envelope_prices(form, index, result.lp) if price_envelope else None
     solve_seconds = time.perf_counter() - solve_started
-    return assemble_result(instance, index, form, result.outcome, options,
-                           build_seconds=build_seconds, solve_seconds=solve_seconds,
-                           prices=prices, steps=result.steps)
+    assembled = assemble_result(instance, index, form, result.outcome, options,
+                                build_seconds=build_seconds, solve_seconds=solve_seconds,
+                                prices=prices, steps=result.steps)
+    notes = result.steps.get("region_notes")
+    if not notes:
+        return assembled
+    return assembled.model_copy(update={"message": "; ".join([assembled.message, *notes])})

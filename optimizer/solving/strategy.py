@@ -39,6 +39,7 @@ from optimizer.highs.mip_start import Checked, meets_rows, run_checked
 from optimizer.runtime import stopping
 from optimizer.solving.decompose import lagrangian, linking_prices
 from optimizer.solving.heuristic import crossover, rens, round_lp
+from optimizer.solving.regions import RegionRunner
 from optimizer.solving.solution import polish
 
 log = logging.getLogger(__name__)
@@ -120,11 +121,15 @@ def _with_bound(outcome: HighsOutcome, bound: float | None, mip_rel_gap: float
 
 
 def attack(index: IndexSets, form: Formulation, options: HighsOptions, started: float,
-           strategy: Strategy = "engineered", lp: HighsOutcome | None = None) -> Attack:
+           strategy: Strategy = "engineered", lp: HighsOutcome | None = None,
+           regions: RegionRunner | None = None) -> Attack:
     """Run the strategy within ``options.time_limit`` counted from ``started``.
 
     ``lp``: the LP relaxation already solved (a live model re-solved from its basis,
-    ``optimizer.solving.live``); step 1 is then skipped.
+    ``optimizer.solving.live``); step 1 is then skipped. ``regions``: where the
+    decomposition's region MIPs are solved (default: ``PARALLEL_WORKERS`` local processes on
+    models of ``PARALLEL_COLUMNS``, else here; ``optimizer.distributed.regions`` gives one on
+    a Dask cluster); models without the decomposition do not use it, and ``steps`` says so.
     """
 
     def left() -> float:
@@ -154,7 +159,7 @@ def attack(index: IndexSets, form: Formulation, options: HighsOptions, started: 
         elif bound is not None and lp.row_duals is not None and (
                 form.shape[1] >= DECOMPOSITION_COLUMNS):
             start, bound = _decomposed(index, form, options, lp.values, lp.row_duals, bound,
-                                       share, steps)
+                                       share, steps, regions)
             decomposed = "lagrangian_bound" in steps  # linked regions: RENS, then HiGHS
         else:
             start = checked(index, form, rens(form, replace(
@@ -164,6 +169,12 @@ def attack(index: IndexSets, form: Formulation, options: HighsOptions, started: 
         steps["heuristic_seconds"], clock = time.perf_counter() - clock, time.perf_counter()
         steps["heuristic_objective"] = None if start is None else float(
             form.columns.cost @ start + form.columns.offset)
+    if regions is not None and "lagrangian_seconds" not in steps:
+        steps["region_notes"] = [
+            f"the {regions.description} was not used: the model ({form.shape[1]:,} columns) is "
+            f"solved here whole; the decomposition's regions are split off from "
+            f"{DECOMPOSITION_COLUMNS:,} columns, when the LP relaxation finishes and no "
+            "row links two regions"]
     proven = gap(steps.get("heuristic_objective"), bound)
     within = start is not None and within_gap(steps["heuristic_objective"], bound,
                                                options.mip_rel_gap)
@@ -211,8 +222,8 @@ def _relaxation(form: Formulation, options: HighsOptions) -> Checked:
 
 def _decomposed(index: IndexSets, form: Formulation, options: HighsOptions,
                 lp_values: np.ndarray, lp_duals: np.ndarray, bound: float,
-                share: Callable[[float], float], steps: dict[str, Any]
-                ) -> tuple[np.ndarray | None, float]:
+                share: Callable[[float], float], steps: dict[str, Any],
+                regions: RegionRunner | None) -> tuple[np.ndarray | None, float]:
     """Lagrangian bound by region, then the crossover of its region plans with the LP.
 
     Falls back to RENS when the regions are linked by more than the envelope and the
@@ -224,11 +235,15 @@ def _decomposed(index: IndexSets, form: Formulation, options: HighsOptions,
     reserve = _reserve(options)
     workers = PARALLEL_WORKERS if form.shape[1] >= PARALLEL_COLUMNS else 1
     split = lagrangian(index, form, options, mu,
-                       max(share(DECOMPOSITION_SHARE) - reserve, 0.0), workers)
+                       max(share(DECOMPOSITION_SHARE) - reserve, 0.0), workers, regions)
     steps["lagrangian_seconds"] = time.perf_counter() - clock
+    if regions is not None:
+        steps["regions_on"] = regions.description
     start = None
     if split is not None:  # None after a stop request too
         steps["lagrangian_bound"] = split.bound
+        if split.notes:
+            steps["region_notes"] = list(split.notes)
         bound = max(bound, split.bound)
         sub = replace(options, time_limit=max(share(CROSSOVER_SHARE) - reserve, 0.5))
         start = checked(index, form, crossover(form, sub, lp_values, split.values))
