@@ -59,6 +59,10 @@ def solve_region_task(shared: tuple[HighsOptions, float], model: RegionModel, qu
     return (None if solved is None else (model.region, *solved)), stops
 
 
+class _DeadlineError(Exception):
+    """The deadline and its grace have passed: stop waiting for the region tasks."""
+
+
 def _label(model: RegionModel) -> str:
     return f"region {model.name or model.region}"
 
@@ -98,34 +102,39 @@ class ClusterRegions:
                  for k, m in enumerate(ordered)]
         single = replace(options, threads=1, log_to_console=False)
         batch = self.runner.submit((single, deadline), tasks)
-        late = [deadline + self.grace]
+        late = deadline + self.grace
 
         def watch(_: Progress) -> None:
-            if time.time() > late[0]:
-                late[0] = float("inf")
-                batch.cancel()  # the running ones are asked to stop; their blocks come here
+            if time.time() > late:
+                raise _DeadlineError
 
         by_key = {_label(m): m for m in ordered}
+        outcomes: dict[str, Outcome] = {}
+        try:
+            for outcome in batch.results(watch):
+                outcomes[outcome.key] = outcome
+        except _DeadlineError:  # the batch releases its tasks; running ones end on their limit
+            log.warning("%d region task(s) not answered %g s after the deadline",
+                        len(tasks) - len(outcomes), self.grace)
         rows: list[RegionRow] = []
         notes: list[str] = []
-        unanswered: list[tuple[RegionModel, Outcome]] = []
-        for outcome in batch.results(watch):
-            model = by_key[outcome.key]
-            answer = outcome.value[0] if outcome.ok else None
-            if answer is None:
-                unanswered.append((model, outcome))
+        unanswered: list[tuple[RegionModel, str]] = []
+        for key, model in by_key.items():
+            outcome = outcomes.get(key)
+            answer = outcome.value[0] if outcome is not None and outcome.ok else None
+            if outcome is None or answer is None:
+                unanswered.append((model, "no answer by the deadline" if outcome is None
+                                   else outcome.error or "its task was stopped"))
                 continue
             for what in outcome.value[1]:  # the task's runs that ended on time, in its worker
                 note_time_stop(f"{what} of a region")
             if outcome.attempts > 1:
-                notes.append(f"{outcome.key}: run {outcome.attempts} times (its worker was "
-                             "lost)")
+                notes.append(f"{key}: run {outcome.attempts} times (its worker was lost)")
             rows.append(answer)
         if stopping.requested():
             return RegionsSolved(rows, tuple(notes))
-        for model, outcome in unanswered:
-            why = outcome.error or "its task was stopped"
-            log.warning("%s: %s; solving it here", outcome.key, why)
-            notes.append(f"{outcome.key}: {why}; solved here (its LP bound and a short MIP)")
+        for model, why in unanswered:
+            log.warning("%s: %s; solving it here", _label(model), why)
+            notes.append(f"{_label(model)}: {why}; solved here (its LP bound and a short MIP)")
             rows += solve_here([model], options, deadline)
         return RegionsSolved(rows, tuple(notes))
