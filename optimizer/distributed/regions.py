@@ -120,16 +120,16 @@ class ClusterRegions:
         notes: list[str] = []
         unanswered: list[tuple[RegionModel, str]] = []
         for key, model in by_key.items():
-            outcome = outcomes.get(key)
-            answer = outcome.value[0] if outcome is not None and outcome.ok else None
-            if outcome is None or answer is None:
-                unanswered.append((model, "no answer by the deadline" if outcome is None
-                                   else outcome.error or "its task was stopped"))
+            ended = outcomes.get(key)
+            answer = ended.value[0] if ended is not None and ended.ok else None
+            if ended is None or answer is None:
+                unanswered.append((model, "no answer by the deadline" if ended is None
+                                   else ended.error or "its task was stopped"))
                 continue
-            for what in outcome.value[1]:  # the task's runs that ended on time, in its worker
+            for what in ended.value[1]:  # the task's runs that ended on time, in its worker
                 note_time_stop(f"{what} of a region")
-            if outcome.attempts > 1:
-                notes.append(f"{key}: run {outcome.attempts} times (its worker was lost)")
+            if ended.attempts > 1:
+                notes.append(f"{key}: run {ended.attempts} times (its worker was lost)")
             rows.append(answer)
         if stopping.requested():
             return RegionsSolved(rows, tuple(notes))
