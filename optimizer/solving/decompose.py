@@ -170,8 +170,8 @@ def lagrangian(index: IndexSets, form: Formulation, options: HighsOptions, mu: F
     side = np.where(mu > 0, form.row_upper[linking],
                     np.where(mu < 0, form.row_lower[linking], 0.0))
     total = form.columns.offset - float(mu @ side)
-    for r, bound, plan, _ in ran.rows:
-        total += bound
+    for r, bound, plan, _ in sorted(ran.rows, key=lambda row: row[0]):
+        total += bound  # in region order: the same sum wherever and in whatever order solved
         values[models[r].cols] = plan
     return Decomposition(bound=total, values=values, seconds=time.perf_counter() - started,
                          regions_solved=sum(status == "optimal" for *_, status in ran.rows),
