@@ -17,6 +17,7 @@ estimated left) and ``cancel``. Every task ends in one ``Outcome``: its value, o
 | ``runner`` | ``open_runner``: in process, ``LocalCluster`` or ``Client(scheduler)`` |
 | ``local`` | the local cluster's workers: isolated processes that end with srsopt |
 | ``analyses`` | sweep points and what-if cases as batches |
+| ``regions`` | one solve's Lagrangian region MIPs as tasks (``srsopt solve --scheduler``) |
 
 Nothing here imports Dask until a cluster is asked for: ``jobs`` 1 runs without it.
 """
