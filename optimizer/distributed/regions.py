@@ -93,8 +93,8 @@ class ClusterRegions:
         if slots == 0:
             local = LocalRegions(LOCAL_WORKERS)
             here = local(models, options, deadline)
-            return replace(here, notes=(f"the {self.description} had no workers: the regions "
-                                        f"were solved by {local.description}", *here.notes))
+            return replace(here, notes=(f"{self.description}: no workers, the regions were "
+                                        f"solved by {local.description}", *here.notes))
         ordered = sorted(models, key=lambda m: -m.weight)
         weights = [m.weight for m in ordered]
         tasks = [Task(_label(m), solve_region_task,

@@ -171,10 +171,9 @@ def attack(index: IndexSets, form: Formulation, options: HighsOptions, started: 
             form.columns.cost @ start + form.columns.offset)
     if regions is not None and "lagrangian_seconds" not in steps:
         steps["region_notes"] = [
-            f"the {regions.description} was not used: the model ({form.shape[1]:,} columns) is "
-            f"solved here whole; the decomposition's regions are split off from "
-            f"{DECOMPOSITION_COLUMNS:,} columns, when the LP relaxation finishes and no "
-            "row links two regions"]
+            f"{regions.description}: not used, the model ({form.shape[1]:,} columns) is "
+            f"solved here whole (it is split by region from {DECOMPOSITION_COLUMNS:,} columns, "
+            "when the LP relaxation finishes and no row links two regions)"]
     proven = gap(steps.get("heuristic_objective"), bound)
     within = start is not None and within_gap(steps["heuristic_objective"], bound,
                                                options.mip_rel_gap)
