@@ -79,11 +79,21 @@ def solve(instance: Path, out: Path, options: list[str]) -> dict[str, Any]:
                          f"{done.stderr}")
     summary = json.loads((out / "summary.json").read_text())
     steps = summary.get("steps", {})
-    return {"wall": wall, "gap": summary["mip_gap"], "objective": summary["objective"],
+    return {"wall": wall, "gap": summary["mip_gap"], "message": summary["message"], "objective": summary["objective"],
             "bound": summary["bound"], "lagrangian_bound": steps.get("lagrangian_bound"),
             "lagrangian_seconds": steps.get("lagrangian_seconds"),
             "notes": steps.get("region_notes", []),
             "projects": (out / "projects.csv").read_text(), "load": os.getloadavg()[0]}
+
+
+def _pct(value: float | None) -> str:
+    return "none (no bound)" if value is None else f"{100 * value:.3f}%"
+
+
+def _median(values: list[float | None]) -> float | None:
+    """The median of the known values (a run without a bound has no gap)."""
+    known = [v for v in values if v is not None]
+    return statistics.median(known) if known else None
 
 
 def main() -> None:
@@ -112,18 +122,19 @@ def main() -> None:
                     got = solve(instance, folder / f"{way}-{k}", options + extra)
                     runs[way].append(got)
                     print(f"{way:>7} run {k + 1}: wall {got['wall']:6.1f} s, gap "
-                          f"{100 * got['gap']:.3f}%, Lagrangian bound "
-                          f"{got['lagrangian_bound']:,.1f} in {got['lagrangian_seconds']:.1f} s,"
-                          f" load {got['load']:.1f}" + (f", notes: {got['notes']}"
-                                                       if got["notes"] else ""), flush=True)
-    medians = {way: {key: statistics.median(r[key] for r in done)
+                          f"{_pct(got['gap'])}, Lagrangian bound {got['lagrangian_bound']} in "
+                          f"{got['lagrangian_seconds']} s, load {got['load']:.1f}"
+                          + (f", notes: {got['notes']}" if got["notes"] else ""), flush=True)
+    medians = {way: {key: _median([r[key] for r in done])
                      for key in ("wall", "gap", "lagrangian_seconds")}
                for way, done in runs.items()}
     for way, m in medians.items():
-        print(f"median {way:>7}: wall {m['wall']:.1f} s, gap {100 * m['gap']:.3f}%, "
-              f"Lagrangian step {m['lagrangian_seconds']:.1f} s")
-    print(f"ratio cluster/local: wall {medians['cluster']['wall'] / medians['local']['wall']:.2f},"
-          f" gap {medians['cluster']['gap'] / max(medians['local']['gap'], 1e-12):.2f}")
+        print(f"median {way:>7}: wall {m['wall']:.1f} s, gap {_pct(m['gap'])}, "
+              f"Lagrangian step {m['lagrangian_seconds']} s")
+    local, remote = medians["local"], medians["cluster"]
+    print(f"ratio cluster/local: wall {remote['wall'] / local['wall']:.2f}"
+          + (f", gap {remote['gap'] / local['gap']:.2f}" if remote["gap"] and local["gap"]
+             else ""))
     if args.node_limit:
         same = {(r["objective"], r["bound"], r["projects"]) for way in runs for r in runs[way]}
         print("same plan and bound in every run:", "yes" if len(same) == 1 else "NO")
