@@ -79,7 +79,8 @@ def solve(instance: Path, out: Path, options: list[str]) -> dict[str, Any]:
                          f"{done.stderr}")
     summary = json.loads((out / "summary.json").read_text())
     steps = summary.get("steps", {})
-    return {"wall": wall, "gap": summary["mip_gap"], "message": summary["message"], "objective": summary["objective"],
+    return {"wall": wall, "gap": summary["mip_gap"], "message": summary["message"],
+            "objective": summary["objective"],
             "bound": summary["bound"], "lagrangian_bound": steps.get("lagrangian_bound"),
             "lagrangian_seconds": steps.get("lagrangian_seconds"),
             "notes": steps.get("region_notes", []),
