@@ -2,7 +2,8 @@
 
 ``srsopt solve --scheduler`` through a real ``dask scheduler`` and two ``dask worker``
 processes gives the plan and bound of the local decomposition in reproducible mode; region
-tasks that do not answer by the deadline, or fail, are solved here and the result says so.
+tasks that do not answer by the deadline, or fail, are solved here and the result says so; a
+model too small to split says the cluster was not used.
 The decomposition starts at 50,000 columns: the tests lower that (and the local processes'
 threshold) so that a small generated model takes the same path as a national one.
 """
@@ -26,7 +27,7 @@ pytest.importorskip("distributed", reason="Dask distributed is not installed, so
 from dask_cluster import Cluster
 
 from models.folder import write_folder
-from models.instance import instance_from_tables
+from models.instance import instance_from_tables, load_instance
 from models.synthetic import generate_tables
 from optimizer import solve
 from optimizer.cli.app import app
@@ -149,3 +150,12 @@ def test_a_failed_region_task_is_solved_here_and_the_solve_says_so(
     assert (f"region {calls[0]}: RuntimeError: worker ran out of memory; solved here (its LP "
             "bound and a short MIP)") in result.message
     assert result.objective == local.objective and result.bound == local.bound
+
+
+def test_a_model_too_small_to_split_is_solved_here_and_the_summary_says_so() -> None:
+    result = solve(load_instance(Path(__file__).resolve().parents[1] / "instances" / "tiny"),
+                   regions=ClusterRegions(InProcess()), price_envelope=False)
+    assert result.has_plan and "lagrangian_bound" not in result.metadata["steps"]
+    assert ("in this process: not used, the model (" in result.message
+            and "columns) is solved here whole (it is split by region from 50,000 columns"
+            in result.message)
