@@ -169,7 +169,7 @@ def attack(index: IndexSets, form: Formulation, options: HighsOptions, started: 
         steps["heuristic_seconds"], clock = time.perf_counter() - clock, time.perf_counter()
         steps["heuristic_objective"] = None if start is None else float(
             form.columns.cost @ start + form.columns.offset)
-    if regions is not None and "lagrangian_seconds" not in steps:
+    if regions is not None and "lagrangian_bound" not in steps and not stopping.requested():
         steps["region_notes"] = [
             f"{regions.description}: not used, the model ({form.shape[1]:,} columns) is "
             f"solved here whole (it is split by region from {DECOMPOSITION_COLUMNS:,} columns, "
@@ -236,11 +236,11 @@ def _decomposed(index: IndexSets, form: Formulation, options: HighsOptions,
     split = lagrangian(index, form, options, mu,
                        max(share(DECOMPOSITION_SHARE) - reserve, 0.0), workers, regions)
     steps["lagrangian_seconds"] = time.perf_counter() - clock
-    if regions is not None:
-        steps["regions_on"] = regions.description
     start = None
     if split is not None:  # None after a stop request too
         steps["lagrangian_bound"] = split.bound
+        if regions is not None:
+            steps["regions_on"] = regions.description
         if split.notes:
             steps["region_notes"] = list(split.notes)
         bound = max(bound, split.bound)
