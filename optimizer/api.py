@@ -19,6 +19,7 @@ from optimizer.check.prechecks import blocked_result
 from optimizer.highs.adapter import HighsOptions, time_stops
 from optimizer.highs.names import ModelFormat, lp_ids, named_highs, write_highs_model
 from optimizer.solving.pipeline import solve_options, solve_weighted
+from optimizer.solving.regions import RegionRunner
 from optimizer.solving.strategy import Strategy
 from optimizer.solving.warm import BasePlan
 
@@ -38,6 +39,7 @@ def solve(
     log_to_console: bool = False,
     backend: Backend = "highs",
     start_from: BasePlan | None = None,
+    regions: RegionRunner | None = None,
 ) -> Result:
     """Check the instance, solve it with HiGHS, and return verified result tables.
 
@@ -49,6 +51,10 @@ def solve(
     polishing, tables and verifier. ``start_from``: the plan of an instance this one was changed
     from (``BasePlan.of(result)``): the solve starts from it (``optimizer.solving.warm``; the
     weighted objective on the array build only, otherwise ignored).
+    ``regions``: where the Lagrangian decomposition's region
+    MIPs are solved (``optimizer.solving.regions.RegionRunner``; e.g. one Dask task per region,
+    ``optimizer.distributed.regions.ClusterRegions``); default: local worker processes. Only
+    the weighted objective on the array build decomposes.
 
     Raises:
         VerificationError: the solver's plan breaks a rule when recomputed from the raw tables.
@@ -60,7 +66,7 @@ def solve(
                             node_limit)
     with time_stops() as stops:
         result = _solve(instance, options, price_envelope=price_envelope, strategy=strategy,
-                        backend=backend, start_from=start_from)
+                        backend=backend, start_from=start_from, regions=regions)
     # the Pyomo backend runs HiGHS on time alone: it has no reproducible mode
     return reproducibility(result, None if backend == "pyomo" else options.node_limit, stops)
 
@@ -83,7 +89,8 @@ def reproducibility(result: Result, node_limit: int | None, stops: list[str]) ->
 
 
 def _solve(instance: Instance, options: HighsOptions, *, price_envelope: bool,
-           strategy: Strategy, backend: Backend, start_from: BasePlan | None = None) -> Result:
+           strategy: Strategy, backend: Backend, start_from: BasePlan | None = None,
+           regions: RegionRunner | None = None) -> Result:
     """``solve`` after the pre-checks, with the options settled."""
     if backend == "pyomo":
         from optimizer.pyomo_ref import solve_reference  # Pyomo is slow to import
@@ -97,7 +104,7 @@ def _solve(instance: Instance, options: HighsOptions, *, price_envelope: bool,
                           node_limit=options.node_limit,
                           log_to_console=options.log_to_console)
     return solve_weighted(instance, options, price_envelope=price_envelope, strategy=strategy,
-                          start_from=start_from)
+                          start_from=start_from, regions=regions)
 
 
 def export_model(instance: Instance, out: Path | OutputTarget, fmt: ModelFormat = "lp",

@@ -255,7 +255,7 @@ def test_workers_never_import_from_the_current_folder(tmp_path: Path,
 
     monkeypatch.setattr(subprocess, "Popen", popen)
     failed = []
-    monkeypatch.setattr("optimizer.solving.decompose.log.warning", lambda *a: failed.append(a))
+    monkeypatch.setattr("optimizer.solving.region_worker.log.warning", lambda *a: failed.append(a))
     split = lagrangian(index, form, options, linking_prices(form, lp.row_duals), 3.0, workers=2)
     assert len(started) == 2 and failed == []  # both regions' groups solved by the workers
     assert split is not None

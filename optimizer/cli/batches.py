@@ -32,7 +32,8 @@ out = Console()
 MAX_ADDRESS = 300
 
 
-def _address(value: str | None) -> str | None:
+def scheduler_address(value: str | None) -> str | None:
+    """``--scheduler``'s check: one printable word, not too long (typer's callback)."""
     if value is not None and (not value.strip() or len(value) > MAX_ADDRESS or any(
             c.isspace() or not c.isprintable() for c in value)):
         raise typer.BadParameter(f"{literal(value, 60)!r} is not a scheduler address, e.g. "
@@ -42,7 +43,7 @@ def _address(value: str | None) -> str | None:
 
 Scheduler = Annotated[str | None, typer.Option(
     help="Dask scheduler to run the solves on, e.g. tcp://10.0.0.5:8786 (docs/scale-out.md); "
-    "default: this machine.", callback=_address)]
+    "default: this machine.", callback=scheduler_address)]
 Jobs = Annotated[int, typer.Option(
     help="Solves at once on this machine: a local Dask cluster of N processes (at most the "
     "cores); 1 solves here, one after another.", min=1)]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
 
@@ -17,6 +19,7 @@ from optimizer.analysis.whatif import with_scenario
 from optimizer.api import Backend
 from optimizer.api import solve as solve_instance
 from optimizer.check.verify import VerificationError
+from optimizer.cli import batches
 from optimizer.cli import explain as cli_explain
 from optimizer.cli import files as cli_files
 from optimizer.cli import options as opt
@@ -32,10 +35,37 @@ from optimizer.cli.common import (
     uncertainty_error,
 )
 from optimizer.cli.text import NAME_WIDTH, literal, shown, shown_path
+from optimizer.distributed.regions import ClusterRegions
 from optimizer.outputs.labels import DEFAULT_LANG
 from optimizer.outputs.results_io import national_at_targets, worst_regions
 from optimizer.outputs.why_text import unused_envelope_reasons
+from optimizer.solving.regions import RegionRunner
 from optimizer.solving.strategy import Strategy
+
+RegionScheduler = Annotated[str | None, typer.Option(
+    help="Dask scheduler to solve the Lagrangian decomposition's region MIPs on, one task per "
+    "region, e.g. tcp://10.0.0.5:8786 (docs/scale-out.md); default: 2 local processes.",
+    callback=batches.scheduler_address)]
+
+
+@contextlib.contextmanager
+def regions_on(scheduler: str | None, retries: int, instance: Instance, backend: Backend
+               ) -> Iterator[RegionRunner | None]:
+    """The region runner for ``--scheduler``: its Dask tasks; None: the local processes.
+
+    Only the weighted objective on the array build decomposes: otherwise a warning, no cluster.
+    """
+    mode = instance.settings.objective.mode
+    if scheduler is not None and (backend != "highs" or mode != "weighted"):
+        batches.errors.print(f"[yellow]warning[/]: --scheduler is not used: the "
+                             f"{'Pyomo backend' if backend != 'highs' else f'{mode} objective'} "
+                             "is solved here, without the decomposition by region")
+        scheduler = None
+    if scheduler is None:
+        yield None
+        return
+    with batches.runner(scheduler, 1, retries) as runner:
+        yield ClusterRegions(runner)
 
 
 @stoppable
@@ -63,6 +93,8 @@ def solve(
     baseline_penalty: opt.Penalty = None,
     force: cli_output.ForceOption = False,
     lang: cli_files.LangOption = DEFAULT_LANG,
+    scheduler: RegionScheduler = None,
+    retries: batches.Retries = 2,
 ) -> None:
     """Solve an instance, print a summary and write DIR/summary.json plus CSV tables."""
     logging.basicConfig(level=logging.INFO if log else logging.WARNING,
@@ -72,13 +104,15 @@ def solve(
     instance, record = load_with_scenario(path, scenario)
     instance = cli_explain.apply_baseline(instance, baseline_plan, baseline_penalty)
     try:
-        with cli_explain.warned(instance), cli_progress.solving(
+        with cli_explain.warned(instance), regions_on(
+                scheduler, retries, instance, backend) as regions, cli_progress.solving(
                 f"solving {literal(instance.settings.name, NAME_WIDTH)}",
                 quiet=quiet or log):  # the HiGHS log has its own lines
             how = solve_instance if instance.settings.objective.robust is None else robust
             result = how(instance, time_limit=time_limit, mip_rel_gap=gap,
                          threads=opt.solver_threads(threads, instance), log_to_console=log,
-                         backend=backend, node_limit=node_limit, strategy=strategy)
+                         backend=backend, node_limit=node_limit, strategy=strategy,
+                         regions=regions)
     except VerificationError as exc:
         errors.print(str(exc), style="bold red", markup=False)
         raise typer.Exit(Exit.VERIFICATION_FAILED) from None

@@ -18,6 +18,7 @@ this way.
 | ``runner`` | ``open_runner``: in process, ``LocalCluster`` or ``Client(scheduler)`` |
 | ``local`` | the local cluster's workers: isolated processes that end with srsopt |
 | ``analyses`` | sweep points, what-if cases and Monte Carlo draws as batches |
+| ``regions`` | one solve's Lagrangian region MIPs as tasks (``srsopt solve --scheduler``) |
 
 Nothing here imports Dask until a cluster is asked for: ``jobs`` 1 runs without it.
 """

@@ -1,9 +1,10 @@
 """How a plan is found; every path ends in ``assemble``.
 
 ``pipeline``: the weighted path (``strategy``: LP, then RENS or the Lagrangian ``decompose`` with
-its ``regions`` in ``region_worker`` processes and the ``heuristic`` crossover, then HiGHS's MIP,
-in ``cumulative`` start columns). ``modes``: the staged objectives. ``live``: one HiGHS model
-edited and re-solved through the same strategy. ``solution``: the solver's vector as tables.
+its ``regions`` solved by a ``RegionRunner``, by default in ``region_worker`` processes, and the
+``heuristic`` crossover, then HiGHS's MIP, in ``cumulative`` start columns). ``modes``: the
+staged objectives. ``live``: one HiGHS model edited and re-solved through the same strategy.
+``solution``: the solver's vector as tables.
 """
 
 from optimizer.solving.assemble import assemble_result

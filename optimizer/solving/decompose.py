@@ -22,18 +22,18 @@ from __future__ import annotations
 
 import logging
 import time
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
 from optimizer.formulation import Formulation
 from optimizer.formulation.index import FloatArray, IndexSets, IntArray
 from optimizer.highs import progress
-from optimizer.highs.adapter import HighsOptions, note_time_stop
+from optimizer.highs.adapter import HighsOptions
 from optimizer.runtime import stopping
 from optimizer.solving.cumulative import cumulate, previous_starts
-from optimizer.solving.regions import RegionModel, solve_regions
+from optimizer.solving.region_worker import LocalRegions
+from optimizer.solving.regions import RegionModel, RegionRunner
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +47,8 @@ class Decomposition:
     seconds: float
     regions_solved: int
     """Regions whose MIP finished within its share of the time (the rest use their LP)."""
+    notes: tuple[str, ...] = ()
+    """What the region runner says went otherwise than planned (``RegionsSolved.notes``)."""
 
 
 LINKING = ("envelope", "equalization_pool")
@@ -133,67 +135,44 @@ def region_models(index: IndexSets, form: Formulation, mu: FloatArray
                          form.columns.upper[cols], form.row_lower[rows], form.row_upper[rows],
                          form.columns.integer[cols], 0.0, local)
         models.append(RegionModel(region=r, cols=cols, model=block,
-                                  weight=max(float(len(cols)), floor)))
+                                  weight=max(float(len(cols)), floor),
+                                  name=str(index.region_ids[r])))
     return models
-
-
-def _balanced(models: list[RegionModel], groups: int) -> list[list[RegionModel]]:
-    """Blocks dealt to ``groups`` workers, largest first to the least loaded."""
-    loads = [0.0] * groups
-    dealt: list[list[RegionModel]] = [[] for _ in range(groups)]
-    for model in sorted(models, key=lambda m: -m.weight):
-        k = loads.index(min(loads))
-        dealt[k].append(model)
-        loads[k] += model.weight
-    return dealt
 
 
 @progress.stage("Lagrangian bound", figures=False)  # region sub-problems
 def lagrangian(index: IndexSets, form: Formulation, options: HighsOptions, mu: FloatArray,
-               seconds: float, workers: int = 2) -> Decomposition | None:
-    """``L(mu)`` with the regions solved within ``seconds`` by ``workers`` processes.
+               seconds: float, workers: int = 2, runner: RegionRunner | None = None
+               ) -> Decomposition | None:
+    """``L(mu)`` with the regions solved within ``seconds`` by ``runner``.
 
-    Each worker is a fresh Python process (``optimizer.solving.region_worker``) running one HiGHS
-    thread, so HiGHS's global scheduler is its own; a failed worker's regions are solved here.
-    Returns None when regions are linked by more than the envelope, or when a stop was requested
-    before every region was solved (a bound needs them all).
+    The default runner deals them to ``workers`` fresh Python processes
+    (``optimizer.solving.region_worker.LocalRegions``), each running one HiGHS thread, so
+    HiGHS's global scheduler is its own; a failed worker's regions are solved here. Returns None
+    when regions are linked by more than the envelope, or when a stop was requested before
+    every region was solved (a bound needs them all).
     """
     started = time.perf_counter()
     models = region_models(index, form, mu)
     if models is None:
         return None
-    groups = _balanced(models, max(1, workers))
     deadline = time.time() + seconds - (time.perf_counter() - started)
-    if workers > 1:
-        from optimizer.solving.region_worker import run_worker  # imports this module
-
-        single = replace(options, threads=1)
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            futures = [pool.submit(run_worker, group, single, deadline) for group in groups]
-        solved: list[tuple[int, float, FloatArray, str]] = []
-        for group, future in zip(groups, futures, strict=True):
-            try:
-                rows, stops = future.result()
-                for what in stops:  # a worker's runs ended on time in its own process
-                    note_time_stop(f"{what} of a region")
-                solved += rows
-            except Exception as exc:  # the worker's own error, or it died
-                if stopping.requested():
-                    break
-                log.warning("region worker failed (%s); solving its regions here", exc)
-                solved += solve_regions(group, options, max(deadline, time.time() + 1.0))
-    else:
-        solved = solve_regions(models, options, deadline)
+    ran = (runner or LocalRegions(workers))(models, options, deadline)
     if stopping.requested():
         log.info("Lagrangian bound dropped: a stop was requested")
+        return None
+    if {row[0] for row in ran.rows} != set(range(len(models))):  # a runner's broken promise
+        log.warning("Lagrangian bound dropped: %d of %d regions came back", len(ran.rows),
+                    len(models))
         return None
     values = np.zeros(form.layout.n_cols)
     linking = linking_rows(form)
     side = np.where(mu > 0, form.row_upper[linking],
                     np.where(mu < 0, form.row_lower[linking], 0.0))
     total = form.columns.offset - float(mu @ side)
-    for r, bound, plan, _ in solved:
-        total += bound
+    for r, bound, plan, _ in sorted(ran.rows, key=lambda row: row[0]):
+        total += bound  # in region order: the same sum wherever and in whatever order solved
         values[models[r].cols] = plan
     return Decomposition(bound=total, values=values, seconds=time.perf_counter() - started,
-                         regions_solved=sum(status == "optimal" for *_, status in solved))
+                         regions_solved=sum(status == "optimal" for *_, status in ran.rows),
+                         notes=ran.notes)

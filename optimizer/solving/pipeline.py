@@ -22,6 +22,7 @@ from optimizer.formulation.index import IndexSets, build_index
 from optimizer.highs.adapter import HighsOptions, HighsOutcome, make_highs, to_highs_lp
 from optimizer.highs.mip_start import run_checked
 from optimizer.solving.assemble import assemble_result
+from optimizer.solving.regions import RegionRunner
 from optimizer.solving.strategy import Strategy, attack
 from optimizer.solving.warm import BasePlan, warm_start
 
@@ -95,11 +96,13 @@ def envelope_prices(form: Formulation, index: IndexSets, outcome: HighsOutcome
 
 
 def solve_weighted(instance: Instance, options: HighsOptions, *, price_envelope: bool = True,
-                   strategy: Strategy = "engineered", start_from: BasePlan | None = None
-                   ) -> Result:
+                   strategy: Strategy = "engineered", start_from: BasePlan | None = None,
+                   regions: RegionRunner | None = None) -> Result:
     """Build the model, attack it with ``strategy`` and assemble the verified result.
 
-    ``start_from``: a plan to start from (``optimizer.solving.warm``).
+    ``start_from``: a plan to start from (``optimizer.solving.warm``). ``regions``: where the
+    decomposition's region MIPs go (``strategy.attack``); what its runner says went otherwise
+    than planned ends the result's message.
     """
     started = time.perf_counter()
     index = build_index(instance)
@@ -110,9 +113,13 @@ def solve_weighted(instance: Instance, options: HighsOptions, *, price_envelope:
              form.matrix.nnz, build_seconds)
     solve_started = time.perf_counter()
     warm = None if start_from is None else warm_start(index, form, start_from)
-    result = attack(index, form, options, started, strategy, warm=warm)
+    result = attack(index, form, options, started, strategy, warm=warm, regions=regions)
     prices = envelope_prices(form, index, result.lp) if price_envelope else None
     solve_seconds = time.perf_counter() - solve_started
-    return assemble_result(instance, index, form, result.outcome, options,
-                           build_seconds=build_seconds, solve_seconds=solve_seconds,
-                           prices=prices, steps=result.steps)
+    assembled = assemble_result(instance, index, form, result.outcome, options,
+                                build_seconds=build_seconds, solve_seconds=solve_seconds,
+                                prices=prices, steps=result.steps)
+    notes = result.steps.get("region_notes")
+    if not notes:
+        return assembled
+    return assembled.model_copy(update={"message": "; ".join([assembled.message, *notes])})

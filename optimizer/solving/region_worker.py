@@ -1,23 +1,89 @@
-"""A worker process for the Lagrangian decomposition: region blocks in, bounds and plans out.
+"""The decomposition's default ``RegionRunner``: region blocks solved in local worker processes.
 
-The worker is an isolated interpreter in its own process group (``optimizer.runtime.isolated``): it
-imports only srsopt's own code whatever the current directory holds, never the caller's
+Each worker is an isolated interpreter in its own process group (``optimizer.runtime.isolated``):
+it imports only srsopt's own code whatever the current directory holds, never the caller's
 ``__main__``, stops with its parent, and is killed with its group when the call ends early.
 """
 
 from __future__ import annotations
 
-from optimizer.formulation.index import FloatArray
-from optimizer.highs.adapter import HighsOptions
+import logging
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+
+from optimizer.highs.adapter import HighsOptions, note_time_stop
+from optimizer.runtime import stopping
 from optimizer.runtime.isolated import call
-from optimizer.solving.regions import RegionModel
+from optimizer.solving.regions import RegionModel, RegionRow, RegionsSolved, solve_regions
+
+log = logging.getLogger(__name__)
+
+FALLBACK_SECONDS = 1.0
+"""A block whose worker failed is solved here: its LP (the bound) and at least this long a MIP."""
 
 
 def run_worker(models: list[RegionModel], options: HighsOptions, deadline: float
-               ) -> tuple[list[tuple[int, float, FloatArray, str]], list[str]]:
+               ) -> tuple[list[RegionRow], list[str]]:
     """Solve ``models`` in a fresh Python process.
 
     Returns ``solve_regions``' rows and the worker's runs that ended on time
     (``optimizer.highs.adapter.time_stops``).
     """
     return call("optimizer.solving.regions:solve_regions_counted", models, options, deadline)
+
+
+def solve_here(models: list[RegionModel], options: HighsOptions, deadline: float
+               ) -> list[RegionRow]:
+    """Blocks another worker did not solve, here: each its LP and a short MIP (a late answer)."""
+    return solve_regions(models, options, max(deadline, time.time() + FALLBACK_SECONDS))
+
+
+def balanced(models: list[RegionModel], groups: int) -> list[list[RegionModel]]:
+    """Blocks dealt to ``groups`` workers, largest first to the least loaded."""
+    loads = [0.0] * groups
+    dealt: list[list[RegionModel]] = [[] for _ in range(groups)]
+    for model in sorted(models, key=lambda m: -m.weight):
+        k = loads.index(min(loads))
+        dealt[k].append(model)
+        loads[k] += model.weight
+    return dealt
+
+
+class LocalRegions:
+    """The blocks dealt to ``workers`` processes, one HiGHS thread each; 1: solved here.
+
+    Each worker's own scheduler is its HiGHS's, so its nodes do not depend on the others; a
+    failed worker's blocks are solved here.
+    """
+
+    def __init__(self, workers: int) -> None:
+        self.workers = max(1, workers)
+        self.description = ("this process" if self.workers == 1
+                            else f"{self.workers} local worker processes")
+
+    def __call__(self, models: list[RegionModel], options: HighsOptions, deadline: float
+                 ) -> RegionsSolved:
+        """Every block's row; see the class."""
+        if self.workers == 1:
+            return RegionsSolved(solve_regions(models, options, deadline))
+        groups = balanced(models, self.workers)
+        single = replace(options, threads=1)
+        with ThreadPoolExecutor(max_workers=self.workers) as pool:
+            futures = [pool.submit(run_worker, group, single, deadline) for group in groups]
+        solved: list[RegionRow] = []
+        notes: list[str] = []
+        for group, future in zip(groups, futures, strict=True):
+            try:
+                rows, stops = future.result()
+                for what in stops:  # a worker's runs ended on time in its own process
+                    note_time_stop(f"{what} of a region")
+                solved += rows
+            except Exception as exc:  # the worker's own error, or it died
+                if stopping.requested():
+                    break
+                log.warning("region worker failed (%s); solving its regions here", exc)
+                notes.append(f"a region worker failed ({exc}); its {len(group)} region(s) "
+                             "were solved here")
+                solved += solve_here(group, options, deadline)
+        return RegionsSolved(solved, tuple(notes))

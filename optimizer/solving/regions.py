@@ -1,13 +1,16 @@
 """One MIP per region, solved one after another within a deadline (the decomposition's blocks).
 
-Run in srsopt's own process or in an isolated worker (``optimizer.solving.region_worker``);
-``optimizer.solving.decompose`` builds the blocks and adds their bounds up.
+Run in srsopt's own process or in an isolated worker (``optimizer.solving.region_worker``), or
+as one Dask task per region (``optimizer.distributed.regions``): where is a ``RegionRunner``'s
+choice, injected into ``optimizer.solving.decompose``, which builds the blocks and adds their
+bounds up.
 """
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass, replace
+from typing import Protocol
 
 import numpy as np
 
@@ -27,11 +30,56 @@ class RegionModel:
     model: CumulativeModel
     weight: float
     """Its share of the solve time: its columns, at least ``MIN_WEIGHT`` of the mean block."""
+    name: str = ""
+    """The region's id in the instance, for messages."""
 
+
+RegionRow = tuple[int, float, FloatArray, str]
+"""A solved block: (region, bound, plan in the original columns, status of its MIP)."""
+
+
+@dataclass(frozen=True)
+class RegionsSolved:
+    """What a ``RegionRunner`` returns: a row per block it could solve, and what to say."""
+
+    rows: list[RegionRow]
+    notes: tuple[str, ...] = ()
+    """What went otherwise than planned, for the result's message: a task lost and run again,
+    regions solved here because their task did not answer by the deadline."""
+
+
+class RegionRunner(Protocol):
+    """Solves the decomposition's blocks by ``deadline`` (wall-clock, ``time.time()``).
+
+    Every runner keeps the same promises: a row for every block unless a stop was requested
+    (``optimizer.runtime.stopping``); each HiGHS run that ended on time recorded with
+    ``note_time_stop`` (reproducible mode says so); no wait past the deadline but for a block's
+    own LP and a short MIP, solved here when its worker failed or did not answer.
+    """
+
+    description: str
+    """Where the blocks are solved, for the result's metadata."""
+
+    def __call__(self, models: list[RegionModel], options: HighsOptions, deadline: float
+                 ) -> RegionsSolved:
+        """Every block's row (fewer after a stop request)."""
+        ...
+
+
+def time_share(remaining: float, weight: float, weight_left: float, options: HighsOptions
+               ) -> float:
+    """A block's seconds out of the ``remaining`` ones.
+
+    Reproducible mode (``node_limit``): all of them, nodes stop it. Otherwise its ``weight``'s
+    share of the ``weight_left`` still to be solved.
+    """
+    if options.node_limit is not None:
+        return remaining
+    return remaining * weight / max(weight_left, 1.0)
 
 
 def solve_regions(models: list[RegionModel], options: HighsOptions, deadline: float
-                  ) -> list[tuple[int, float, FloatArray, str]]:
+                  ) -> list[RegionRow]:
     """Solve blocks one after another, small first, each within its share of the time left.
 
     ``deadline`` is wall-clock (``time.time()``), the same in every worker process whatever
@@ -44,12 +92,10 @@ def solve_regions(models: list[RegionModel], options: HighsOptions, deadline: fl
     for k in np.argsort(sizes, kind="stable"):  # time the small leave goes to the big
         if stopping.requested():
             break
-        remaining = deadline - time.time()
-        share = remaining if options.node_limit is not None else (
-            remaining * sizes[k] / max(size_left, 1.0))
+        share = time_share(deadline - time.time(), sizes[k], size_left, options)
         size_left -= sizes[k]
         model = models[k]
-        solved = _solve_region(model, options, share)
+        solved = solve_region(model, options, share)
         if solved is None:
             break
         out.append((model.region, *solved))
@@ -57,13 +103,13 @@ def solve_regions(models: list[RegionModel], options: HighsOptions, deadline: fl
 
 
 def solve_regions_counted(models: list[RegionModel], options: HighsOptions, deadline: float
-                          ) -> tuple[list[tuple[int, float, FloatArray, str]], list[str]]:
+                          ) -> tuple[list[RegionRow], list[str]]:
     """``solve_regions`` in a worker process, with the runs there that ended on time."""
     with time_stops() as stops:
         return solve_regions(models, options, deadline), stops
 
 
-def _solve_region(model: RegionModel, options: HighsOptions, seconds: float
+def solve_region(model: RegionModel, options: HighsOptions, seconds: float
                   ) -> tuple[float, FloatArray, str] | None:
     """Bound and plan of one region: its LP first, then its MIP within ``seconds``.
 

@@ -39,6 +39,7 @@ from optimizer.highs.mip_start import Checked, run_checked
 from optimizer.runtime import stopping
 from optimizer.solving.decompose import lagrangian, linking_prices
 from optimizer.solving.heuristic import crossover, rens, round_lp
+from optimizer.solving.regions import RegionRunner
 from optimizer.solving.solution import feasible_plan
 from optimizer.solving.warm import WarmStart, incumbent
 
@@ -105,14 +106,17 @@ def _with_bound(outcome: HighsOutcome, bound: float | None, mip_rel_gap: float
 
 def attack(index: IndexSets, form: Formulation, options: HighsOptions, started: float,
            strategy: Strategy = "engineered", lp: HighsOutcome | None = None,
-           warm: WarmStart | None = None) -> Attack:
+           warm: WarmStart | None = None, regions: RegionRunner | None = None) -> Attack:
     """Run the strategy within ``options.time_limit`` counted from ``started``.
 
     ``lp``: the LP relaxation already solved (a live model re-solved from its basis,
     ``optimizer.solving.live``); step 1 is then skipped. ``warm``: the plan of the model this
     one was changed from (``optimizer.solving.warm``): the incumbent from the start, so the
     heuristics only have to beat it (and RENS is skipped), and the answer if it is already
-    within the gap of the LP bound.
+    within the gap of the LP bound. ``regions``: where the decomposition's region MIPs are
+    solved (default: ``PARALLEL_WORKERS`` local processes on models of ``PARALLEL_COLUMNS``,
+    else here; ``optimizer.distributed.regions`` gives one on a Dask cluster); models without
+    the decomposition do not use it, and ``steps`` says so.
     """
 
     def left() -> float:
@@ -154,7 +158,7 @@ def attack(index: IndexSets, form: Formulation, options: HighsOptions, started: 
                 start = _better(form, start, _warm_crossover(index, form, options, lp.values,
                                                              start, share))
             found, bound = _decomposed(index, form, options, lp.values, lp.row_duals, bound,
-                                       share, steps, start)
+                                       share, steps, regions, start)
             start = _better(form, start, found)
             decomposed = "lagrangian_bound" in steps  # linked regions: RENS, then HiGHS
         elif start is None:
@@ -168,6 +172,11 @@ def attack(index: IndexSets, form: Formulation, options: HighsOptions, started: 
         steps["heuristic_seconds"], clock = time.perf_counter() - clock, time.perf_counter()
         steps["heuristic_objective"] = None if start is None else float(
             form.columns.cost @ start + form.columns.offset)
+    if regions is not None and "lagrangian_bound" not in steps and not stopping.requested():
+        steps["region_notes"] = [
+            f"{regions.description}: not used, the model ({form.shape[1]:,} columns) is "
+            f"solved here whole (it is split by region from {DECOMPOSITION_COLUMNS:,} columns, "
+            "when the LP relaxation finishes and no row links two regions)"]
     objective = None if start is None else float(form.columns.cost @ start
                                                   + form.columns.offset)
     proven = gap(objective, bound)
@@ -237,7 +246,8 @@ def _warm_crossover(index: IndexSets, form: Formulation, options: HighsOptions,
 def _decomposed(index: IndexSets, form: Formulation, options: HighsOptions,
                 lp_values: np.ndarray, lp_duals: np.ndarray, bound: float,
                 share: Callable[[float], float], steps: dict[str, Any],
-                warm: np.ndarray | None = None) -> tuple[np.ndarray | None, float]:
+                regions: RegionRunner | None, warm: np.ndarray | None = None
+                ) -> tuple[np.ndarray | None, float]:
     """Lagrangian bound by region, then the crossover of its region plans with the LP.
 
     Falls back to RENS when the regions are linked by more than the envelope and the
@@ -251,11 +261,15 @@ def _decomposed(index: IndexSets, form: Formulation, options: HighsOptions,
     reserve = _reserve(options)
     workers = PARALLEL_WORKERS if form.shape[1] >= PARALLEL_COLUMNS else 1
     split = lagrangian(index, form, options, mu,
-                       max(share(DECOMPOSITION_SHARE) - reserve, 0.0), workers)
+                       max(share(DECOMPOSITION_SHARE) - reserve, 0.0), workers, regions)
     steps["lagrangian_seconds"] = time.perf_counter() - clock
     start = None
     if split is not None:  # None after a stop request too
         steps["lagrangian_bound"] = split.bound
+        if regions is not None:
+            steps["regions_on"] = regions.description
+        if split.notes:
+            steps["region_notes"] = list(split.notes)
         bound = max(bound, split.bound)
         sub = replace(options, time_limit=max(share(CROSSOVER_SHARE) - reserve, 0.5))
         start = _better(form, warm, feasible_plan(index, form, crossover(
