@@ -75,6 +75,9 @@ class Table:
     name: str
     key: tuple[str, ...]
     columns: tuple[Column, ...]
+    optional: bool = False
+    """An optional table may be left out of every form (no file, sheet or JSON key); absent
+    or empty, it changes nothing (``project_spend``, ``project_requires``)."""
 
     @property
     def file(self) -> str:
@@ -166,6 +169,7 @@ TABLES: dict[str, Table] = {
                 Column("status", "enum", required=False, choices=PROJECT_STATUSES,
                        default="candidate"),
                 Column("divisible", "bool", required=False, default=False),
+                Column("group", "id", required=False, default=""),
             ),
         ),
         Table(
@@ -178,6 +182,26 @@ TABLES: dict[str, Table] = {
                 Column("level", "share", unit="share of residents"),
             ),
         ),
+        Table(
+            "project_spend",
+            ("project_id", "construction_year"),
+            (
+                Column("project_id", "id", refers="projects"),
+                Column("construction_year", "int", unit="year of construction, 1 = start year",
+                       minimum=1.0, cap="duration"),
+                Column("share", "share", unit="share of capex"),
+            ),
+            optional=True,
+        ),
+        Table(
+            "project_requires",
+            ("project_id", "requires"),
+            (
+                Column("project_id", "id", refers="projects"),
+                Column("requires", "id", refers="projects"),
+            ),
+            optional=True,
+        ),
     )
 }
-"""Every table of an instance, in load order."""
+"""Every table of an instance, in load order; the last two are optional."""

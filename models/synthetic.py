@@ -267,7 +267,8 @@ def generate_tables(
         "project_effects": effects,
     }
     tables = {t: tables[t][[c for c in TABLES[t].column_names if c in tables[t]]]
-              .reset_index(drop=True) for t in TABLES}  # optional columns may be left out
+              .reset_index(drop=True) for t in TABLES if t in tables}  # optional columns and
+    # tables may be left out
     categories = sorted(STANDARDS["category"].unique())
     settings: dict[str, Any] = {
         "name": name,

@@ -35,7 +35,9 @@ def project_years(instance: Instance, starts: pd.DataFrame) -> pd.DataFrame:
     """One row per start and planning year with its spend, opex and done share.
 
     ``starts`` has one row per (project_id, start_year) with the ``share`` started that year;
-    costs and durations come from the raw projects table, regions from settlements.
+    costs and durations come from the raw projects table, regions from settlements. A project
+    with rows in ``project_spend`` spends ``capex * share`` of construction year ``year -
+    start_year + 1`` (0 without a row), any other ``capex / duration`` per construction year.
     """
     years = pd.DataFrame({"year": instance.years})
     raw = instance.projects[["project_id", "settlement_id", "capex", "opex", "duration"]]
@@ -45,7 +47,17 @@ def project_years(instance: Instance, starts: pd.DataFrame) -> pd.DataFrame:
     start = p["start_year"].astype(float)
     end = start + p["duration"].astype(float) - 1
     building = (p["year"] >= start) & (p["year"] <= end)
-    p["spend"] = np.where(building, p["capex"] / p["duration"].astype(float), 0.0) * p["share"]
+    per_year = p["capex"] / p["duration"].astype(float)
+    profile = instance.project_spend
+    if not profile.empty:
+        p["construction_year"] = (p["year"] - start + 1).astype(np.int64)
+        shares = profile.rename(columns={"share": "profile_share"})[
+            ["project_id", "construction_year", "profile_share"]].astype(
+            {"construction_year": np.int64})
+        p = p.merge(shares, on=["project_id", "construction_year"], how="left")
+        per_year = np.where(p["project_id"].isin(profile["project_id"]),
+                            p["capex"] * p["profile_share"].fillna(0.0), per_year)
+    p["spend"] = np.where(building, per_year, 0.0) * p["share"]
     p["opex_paid"] = np.where(p["year"] > end, p["opex"], 0.0) * p["share"]
     p["done"] = np.where(p["year"] >= end, p["share"], 0.0)
     return p

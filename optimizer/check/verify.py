@@ -65,7 +65,49 @@ def start_problems(instance: Instance, starts: pd.DataFrame, first: int, last: i
             total.index[(status == "committed") & (total < 1 - FEAS_TOL)]]
     out += [(r, "excluded", f"excluded project {r} is funded") for r in
             total.index[(status == "excluded") & (total > FEAS_TOL)]]
+    return out + group_problems(instance, starts) + requirement_problems(instance, starts)
+
+
+def group_problems(instance: Instance, starts: pd.DataFrame) -> list[StartProblem]:
+    """Projects of one group (``projects.group``) started with shares above 1 in total."""
+    groups = instance.projects[["project_id", "group"]]
+    p = starts.merge(groups[groups["group"].astype(str) != ""], on="project_id")
+    p = p[p["share"] > FEAS_TOL]
+    total = p.groupby("group", sort=False)["share"].sum()
+    out: list[StartProblem] = []
+    for g in total.index[total > 1 + FEAS_TOL]:
+        members = p.loc[p["group"] == g, "project_id"].drop_duplicates().tolist()
+        out.append((members[-1], "alternatives",
+                    f"group {g!r} has {', '.join(members)} started, {total[g]:.3f} in total; "
+                    "at most one of a group may start"))
     return out
+
+
+def requirement_problems(instance: Instance, starts: pd.DataFrame) -> list[StartProblem]:
+    """Projects funded by a year beyond what their requirement (``project_requires``) has.
+
+    For each start year ``y`` of ``p`` requiring ``q``: the shares of ``p`` started up to
+    ``y`` may not exceed those of ``q`` (for indivisible projects: ``q`` started by ``y``).
+    """
+    req = instance.project_requires
+    if req.empty:
+        return []
+    on = starts[starts["share"] > FEAS_TOL][["project_id", "start_year", "share"]]
+    mine = req.merge(on, on="project_id").sort_values(["project_id", "requires", "start_year"])
+    mine["funded"] = mine.groupby(["project_id", "requires"])["share"].cumsum()
+    theirs = mine[["project_id", "requires", "start_year"]].merge(
+        on.rename(columns={"project_id": "requires", "start_year": "their_year"}),
+        on="requires")
+    theirs = theirs[theirs["their_year"] <= theirs["start_year"]]
+    keys = ["project_id", "requires", "start_year"]
+    had = theirs.groupby(keys, as_index=False)["share"].sum().rename(columns={"share": "theirs"})
+    mine = mine.merge(had, on=keys, how="left").fillna({"theirs": 0.0})
+    late = mine[mine["funded"] > mine["theirs"] + FEAS_TOL]
+    return [(p, "prerequisite",
+             f"project {p} is funded {f:.3f} by {y} but requires {q}, funded {t:.3f} by then: "
+             "a project may start only once its requirement has started")
+            for p, q, y, f, t in zip(late["project_id"], late["requires"], late["start_year"],
+                                     late["funded"], late["theirs"], strict=True)]
 
 
 def check_plan(instance: Instance, result: Result) -> list[str]:

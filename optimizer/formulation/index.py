@@ -15,6 +15,11 @@ from models.checks import applicable_mask
 from models.instance import Instance
 from models.schema import AREAS
 from optimizer.formulation.index_fiscal import FiscalIndex, build_fiscal_index
+from optimizer.formulation.index_structure import (
+    StructureIndex,
+    build_structure_index,
+    required_projects,
+)
 
 IntArray = np.ndarray
 FloatArray = np.ndarray
@@ -97,6 +102,9 @@ class IndexSets:
     fiscal: FiscalIndex = field(default_factory=FiscalIndex)
     """Arrays of the phase-2 fiscal rules (``optimizer/formulation/index_fiscal.py``); empty when
     off."""
+    structure: StructureIndex = field(default_factory=StructureIndex)
+    """Spend profiles, groups and prerequisites (``optimizer/formulation/index_structure.py``);
+    empty when the instance has none."""
 
     @property
     def n_years(self) -> int:
@@ -175,10 +183,14 @@ def build_index(instance: Instance) -> IndexSets:
     lo = np.maximum(first_start, years[0]) - years[0]
     hi = np.minimum(last_start, years[-1]) - years[0]
     # a candidate completed after the horizon only costs money and fiscal space inside it;
-    # dropping such starts keeps every optimum, so only committed projects keep them
+    # dropping such starts keeps every optimum, so only committed projects keep them, and
+    # projects that another requires (their start, not their completion, lets that one start)
     committed = (active["status"] == "committed").to_numpy(bool)
     duration = active["duration"].to_numpy(np.int64)
-    hi = np.where(committed, hi, np.minimum(hi, len(years) - duration))
+    keeps_late = committed
+    if not instance.project_requires.empty:
+        keeps_late = committed | required_projects(instance, active["project_id"])
+    hi = np.where(keeps_late, hi, np.minimum(hi, len(years) - duration))
     start_project, start_year = expand_years(lo, hi, len(years))
     count = np.bincount(start_project, minlength=len(active)).astype(np.int64)
     # a project without start columns (a candidate that cannot finish in the horizon) still
@@ -243,4 +255,5 @@ def build_index(instance: Instance) -> IndexSets:
         capped_pairs=capped_pairs,
         effect_capped=position[e_pair],
     )
-    return replace(sets, fiscal=build_fiscal_index(instance, sets))
+    return replace(sets, fiscal=build_fiscal_index(instance, sets),
+                   structure=build_structure_index(instance, project_ids, duration, count))

@@ -30,6 +30,7 @@ from optimizer.formulation import Formulation, build_formulation
 from optimizer.formulation.fiscal import dependency_bound
 from optimizer.formulation.index import IndexSets, build_index
 from optimizer.formulation.layout import Layout
+from optimizer.formulation.structure import prerequisite_rows
 from optimizer.highs.adapter import new_highs, to_highs_lp
 
 ModelFormat = Literal["lp", "mps"]
@@ -95,6 +96,7 @@ class _Keys:
     """The id strings of every position of ``IndexSets``, ready to be fancy-indexed."""
 
     def __init__(self, index: IndexSets, ids: Mapping[str, str] | None) -> None:
+        self.ids = ids
         self.year = index.years.astype(str)
         self.project = _map(index.project_ids, ids)
         self.region = _map(index.region_ids, ids)
@@ -147,6 +149,7 @@ def row_names(index: IndexSets, form: Formulation,
         "envelope": (keys.year,),
         "shortfall": keys.groups(index, layout.short_group, layout.short_year),
         **_fiscal_rows(index, keys),
+        **_structure_rows(index, keys),
     }
     blocks = []
     for family, rows in form.rows.items():
@@ -186,6 +189,17 @@ def _fiscal_rows(index: IndexSets, keys: _Keys) -> dict[str, tuple[np.ndarray, .
             "dependency_cap": (region[capped], year[capped]),
             "critical_floor": _floor_keys(index, keys, np.arange(len(f.floor_level))),
             **band}
+
+
+def _structure_rows(index: IndexSets, keys: _Keys) -> dict[str, tuple[np.ndarray, ...]]:
+    """Keys of ``alternatives(group)`` and ``prerequisite(p,q,year)`` rows; group names are
+    free text, written LP-safe like floor names."""
+    s = index.structure
+    req, col = prerequisite_rows(index)
+    required = _map(s.requires_id, keys.ids)  # an excluded requirement has no position
+    return {"alternatives": (np.asarray([safe_name(g) for g in s.group_names], dtype=str),),
+            "prerequisite": (keys.project[s.requires_project[req]], required[req],
+                             keys.year[index.start_year[col]])}
 
 
 def write_highs_model(h: highspy.Highs, out: Path | OutputTarget, fmt: ModelFormat) -> Path:

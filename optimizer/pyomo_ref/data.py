@@ -68,19 +68,27 @@ class ModelData:
     cost_weight: float
     rules: RuleData = field(default_factory=RuleData)
     """The fiscal rules of section 11 (``fiscal_data.py``); by default every rule is off."""
+    spend_share: dict[str, dict[int, float]] = field(default_factory=dict)
+    """``s[p,k]``: share of capex spent in construction year ``k`` (1 = the start year) of
+    every project with a spend profile; a year without a value spends nothing (section 12)."""
+    group_members: dict[str, list[str]] = field(default_factory=dict)
+    """Projects of ``P*`` in each non-empty ``projects.group``."""
+    requires: list[tuple[str, str]] = field(default_factory=list)
+    """``(p, q)``: project ``p`` of ``P*`` may start only once ``q`` has started."""
 
 
-def start_years(first: int, last: int, duration: int, committed: bool, horizon: list[int],
+def start_years(first: int, last: int, duration: int, keeps_late: bool, horizon: list[int],
                 late_starts: bool) -> list[int]:
-    """The start window ``[max(E,t0), min(L,tN)]``, for a candidate also ``t + D - 1 <= tN``.
+    """The start window ``[max(E,t0), min(L,tN)]``; for a candidate also ``t + D - 1 <= tN``.
 
-    ``late_starts`` keeps a candidate's starts that complete after the horizon, to check the
-    claim of docs/formulation.md ("start years that cannot count") that dropping them keeps
-    every optimum.
+    ``keeps_late``: a committed project, or one another project requires, keeps every start
+    of its window. ``late_starts`` keeps a candidate's starts that complete after the horizon,
+    to check the claim of docs/formulation.md ("start years that cannot count") that dropping
+    them keeps every optimum.
     """
     t0, tn = horizon[0], horizon[-1]
     last = min(last, tn)
-    if not committed and not late_starts:
+    if not keeps_late and not late_starts:
         last = min(last, tn - duration + 1)
     return list(range(max(first, t0), last + 1))
 
@@ -114,11 +122,22 @@ def model_data(instance: Instance, late_starts: bool = False) -> ModelData:
     committed = set(active.loc[active["status"] == "committed", "project_id"])
     first = active["earliest_start"].fillna(years[0]).astype(int)
     last = active["latest_start"].fillna(years[-1]).astype(int)
-    starts = {p: start_years(e, ls, duration[p], p in committed, years, late_starts)
+    required = set(instance.project_requires["requires"])
+    keeps_late = committed | required
+    starts = {p: start_years(e, ls, duration[p], p in keeps_late, years, late_starts)
               for p, e, ls in zip(ids, first, last, strict=True)}
     on_time = starts if not late_starts else {  # the starts an approved plan can keep
-        p: start_years(e, ls, duration[p], p in committed, years, False)
+        p: start_years(e, ls, duration[p], p in keeps_late, years, False)
         for p, e, ls in zip(ids, first, last, strict=True)}
+    spend_share: dict[str, dict[int, float]] = {}
+    for p, k, share in zip(instance.project_spend["project_id"],
+                           instance.project_spend["construction_year"],
+                           instance.project_spend["share"], strict=True):
+        spend_share.setdefault(p, {})[int(k)] = float(share)
+    group_members: dict[str, list[str]] = {}
+    for p, g in zip(active["project_id"], active["group"].astype(str), strict=True):
+        if g:
+            group_members.setdefault(g, []).append(p)
 
     gain: dict[Pair, dict[str, float]] = {}
     fx = instance.project_effects
@@ -159,4 +178,9 @@ def model_data(instance: Instance, late_starts: bool = False) -> ModelData:
         access_weight=s.objective.access_weight,
         cost_weight=s.objective.cost_weight,
         rules=rule_data(instance, pairs, pop, on_time),
+        spend_share={p: by_year for p, by_year in spend_share.items() if p in duration},
+        group_members=group_members,
+        requires=[(p, q) for p, q in zip(instance.project_requires["project_id"],
+                                         instance.project_requires["requires"], strict=True)
+                  if p in duration],
     )

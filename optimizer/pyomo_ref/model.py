@@ -15,13 +15,14 @@ import pyomo.environ as pyo
 from optimizer.pyomo_ref.aliases import Expr, Rule
 from optimizer.pyomo_ref.data import ModelData
 from optimizer.pyomo_ref.fiscal import fiscal_rules, fiscal_variables
+from optimizer.pyomo_ref.structure import structure_rules
 
 
 def build_model(d: ModelData) -> pyo.ConcreteModel:
     """The ConcreteModel: sets, variables, derived expressions, the families, objective.
 
     The eight families of the v1 model, then the fiscal rules' (``fiscal.py``), whose rows and
-    columns are empty when their rule is off.
+    columns are empty when their rule is off, then the project structure (``structure.py``).
     """
     m = pyo.ConcreteModel(name="srsopt v1")
     m.T = pyo.Set(initialize=d.years, ordered=True, doc="planning years")
@@ -53,7 +54,14 @@ def build_model(d: ModelData) -> pyo.ConcreteModel:
 
     # derived expressions (docs/formulation.md, section 3)
     def spend(p: str, t: int) -> Expr:
-        """(C_p / D_p) * sum_{t' <= t <= t'+D_p-1} x[p,t']: capex spread over construction."""
+        """C_p * sum_{t' <= t <= t'+D_p-1} s[p,t-t'+1] * x[p,t']: capex by the spend profile.
+
+        Without a profile ``s[p,k] = 1 / D_p``: spread evenly over construction.
+        """
+        if p in d.spend_share:
+            return d.capex[p] * pyo.quicksum(
+                d.spend_share[p].get(t - s + 1, 0.0) * x[p, s] for s in d.starts[p]
+                if s <= t <= s + d.duration[p] - 1)
         return d.capex[p] / d.duration[p] * pyo.quicksum(
             x[p, s] for s in d.starts[p] if s <= t <= s + d.duration[p] - 1)
 
@@ -118,6 +126,7 @@ def build_model(d: ModelData) -> pyo.ConcreteModel:
         return m.shortfall[r, g, a, t] + num >= d.target[a, t] * d.den[r, g, a]
 
     rule_terms = fiscal_rules(m, d, served)  # section 11: its penalties and deviation cost
+    structure_rules(m, d)  # section 12: alternatives and prerequisites
 
     short_term = pyo.quicksum(d.weight[g] * m.shortfall[r, g, a, t] for r, g, a, t in m.Q)
     access = pyo.quicksum(d.weight[d.category[k]] * d.pop[s] * served(s, k, t)

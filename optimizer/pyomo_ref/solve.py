@@ -45,9 +45,11 @@ log = logging.getLogger(__name__)
 
 STATED_FAMILIES = ("one_start", "provision", "funding", "cofinancing", "fiscal_space",
                    "envelope", "shortfall", "equalization_pool", "equalization_floor",
-                   "dependency_cap", "critical_floor", "hold_harmless", "transfer_growth")
-"""The families the reference states: v1 and the fiscal rules of section 11; a family added to
-the array build later must stay empty until the reference states it too."""
+                   "dependency_cap", "critical_floor", "hold_harmless", "transfer_growth",
+                   "alternatives", "prerequisite")
+"""The families the reference states: v1, the fiscal rules of section 11 and the project
+structure of section 12; a family added to the array build later must stay empty until the
+reference states it too."""
 
 
 @dataclass(frozen=True)
@@ -222,6 +224,8 @@ def readable(component: str, key: object, ids: Mapping[str, str] | None = None) 
     """The name ``optimizer.highs.names`` gives the column or row of ``component[key]``."""
     if component in FLOOR_NAMED and isinstance(key, tuple):
         key = (safe_name(key[0]), *key[1:])
+    if component == "alternatives":  # a group name is free text, not an id
+        return f"{component}({safe_name(str(key))})"
     return label(component, key, ids)
 
 
