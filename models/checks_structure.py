@@ -11,6 +11,7 @@ every check returns at once.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 import pandas as pd
@@ -48,11 +49,14 @@ def check_spend_profiles(ctx: CheckContext) -> list[Issue]:
     lines = pd.Series(csv_line(spend.index), index=spend.index)
     rows_of = lines[judged].groupby(spend.loc[judged, "project_id"], sort=False).agg(
         lambda s: ", ".join(map(str, s.iloc[:6])) + (", ..." if len(s) > 6 else ""))
-    texts = pd.Series([
-        f"of project {p} sum to {off.at[p, 'sum']:.9g} over its {int(off.at[p, 'size'])} "
-        f"row(s) (lines {rows_of[p]}); expected 1 (within {SHARE_TOLERANCE:g}): a project's "
-        "shares of capex add up to 1, and a project without rows spends evenly"
-        for p in spend.loc[first, "project_id"]], index=spend.index[first])
+    sums, sizes = off["sum"].to_dict(), off["size"].to_dict()
+    said: list[str] = []
+    for pid in map(str, spend.loc[first, "project_id"]):
+        total_share, size = float(sums[pid]), int(sizes[pid])
+        said.append(f"of project {pid} sum to {total_share:.9g} over its {size} row(s) (lines "
+                    f"{rows_of[pid]}); expected 1 (within {SHARE_TOLERANCE:g}): a project's "
+                    "shares of capex add up to 1, and a project without rows spends evenly")
+    texts = pd.Series(said, index=spend.index[first])
     return issues + [Issue(i.table, i.field, i.message, i.line, i.row_id, None)
                      for i in issues_where(spec, spend, first.to_numpy(bool), "share",
                                            texts.reindex(spend.index))]
@@ -140,7 +144,7 @@ def check_requirements(ctx: CheckContext, settings: InstanceSettings) -> list[Is
     graph = requirement_graph(ctx)
     issues = []
     for cycle in _cycles(graph):
-        edges = set(zip(cycle[:-1], cycle[1:], strict=True))
+        edges = set(pairwise(cycle))
         rows = graph.rows[[(p, q) in edges for p, q in zip(graph.rows["project_id"],
                                                              graph.rows["requires"], strict=True)]]
         row = rows.iloc[0]

@@ -55,8 +55,8 @@ def project_years(instance: Instance, starts: pd.DataFrame) -> pd.DataFrame:
             ["project_id", "construction_year", "profile_share"]].astype(
             {"construction_year": np.int64})
         p = p.merge(shares, on=["project_id", "construction_year"], how="left")
-        per_year = np.where(p["project_id"].isin(profile["project_id"]),
-                            p["capex"] * p["profile_share"].fillna(0.0), per_year)
+        per_year = per_year.where(~p["project_id"].isin(profile["project_id"]),
+                                  p["capex"] * p["profile_share"].fillna(0.0))
     p["spend"] = np.where(building, per_year, 0.0) * p["share"]
     p["opex_paid"] = np.where(p["year"] > end, p["opex"], 0.0) * p["share"]
     p["done"] = np.where(p["year"] >= end, p["share"], 0.0)

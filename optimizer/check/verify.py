@@ -100,7 +100,8 @@ def requirement_problems(instance: Instance, starts: pd.DataFrame) -> list[Start
         on="requires")
     theirs = theirs[theirs["their_year"] <= theirs["start_year"]]
     keys = ["project_id", "requires", "start_year"]
-    had = theirs.groupby(keys, as_index=False)["share"].sum().rename(columns={"share": "theirs"})
+    had = theirs.rename(columns={"share": "theirs"}).groupby(keys, as_index=False)[
+        "theirs"].sum()
     mine = mine.merge(had, on=keys, how="left").fillna({"theirs": 0.0})
     late = mine[mine["funded"] > mine["theirs"] + FEAS_TOL]
     return [(p, "prerequisite",

@@ -50,6 +50,11 @@ class StructureIndex:
         """Whether any project spends by a profile."""
         return bool(len(self.profile_key))
 
+    @property
+    def has_rules(self) -> bool:
+        """Whether any ``alternatives`` or ``prerequisite`` row can exist."""
+        return bool(len(self.group_names) or len(self.requires_project))
+
 
 def required_projects(instance: Instance, project_ids: pd.Series) -> np.ndarray:
     """Which of ``project_ids`` another project requires (their late starts are kept)."""

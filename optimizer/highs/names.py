@@ -192,8 +192,10 @@ def _fiscal_rows(index: IndexSets, keys: _Keys) -> dict[str, tuple[np.ndarray, .
 
 
 def _structure_rows(index: IndexSets, keys: _Keys) -> dict[str, tuple[np.ndarray, ...]]:
-    """Keys of ``alternatives(group)`` and ``prerequisite(p,q,year)`` rows; group names are
-    free text, written LP-safe like floor names."""
+    """Keys of ``alternatives(group)`` and ``prerequisite(p,q,year)`` rows.
+
+    Group names are free text, written LP-safe like floor names.
+    """
     s = index.structure
     req, col = prerequisite_rows(index)
     required = _map(s.requires_id, keys.ids)  # an excluded requirement has no position

@@ -130,14 +130,14 @@ def model_data(instance: Instance, late_starts: bool = False) -> ModelData:
         p: start_years(e, ls, duration[p], p in keeps_late, years, False)
         for p, e, ls in zip(ids, first, last, strict=True)}
     spend_share: dict[str, dict[int, float]] = {}
-    for p, k, share in zip(instance.project_spend["project_id"],
-                           instance.project_spend["construction_year"],
-                           instance.project_spend["share"], strict=True):
-        spend_share.setdefault(p, {})[int(k)] = float(share)
+    for pid, k, part in zip(instance.project_spend["project_id"],
+                            instance.project_spend["construction_year"],
+                            instance.project_spend["share"], strict=True):
+        spend_share.setdefault(pid, {})[int(k)] = float(part)
     group_members: dict[str, list[str]] = {}
-    for p, g in zip(active["project_id"], active["group"].astype(str), strict=True):
-        if g:
-            group_members.setdefault(g, []).append(p)
+    for pid, name in zip(active["project_id"], active["group"].astype(str), strict=True):
+        if name:
+            group_members.setdefault(name, []).append(pid)
 
     gain: dict[Pair, dict[str, float]] = {}
     fx = instance.project_effects
