@@ -103,6 +103,15 @@ def test_california_manufacturing_is_14_with_both_factories(backend: str) -> Non
     assert result.objective == pytest.approx(1000.0 * (sum(npv.values()) - 14))
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_with_money_for_all_the_group_still_allows_one_warehouse(backend: str) -> None:
+    """Capital 100: only the group binds. Both factories and the better warehouse (LA, NPV
+    6), 20 in all; the 24 of all four would break "at most one warehouse"."""
+    result = solve(_instance(california_tables(capital=100)), backend=backend, **OPTIONS)
+    assert _funded(result) == ["factory_LA", "factory_SF", "warehouse_LA"]
+    assert result.objective == pytest.approx(1000.0 * (24 - 20))
+
+
 def test_without_the_rules_the_forbidden_15_wins_and_the_verifier_refuses_it() -> None:
     free = solve(_instance(california_tables(rules=False)), **OPTIONS)
     assert _funded(free) == ["factory_SF", "warehouse_LA", "warehouse_SF"]  # NPV 15
