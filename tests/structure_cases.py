@@ -110,13 +110,16 @@ def california() -> dict[str, Any]:
     return data
 
 
-def california_tables(rules: bool = True, capital: float | None = None) -> Tables:
+def california_tables(rules: bool = True, capital: float | None = None,
+                      years: int = 1) -> Tables:
     """California Manufacturing as an instance; ``rules=False`` drops the group and the
-    requirements (the plan of NPV 15 is then the best)."""
+    requirements (the plan of NPV 15 is then the best). ``years``: a horizon from 2026 with
+    the same capital each year (the golden LP file of ``prerequisite`` has several)."""
     case = california()
     projects = case["projects"]
     ids = [p["name"] for p in projects]
-    settings, tables = _one_region([2026], [capital or case["capital_available"]],
+    settings, tables = _one_region(list(range(2026, 2026 + years)),
+                                   [capital or case["capital_available"]] * years,
                                    [1000.0 * p["npv"] for p in projects], ids)
     tables["projects"] = pd.DataFrame([
         {"project_id": p["name"], "settlement_id": f"s_{p['name']}", "capex": p["capital"],
