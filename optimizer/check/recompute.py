@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from models.designations import designation_multiplier
 from models.instance import Instance
 
 
@@ -82,15 +83,24 @@ def recompute_provision(instance: Instance, starts: pd.DataFrame) -> pd.DataFram
 
 def recompute_objective(instance: Instance, starts: pd.DataFrame, transfer_total: float
                         ) -> float:
-    """The ``weighted`` objective from raw tables: shortfall - access + cost, constants included."""
+    """The ``weighted`` objective from raw tables: shortfall - access + cost, constants included.
+
+    Shortfall: per (region, category, area) and designation weight ``m``, weighted ``W_g m``.
+    """
     s = instance.settings
     weights = s.objective.category_weights
     prov = recompute_provision(instance, starts)
     prov["w"] = prov["category"].map(lambda g: weights.get(g, 1.0))
     access = float((prov["w"] * prov["population"] * prov["provision"]).sum()) / len(s.years)
     prov["served"] = prov["population"] * prov["provision"]
-    groups = prov.groupby(["region_id", "category", "area", "year"], as_index=False).agg(
+    # residents of a different designation weight are short on their own, weighted m times
+    m = pd.Series(designation_multiplier(instance.settlements,
+                                         s.objective.designation_weights),
+                  index=instance.settlements["settlement_id"])
+    prov["m"] = prov["settlement_id"].map(m)
+    groups = prov.groupby(["region_id", "category", "area", "m", "year"], as_index=False).agg(
         persons=("population", "sum"), served=("served", "sum"), w=("w", "first"))
+    groups["w"] *= groups["m"]
     targets = pd.DataFrame([(a, y, v) for a, by in s.targets.items() for y, v in by.items()],
                            columns=["area", "year", "target"])
     groups = groups.merge(targets, on=["area", "year"])

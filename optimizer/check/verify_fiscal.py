@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from models.designations import designated
 from models.instance import Instance
 from models.result import Result
 from optimizer.check.recompute import recompute_provision
@@ -94,6 +95,10 @@ def floor_gaps(instance: Instance, starts: pd.DataFrame) -> pd.DataFrame:
         mask = (prov["standard_id"] == f.standard) & (prov["year"] == f.year)
         mask &= True if f.area is None else prov["area"] == f.area
         mask &= True if f.region is None else prov["region_id"] == f.region
+        if f.designation is not None:
+            s = instance.settlements
+            mask &= prov["settlement_id"].isin(s.loc[designated(s, f.designation),
+                                                     "settlement_id"])
         per = prov[mask].groupby("region_id", as_index=False).agg(
             persons=("population", "sum"), served=("served", "sum"))
         per = per[per["persons"] > 0]

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from models.checks import applicable_mask
+from models.designations import designation_multiplier
 from models.instance import Instance
 from models.schema import AREAS
 from optimizer.formulation.index_fiscal import FiscalIndex, build_fiscal_index
@@ -59,13 +60,16 @@ class IndexSets:
     pair_standard: IntArray
     pair_c0: FloatArray
     pair_group: IntArray
-    """Group (region, category, area) of each pair."""
+    """Group (region, category, area, designation weight) of each pair."""
 
     group_region: IntArray
     group_category: IntArray
     group_area: IntArray
     group_den: FloatArray
-    """``DEN[r,g,a]``: persons over the group's applicable pairs."""
+    """``DEN[r,g,a,m]``: persons over the group's applicable pairs."""
+    group_weight: FloatArray
+    """``m``: the designation weight of the group's settlements (docs/formulation.md, section
+    13); 1 everywhere, and one group per (r,g,a), without ``objective.designation_weights``."""
     target: FloatArray
     """``target[a,t]``, NaN where a year has no target; shape (areas, years)."""
 
@@ -168,7 +172,13 @@ def build_index(instance: Instance) -> IndexSets:
     c0[where[hit]] = cov["level"].to_numpy(float)[hit]
 
     n_cat, n_area = len(categories), len(AREAS)
-    group_key = (s_region[pair_s] * n_cat + standard_category[pair_k]) * n_area + s_area[pair_s]
+    # residents weighted differently (designation weights) form a shortfall group of their own
+    weight_values, s_class = np.unique(
+        designation_multiplier(settlements, s.objective.designation_weights),
+        return_inverse=True)
+    n_class = len(weight_values)
+    group_key = (((s_region[pair_s] * n_cat + standard_category[pair_k]) * n_area
+                  + s_area[pair_s]) * n_class + s_class[pair_s])
     group_keys, pair_group = np.unique(group_key, return_inverse=True)
     group_den = np.bincount(pair_group, weights=population[pair_s], minlength=len(group_keys))
     target = np.full((n_area, len(years)), np.nan)
@@ -233,10 +243,11 @@ def build_index(instance: Instance) -> IndexSets:
         pair_standard=pair_k,
         pair_c0=c0,
         pair_group=pair_group,
-        group_region=group_keys // (n_cat * n_area),
-        group_category=(group_keys // n_area) % n_cat,
-        group_area=group_keys % n_area,
+        group_region=group_keys // (n_cat * n_area * n_class),
+        group_category=(group_keys // (n_area * n_class)) % n_cat,
+        group_area=(group_keys // n_class) % n_area,
         group_den=group_den,
+        group_weight=weight_values[group_keys % n_class],
         target=target,
         project_ids=project_ids,
         project_region=s_region[_codes(active["settlement_id"], settlement_ids)],

@@ -26,7 +26,7 @@ class Columns:
 
 
 def columns(index: IndexSets, layout: Layout, objective: ObjectiveSettings) -> Columns:
-    """Minimize ``sum W_g short - aw * sum_t sum_A W_g pop y / |T| + cw * sum tau``.
+    """Minimize ``sum W_g m short - aw * sum_t sum_A W_g pop y / |T| + cw * sum tau``.
 
     Where: ``aw`` is ``access_weight`` and ``cw`` is ``cost_weight``.
     Linear pairs' access gains sit on the start columns (``gain * done``), and pairs without a
@@ -60,7 +60,8 @@ def columns(index: IndexSets, layout: Layout, objective: ObjectiveSettings) -> C
         np.repeat(-aw * pair_value[index.capped_pairs] / n_t, n_t),
         np.full(n_money, objective.cost_weight),
         np.zeros(n_money),
-        index.category_weight[index.group_category[layout.short_group]] * PERSONS_SCALE,
+        (index.category_weight[index.group_category[layout.short_group]]
+         * index.group_weight[layout.short_group] * PERSONS_SCALE),
         fiscal_cost,
     ])
     integer = np.zeros(layout.n_cols, dtype=bool)

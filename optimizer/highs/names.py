@@ -70,6 +70,14 @@ def lp_ids(instance: Instance) -> dict[str, str]:
     return out
 
 
+def area_tag(area: str, weight: float) -> str:
+    """The area part of a shortfall name: ``rural``, or ``rural_m3`` for weight 3.
+
+    Residents of designation weight 3 form a group of their own (docs/formulation.md, 13).
+    """
+    return area if weight == 1.0 else f"{area}_m{weight:g}"
+
+
 def label(name: str, key: object, ids: Mapping[str, str] | None = None) -> str:
     """``name(k1,k2,...)`` for one index tuple (or a scalar index), ids mapped through ``ids``."""
     parts: Iterable[object] = key if isinstance(key, tuple) else (key,)
@@ -114,9 +122,17 @@ class _Keys:
 
     def groups(self, index: IndexSets, group: np.ndarray, year: np.ndarray
                ) -> tuple[np.ndarray, ...]:
-        """(region, category, area, year) of shortfall columns and rows."""
+        """(region, category, area, year) of shortfall columns and rows.
+
+        The area of a group with a designation weight other than 1 carries it (``rural_m3``),
+        so names stay unique.
+        """
+        weight = index.group_weight[group]
+        area = self.area[index.group_area[group]].astype(object)
+        marked = weight != 1.0
+        area[marked] = [area_tag(a, w) for a, w in zip(area[marked], weight[marked], strict=True)]
         return (self.region[index.group_region[group]], self.category[index.group_category[group]],
-                self.area[index.group_area[group]], self.year[year])
+                area.astype(str), self.year[year])
 
 
 def column_names(index: IndexSets, form: Formulation,

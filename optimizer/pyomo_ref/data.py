@@ -12,13 +12,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from models.checks import applicable_mask
+from models.designations import designation_multiplier
 from models.instance import Instance
 from optimizer.pyomo_ref.fiscal_data import RuleData, rule_data
 
 Pair = tuple[str, str]
 """A settlement and a standard, ``(s, k)``."""
-Group = tuple[str, str, str]
-"""A region, a category and an area, ``(r, g, a)``."""
+Group = tuple[str, str, str, float]
+"""A region, a category, an area and a designation weight, ``(r, g, a, m)``."""
 
 
 @dataclass(frozen=True)
@@ -147,10 +148,12 @@ def model_data(instance: Instance, late_starts: bool = False) -> ModelData:
         if p in duration and g > 0:
             gain.setdefault((sid, kid), {})[p] = g
 
+    m = dict(zip(settlement_ids, designation_multiplier(
+        settlements, s.objective.designation_weights).tolist(), strict=True))
     groups: dict[Group, list[Pair]] = {}
     for sid, kid in pairs:
-        groups.setdefault((region_of_settlement[sid], category[kid], area[sid]), []).append(
-            (sid, kid))
+        groups.setdefault((region_of_settlement[sid], category[kid], area[sid], m[sid]),
+                          []).append((sid, kid))
     den = {q: sum(pop[sid] for sid, _ in members) for q, members in groups.items()}
     return ModelData(
         years=years,

@@ -32,7 +32,8 @@ def build_model(d: ModelData) -> pyo.ConcreteModel:
                        initialize=[(p, t) for p in d.projects for t in d.starts[p]])
     m.improved = pyo.Set(dimen=2, ordered=True, initialize=list(d.gain),
                          doc="A+: applicable pairs (s, k) that some project improves")
-    m.Q = pyo.Set(dimen=4, ordered=True, doc="(r, g, a, t): shortfall groups and target years",
+    m.Q = pyo.Set(dimen=5, ordered=True,
+                  doc="(r, g, a, m, t): shortfall groups (m: designation weight), target years",
                   initialize=[(*q, t) for q in d.groups if d.den[q] > 0 for t in d.years
                               if (q[2], t) in d.target])
 
@@ -46,7 +47,7 @@ def build_model(d: ModelData) -> pyo.ConcreteModel:
     m.region_cofinancing = pyo.Var(m.R, m.T, domain=pyo.NonNegativeReals,
                                    doc="loc[r,t]: the region's co-financing, million KZT")
     m.shortfall = pyo.Var(m.Q, domain=pyo.NonNegativeReals,
-                          doc="short[r,g,a,t]: persons below the target")
+                          doc="short[r,g,a,m,t]: persons below the target")
     fiscal_variables(m, d)  # eq[r,t] and the elastic floors' slack (section 11)
     x, y = m.project_start, m.provision
     tau, loc = m.region_transfer, m.region_cofinancing
@@ -120,20 +121,22 @@ def build_model(d: ModelData) -> pyo.ConcreteModel:
     def concentration(m: pyo.ConcreteModel, r: str, t: int) -> Rule:
         return tau[r, t] <= d.sigma[r] * d.envelope[t]
 
-    @m.Constraint(m.Q, doc="short[r,g,a,t] >= target[a,t] * DEN[r,g,a] - NUM[r,g,a,t]")
-    def shortfall_floor(m: pyo.ConcreteModel, r: str, g: str, a: str, t: int) -> Rule:
-        num = pyo.quicksum(d.pop[s] * served(s, k, t) for s, k in d.groups[r, g, a])
-        return m.shortfall[r, g, a, t] + num >= d.target[a, t] * d.den[r, g, a]
+    @m.Constraint(m.Q, doc="short[r,g,a,m,t] >= target[a,t] * DEN[r,g,a,m] - NUM[r,g,a,m,t]")
+    def shortfall_floor(m: pyo.ConcreteModel, r: str, g: str, a: str, w: float, t: int
+                        ) -> Rule:
+        num = pyo.quicksum(d.pop[s] * served(s, k, t) for s, k in d.groups[r, g, a, w])
+        return m.shortfall[r, g, a, w, t] + num >= d.target[a, t] * d.den[r, g, a, w]
 
     rule_terms = fiscal_rules(m, d, served)  # section 11: its penalties and deviation cost
     structure_rules(m, d)  # section 12: alternatives and prerequisites
 
-    short_term = pyo.quicksum(d.weight[g] * m.shortfall[r, g, a, t] for r, g, a, t in m.Q)
+    short_term = pyo.quicksum(d.weight[g] * w * m.shortfall[r, g, a, w, t]
+                              for r, g, a, w, t in m.Q)
     access = pyo.quicksum(d.weight[d.category[k]] * d.pop[s] * served(s, k, t)
                           for s, k in d.pairs for t in d.years) / len(d.years)
     money = pyo.quicksum(tau[r, t] for r in d.regions for t in d.years)
     m.objective = pyo.Objective(
         expr=short_term - d.access_weight * access + d.cost_weight * money + rule_terms,
-        sense=pyo.minimize, doc="sum W_g short - aw * sum_t sum_A W_g pop y / |T| + cw * sum tau"
+        sense=pyo.minimize, doc="sum W_g m short - aw * sum_t sum_A W_g pop y / |T| + cw * sum tau"
         " + sum_f pen_f * slack_f + pen_B * sum_{p in B} (1 - x[p,b_p])")
     return m

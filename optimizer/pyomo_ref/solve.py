@@ -34,7 +34,7 @@ from optimizer.highs.adapter import (
 from optimizer.highs.claims import claim_problems
 from optimizer.highs.interrupt import solve_interruptibly
 from optimizer.highs.mip_start import Checked, model_objective
-from optimizer.highs.names import column_names, label, safe_name
+from optimizer.highs.names import area_tag, column_names, label, safe_name
 from optimizer.pyomo_ref.data import model_data
 from optimizer.pyomo_ref.model import build_model
 from optimizer.solving.assemble import assemble_result
@@ -226,6 +226,9 @@ def readable(component: str, key: object, ids: Mapping[str, str] | None = None) 
         key = (safe_name(key[0]), *key[1:])
     if component == "alternatives":  # a group name is free text, not an id
         return f"{component}({safe_name(str(key))})"
+    if component in ("shortfall", "shortfall_floor") and isinstance(key, tuple):
+        r, g, a, weight, t = key  # (r, g, a, m, t): a weight other than 1 goes with the area
+        key = (r, g, a if weight == 1.0 else area_tag(ids.get(a, a) if ids else a, weight), t)
     return label(component, key, ids)
 
 

@@ -175,6 +175,8 @@ def provision_tables(index: IndexSets, plan: Plan) -> tuple[pd.DataFrame, pd.Dat
 
     Regional rows are per (region, category, area, year); national rows sum the regions'
     persons, persons served and shortfalls (a region above target does not offset another).
+    With designation weights a group's parts of different weight are short each on its own
+    (docs/formulation.md, section 13), and its row sums their shortfalls.
     """
     n_t, n_g = index.n_years, len(index.group_den)
     pop = index.population[index.pair_settlement]
@@ -193,6 +195,12 @@ def provision_tables(index: IndexSets, plan: Plan) -> tuple[pd.DataFrame, pd.Dat
     })
     regional["shortfall"] = np.maximum(
         0.0, regional["target"] * regional["persons"] - regional["served"])
+    if len(np.unique(index.group_weight)) > 1:  # designation weights split groups: join them
+        regional = regional.groupby(["region_id", "category", "area", "year"], as_index=False,
+                                    sort=False).agg(
+            persons=("persons", "sum"), baseline_served=("baseline_served", "sum"),
+            served=("served", "sum"), target=("target", "first"),
+            shortfall=("shortfall", lambda s: s.sum(min_count=1)))
     national = regional.groupby(["category", "area", "year"], as_index=False, sort=True).agg(
         persons=("persons", "sum"), baseline_served=("baseline_served", "sum"),
         served=("served", "sum"), target=("target", "first"),
