@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 from builders import write_instance
 from designation_cases import designation_tables
+from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 from models.designations import designation_multiplier
@@ -25,6 +26,7 @@ from optimizer import solve
 from optimizer.check.verify import check_plan
 from optimizer.cli.app import app
 from optimizer.formulation.index import build_index
+from optimizer.outputs.report import load_results
 
 BACKENDS = ("highs", "pyomo")
 OPTIONS = {"mip_rel_gap": 0.0, "time_limit": 20.0, "price_envelope": False}
@@ -134,7 +136,8 @@ def test_solve_writes_the_designations_table(tmp_path: Path) -> None:
     folder = write_instance(tmp_path, *designation_tables(weights={"border": 2.0},
                                                           astana_town=True))
     out = tmp_path / "out"
-    result = CliRunner().invoke(app, ["solve", str(folder), "--out", str(out)])
+    result = CliRunner().invoke(app, ["solve", str(folder), "--out", str(out), "--excel",
+                                      "--report", "--lang", "en"])
     assert result.exit_code == 0, result.output
     table = pd.read_csv(out / "designations.csv", keep_default_na=False)
     rows = table.set_index("designation")
@@ -145,3 +148,17 @@ def test_solve_writes_the_designations_table(tmp_path: Path) -> None:
     assert rows.loc["astana", "kind"] == "agglomeration"
     assert rows.loc["astana", "shortfall"] == 3000.0
     assert rows.loc["astana", "shortfall_share"] == 1.0
+    # the report and the workbook show the table in words, beside the national one
+    report = (out / "report.html").read_text(encoding="utf-8")
+    assert "Priority territories: monotowns, border settlements, agglomerations" in report
+    assert report.index("National provision") < report.index("Astana agglomeration")
+    book = load_workbook(out / "results.xlsx", read_only=True)
+    assert "Priority territories" in book.sheetnames and "designations" in book.sheetnames
+    sheet = list(book["Priority territories"].values)
+    assert sheet[0][0] == "Territory"
+    assert [r[0] for r in sheet[1:]] == ["border settlements", "agglomerations (all)",
+                                         "Astana agglomeration"]
+    # and a results folder read back keeps it
+    back = load_results(out).table("designations")
+    assert back["designation"].tolist() == table["designation"].tolist()
+    assert back["shortfall"].tolist() == table["shortfall"].tolist()

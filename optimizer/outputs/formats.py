@@ -33,7 +33,7 @@ _KINDS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "share": (PERCENT, "share, shown as %", (
         "funded", "share", "fiscal_space_used_share", "envelope_share", "baseline", "provision",
         "target", "mip_gap", "mip_rel_gap", "dependency_before", "dependency_after",
-        "used_share")),
+        "used_share", "shortfall_share")),
     "persons": (PERSONS, "persons", ("persons", "baseline_served", "served", "shortfall",
                                      "provision_gain")),
     "year": (YEAR, "calendar year", ("year", "start_year", "completion_year")),

@@ -128,7 +128,46 @@ def national_provision(result: Result) -> pd.DataFrame:
     return national.sort_values(["category", "area", "year"], kind="stable").reset_index(drop=True)
 
 
-_CODES = {"category": "category", "area": "area", "status": "projstatus"}
+def designation_provision(result: Result) -> pd.DataFrame | None:
+    """Priority territories per category, area and year (``None``: the instance has none).
+
+    Monotowns, border settlements, agglomerations together and each by name: persons,
+    provision at the start and in the plan, the target and the persons (and share) short.
+    """
+    if result.designations is None:
+        return None
+    columns = ["designation", "category", "area", "year", "persons", "baseline", "provision",
+               "target", "shortfall", "shortfall_share"]
+    return result.designations[columns].reset_index(drop=True)
+
+
+def designation_at_target(result: Result) -> pd.DataFrame | None:
+    """Per priority territory in the last target year, over every category and area.
+
+    The target is persons-weighted, as in ``region_provision``; ``None`` when the instance has
+    no designation or no year has a target.
+    """
+    if result.designations is None:
+        return None
+    d = result.designations.dropna(subset=["shortfall"])
+    if d.empty:
+        return None
+    last = d[d["year"] == d["year"].max()].assign(
+        target_served=lambda f: f["target"] * f["persons"])
+    per = last.groupby("designation", sort=False, as_index=False).agg(
+        persons=("persons", "sum"), baseline_served=("baseline_served", "sum"),
+        served=("served", "sum"), target_served=("target_served", "sum"),
+        shortfall=("shortfall", "sum"))
+    per["baseline"] = per["baseline_served"] / per["persons"]
+    per["provision"] = per["served"] / per["persons"]
+    per["target"] = per["target_served"] / per["persons"]
+    per["shortfall_share"] = per["shortfall"] / per["persons"]
+    return per[["designation", "persons", "baseline", "provision", "target", "shortfall",
+                "shortfall_share"]]
+
+
+_CODES = {"category": "category", "area": "area", "status": "projstatus",
+          "designation": "designation"}
 """Columns holding codes the catalogue has words for: column -> message id prefix."""
 
 
