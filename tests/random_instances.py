@@ -193,6 +193,10 @@ SMALL_ENVELOPES = (0.0, 5.0, 10.0, 40.0)
 SMALL_LEVELS = (0.0, 0.0, 0.3, 0.6)
 
 
+SMALL_DESIGNATION_WEIGHTS = ({"border": 3.0}, {"monotown": 2.0, "border": 0.5},
+                             {"agglomeration": 1.5}, {})
+"""Designation weights ``small`` may draw with ``structure`` (a flag split off, or none)."""
+
 SMALL_PROFILES: dict[int, tuple[tuple[tuple[int, float], ...] | None, ...]] = {
     2: (((1, 0.3), (2, 0.7)), ((1, 1.0),), ((2, 1.0),), None),
     3: (((1, 0.2), (2, 0.5), (3, 0.3)), ((3, 1.0),), ((1, 0.5), (3, 0.5)), None),
@@ -224,7 +228,8 @@ def small(choose: Choose, structure: bool = False
     co-financing rates of 0 and 1, committed and excluded projects, divisible projects, and
     windows and durations whose completion falls after the horizon. The fiscal rules are off
     (the Pyomo reference does not state them). ``structure`` also draws groups, spend
-    profiles (front- or back-loaded, a year without spend) and requirements.
+    profiles (front- or back-loaded, a year without spend) and requirements, and territorial
+    designations with their weights.
     """
     years = list(range(2026, 2026 + choose((2, 3))))
     regions = [{"region_id": r, "name": r.title(), "kind": choose(("oblast", "city")),
@@ -235,6 +240,9 @@ def small(choose: Choose, structure: bool = False
         {"settlement_id": f"{r['region_id']}_{suffix}", "region_id": r["region_id"],
          "name": suffix, "type": kind, "area": area, "population": choose(pops)}
         for r in regions for suffix, kind, area, pops in SETTLEMENTS[: choose((1, 2, 3))]]
+    for place in settlements if structure else ():  # territorial designations (section 13)
+        place |= {"border": choose((True, False)), "monotown": choose((False, True)),
+                  "agglomeration": choose(("", "astana"))}
     pairs = [(s["settlement_id"], k[0]) for s in settlements for k in STANDARDS[:2]
              if _applies(s, k)]
     coverage = [{"settlement_id": s, "standard_id": k, "level": choose(SMALL_LEVELS)}
@@ -264,7 +272,9 @@ def small(choose: Choose, structure: bool = False
                    "carryover": choose((False, True))},
         "objective": {"mode": "weighted", "category_weights": {"education": 1.0, "health": 2.0},
                       "access_weight": choose((0.0, 0.01)),
-                      "cost_weight": choose((0.0, 0.0, 0.01))},
+                      "cost_weight": choose((0.0, 0.0, 0.01)),
+                      "designation_weights": choose(SMALL_DESIGNATION_WEIGHTS) if structure
+                      else {}},
         "solver": {"time_limit": 20, "mip_rel_gap": 0.0},
     }
     tables = {
