@@ -35,7 +35,7 @@ def designated(settlements: pd.DataFrame, designation: str) -> np.ndarray:
 
 
 def designation_multiplier(settlements: pd.DataFrame,
-                           weights: Mapping[str, float]) -> np.ndarray:
+                           weights: Mapping[Designation, float]) -> np.ndarray:
     """``m_s``: the largest weight among a settlement's flags; 1 without a flag.
 
     A flag not named in ``weights`` weighs 1, so a settlement that is both a monotown (weight

@@ -4,8 +4,9 @@ Hypothesis draws small instances (``random_instances.small``: 1-2 regions, at mo
 2-3 years) that reach the edges of the funding rules: fiscal space and envelopes of 0,
 co-financing rates of 0 and 1, committed and excluded projects, divisible projects, and start
 windows and durations that cannot finish within the horizon; the second property adds groups,
-spend profiles and requirements (section 12) and designation weights (section 13). Both backends must reach the same optimum (1e-6
-relative) or both find no plan, and the verifier must pass every plan's claims.
+spend profiles and requirements (section 12) and designation weights (section 13). Both
+backends must reach the same optimum (1e-6 relative) or both find no plan, and the verifier
+must pass every plan's claims.
 """
 
 from __future__ import annotations
