@@ -104,6 +104,7 @@ TABLES: dict[str, Table] = {
                 Column("max_envelope_share", "share", required=False, default=1.0,
                        unit="share of envelope"),
                 Column("dependency_cap", "share", required=False, unit="share of revenue"),
+                Column("grp", "money", required=False, unit="million KZT", minimum=0.0),
             ),
         ),
         Table(
@@ -170,6 +171,10 @@ TABLES: dict[str, Table] = {
                        default="candidate"),
                 Column("divisible", "bool", required=False, default=False),
                 Column("group", "id", required=False, default=""),
+                Column("grp_effect", "money", required=False, default=0.0,
+                       unit="million KZT per year", minimum=0.0),
+                Column("revenue_effect", "money", required=False, default=0.0,
+                       unit="million KZT per year", minimum=0.0),
             ),
         ),
         Table(

@@ -48,6 +48,9 @@ class ObjectiveSettings(StrictModel):
     """Weight of the access term (person-years of provision, averaged over the horizon)."""
     cost_weight: Weight = 0.0
     """Weight of republican money (per million KZT of targeted transfer)."""
+    growth_weight: Weight = 0.0
+    """Objective units per million KZT of regional output added (``projects.grp_effect``),
+    summed over the horizon (docs/formulation.md, section 14)."""
     designation_weights: dict[Designation, Weight] = Field(default_factory=dict)
     """Multiplier of the shortfall weight of the residents of settlements with that flag
     (``monotown``, ``border``, ``agglomeration``); the largest applies when several do; a flag

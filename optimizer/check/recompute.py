@@ -33,7 +33,7 @@ def _applicable(instance: Instance) -> pd.DataFrame:
 
 
 def project_years(instance: Instance, starts: pd.DataFrame) -> pd.DataFrame:
-    """One row per start and planning year with its spend, opex and done share.
+    """One row per start and planning year: spend, opex, revenue and output added, done share.
 
     ``starts`` has one row per (project_id, start_year) with the ``share`` started that year;
     costs and durations come from the raw projects table, regions from settlements. A project
@@ -41,7 +41,8 @@ def project_years(instance: Instance, starts: pd.DataFrame) -> pd.DataFrame:
     start_year + 1`` (0 without a row), any other ``capex / duration`` per construction year.
     """
     years = pd.DataFrame({"year": instance.years})
-    raw = instance.projects[["project_id", "settlement_id", "capex", "opex", "duration"]]
+    raw = instance.projects[["project_id", "settlement_id", "capex", "opex", "duration",
+                             "grp_effect", "revenue_effect"]]
     p = starts.merge(raw, on="project_id").merge(
         instance.settlements[["settlement_id", "region_id"]], on="settlement_id")
     p = p[p["share"] > 0].merge(years, how="cross")
@@ -59,7 +60,10 @@ def project_years(instance: Instance, starts: pd.DataFrame) -> pd.DataFrame:
         per_year = per_year.where(~p["project_id"].isin(profile["project_id"]),
                                   p["capex"] * p["profile_share"].fillna(0.0))
     p["spend"] = np.where(building, per_year, 0.0) * p["share"]
-    p["opex_paid"] = np.where(p["year"] > end, p["opex"], 0.0) * p["share"]
+    operating = np.where(p["year"] > end, p["share"], 0.0)  # from the year after completion
+    p["opex_paid"] = operating * p["opex"]
+    p["revenue_added"] = operating * p["revenue_effect"]
+    p["grp_added"] = operating * p["grp_effect"]
     p["done"] = np.where(p["year"] >= end, p["share"], 0.0)
     return p
 
@@ -106,5 +110,8 @@ def recompute_objective(instance: Instance, starts: pd.DataFrame, transfer_total
     groups = groups.merge(targets, on=["area", "year"])
     groups = groups[groups["persons"] > 0]
     short = (groups["target"] * groups["persons"] - groups["served"]).clip(lower=0.0)
+    growth = 0.0
+    if s.objective.growth_weight:
+        growth = float(project_years(instance, starts)["grp_added"].sum())
     return (float((groups["w"] * short).sum()) - s.objective.access_weight * access
-            + s.objective.cost_weight * transfer_total)
+            + s.objective.cost_weight * transfer_total - s.objective.growth_weight * growth)

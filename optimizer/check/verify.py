@@ -122,9 +122,9 @@ def check_plan(instance: Instance, result: Result) -> list[str]:
     first, last = s.years[0], s.years[-1]
     violations += [message for _, _, message in start_problems(instance, starts, first, last)]
     spend = project_years(instance, starts).groupby(["region_id", "year"], as_index=False)[
-        ["spend", "opex_paid"]].sum()
+        ["spend", "opex_paid", "revenue_added"]].sum()
     m = money.merge(spend, on=["region_id", "year"], how="left").fillna(
-        {"spend": 0.0, "opex_paid": 0.0})
+        {"spend": 0.0, "opex_paid": 0.0, "revenue_added": 0.0})
     m = m.merge(instance.regions[["region_id", "cofinancing_rate", "max_envelope_share"]],
                 on="region_id")
     m = m.merge(instance.region_years[["region_id", "year", "fiscal_space"]],
@@ -140,7 +140,8 @@ def check_plan(instance: Instance, result: Result) -> list[str]:
     rule((m["transfer"] + m["cofinancing"] - m["spend"]).abs() > tol,
          "transfer + co-financing differs from capex spend")
     rule(m["cofinancing"] < m["cofinancing_rate"] * m["spend"] - tol, "co-financing below rate")
-    rule(m["cofinancing"] + m["opex_paid"] > m["fiscal_space"] + m["equalization"] + tol,
+    rule(m["cofinancing"] + m["opex_paid"]
+         > m["fiscal_space"] + m["equalization"] + m["revenue_added"] + tol,
          "fiscal space exceeded")
     rule((m["transfer"] < -tol) | (m["cofinancing"] < -tol), "negative transfer or co-financing")
     rule(m["transfer"] > m["max_envelope_share"] * m["envelope"] + tol,

@@ -78,6 +78,10 @@ class IndexSets:
     project_region: IntArray
     capex: FloatArray
     opex: FloatArray
+    grp_effect: FloatArray
+    """Regional output added per year once operating, million KZT (section 14)."""
+    revenue_effect: FloatArray
+    """Own revenue added per year once operating, million KZT; it adds to fiscal space."""
     duration: IntArray
     divisible: np.ndarray
     committed: np.ndarray
@@ -253,6 +257,8 @@ def build_index(instance: Instance) -> IndexSets:
         project_region=s_region[_codes(active["settlement_id"], settlement_ids)],
         capex=active["capex"].to_numpy(float),
         opex=active["opex"].to_numpy(float),
+        grp_effect=active["grp_effect"].to_numpy(float),
+        revenue_effect=active["revenue_effect"].to_numpy(float),
         duration=duration,
         divisible=active["divisible"].to_numpy(bool),
         committed=committed,

@@ -53,6 +53,10 @@ class ModelData:
     """Host region of every project."""
     capex: dict[str, float]
     opex: dict[str, float]
+    grp: dict[str, float]
+    """``G_p``: regional output added per year once operating (section 14)."""
+    revenue: dict[str, float]
+    """``V_p``: own revenue added per year once operating; it adds to fiscal space."""
     duration: dict[str, int]
     committed: set[str]
     divisible: set[str]
@@ -67,6 +71,7 @@ class ModelData:
     """``target[a,t]`` (only years that have one)."""
     access_weight: float
     cost_weight: float
+    growth_weight: float
     rules: RuleData = field(default_factory=RuleData)
     """The fiscal rules of section 11 (``fiscal_data.py``); by default every rule is off."""
     spend_share: dict[str, dict[int, float]] = field(default_factory=dict)
@@ -173,6 +178,8 @@ def model_data(instance: Instance, late_starts: bool = False) -> ModelData:
                                                                strict=True)},
         capex=dict(zip(ids, active["capex"].astype(float), strict=True)),
         opex=dict(zip(ids, active["opex"].astype(float), strict=True)),
+        grp=dict(zip(ids, active["grp_effect"].astype(float), strict=True)),
+        revenue=dict(zip(ids, active["revenue_effect"].astype(float), strict=True)),
         duration=duration, committed=committed,
         divisible=set(active.loc[active["divisible"].astype(bool), "project_id"]),
         starts=starts, gain=gain, groups=groups, den=den,
@@ -180,6 +187,7 @@ def model_data(instance: Instance, late_starts: bool = False) -> ModelData:
                 for t, v in by_year.items()},
         access_weight=s.objective.access_weight,
         cost_weight=s.objective.cost_weight,
+        growth_weight=s.objective.growth_weight,
         rules=rule_data(instance, pairs, pop, on_time),
         spend_share={p: by_year for p, by_year in spend_share.items() if p in duration},
         group_members=group_members,

@@ -103,10 +103,11 @@ def build_model(d: ModelData) -> pyo.ConcreteModel:
     def cofinancing(m: pyo.ConcreteModel, r: str, t: int) -> Rule:
         return loc[r, t] - d.alpha[r] * region_spend(r, t) >= 0
 
-    @m.Constraint(m.R, m.T, doc="loc[r,t] + sum_{p in P_r} O_p * oper[p,t] - eq[r,t] <= F[r,t]"
-                  " (eq only with the equalization pool)")
+    @m.Constraint(m.R, m.T, doc="loc[r,t] + sum_{p in P_r} (O_p - V_p) * oper[p,t] - eq[r,t]"
+                  " <= F[r,t] (V_p: revenue effect; eq only with the equalization pool)")
     def fiscal_space(m: pyo.ConcreteModel, r: str, t: int) -> Rule:
-        used = loc[r, t] + pyo.quicksum(d.opex[p] * oper(p, t) for p in projects_in[r])
+        used = loc[r, t] + pyo.quicksum(d.opex[p] * oper(p, t) for p in projects_in[r]) \
+            - pyo.quicksum(d.revenue[p] * oper(p, t) for p in projects_in[r])
         if (r, t) in m.equalization:  # the pool's share adds to the fiscal space
             return used - m.equalization[r, t] <= d.fiscal[r, t]
         return used <= d.fiscal[r, t]
@@ -135,8 +136,11 @@ def build_model(d: ModelData) -> pyo.ConcreteModel:
     access = pyo.quicksum(d.weight[d.category[k]] * d.pop[s] * served(s, k, t)
                           for s, k in d.pairs for t in d.years) / len(d.years)
     money = pyo.quicksum(tau[r, t] for r in d.regions for t in d.years)
+    growth = pyo.quicksum(d.grp[p] * oper(p, t) for p in d.projects for t in d.years)
     m.objective = pyo.Objective(
-        expr=short_term - d.access_weight * access + d.cost_weight * money + rule_terms,
+        expr=(short_term - d.access_weight * access + d.cost_weight * money
+              - d.growth_weight * growth + rule_terms),
         sense=pyo.minimize, doc="sum W_g m short - aw * sum_t sum_A W_g pop y / |T| + cw * sum tau"
+                                " - gw * sum_t sum_p G_p oper[p,t]"
         " + sum_f pen_f * slack_f + pen_B * sum_{p in B} (1 - x[p,b_p])")
     return m

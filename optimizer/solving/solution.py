@@ -38,6 +38,10 @@ class Plan:
     pair_provision: FloatArray
     """Provision of every applicable pair at the end of each year, shape (pairs, years)."""
     objective: float
+    revenue: FloatArray
+    """Own revenue added per region and year by operating projects, million KZT."""
+    grp: FloatArray
+    """Regional output added per region and year by operating projects, million KZT."""
 
 
 def _per_region_year(index: IndexSets, terms: Terms, x: FloatArray) -> FloatArray:
@@ -82,7 +86,9 @@ def polish(index: IndexSets, form: Formulation, values: FloatArray) -> Plan:
     polish_fiscal(index, form, v)
     objective = float(form.columns.cost @ v + form.columns.offset)
     return Plan(values=v, spend=spend, opex=opex, pair_provision=pair_provision,
-                objective=objective)
+                objective=objective,
+                revenue=_per_region_year(index, operation_terms(index, index.revenue_effect), x),
+                grp=_per_region_year(index, operation_terms(index, index.grp_effect), x))
 
 
 def project_table(instance: Instance, index: IndexSets, form: Formulation, plan: Plan
@@ -155,8 +161,9 @@ def region_year_table(instance: Instance, index: IndexSets, form: Formulation, p
     envelope = np.tile(index.envelope, index.n_regions)
     fiscal = index.fiscal_space.reshape(-1)
     opex = plan.opex.reshape(-1)
+    revenue = plan.revenue.reshape(-1)
     rules = fiscal_region_columns(index, form, plan.values)  # equalization, dependency ratios
-    room = fiscal + rules["equalization"]
+    room = fiscal + rules["equalization"] + revenue  # revenue effects add to fiscal space
     with np.errstate(divide="ignore", invalid="ignore"):
         share = np.where(envelope > 0, transfer / envelope, 0.0)
         used = np.where(room > 0, (cofin + opex) / room, np.nan)
@@ -165,9 +172,21 @@ def region_year_table(instance: Instance, index: IndexSets, form: Formulation, p
         "capex_spend": plan.spend.reshape(-1), "transfer": transfer, "cofinancing": cofin,
         "new_opex": opex, "fiscal_space": fiscal, "fiscal_space_used": cofin + opex,
         "fiscal_space_used_share": used, "envelope_share": share, **rules,
-        **binding_columns(index, transfer, cofin, plan.spend.reshape(-1), opex,
+        **growth_columns(index, revenue, plan.grp.reshape(-1)),
+        **binding_columns(index, transfer, cofin, plan.spend.reshape(-1), opex - revenue,
                           rules["equalization"]),
     })
+
+
+def growth_columns(index: IndexSets, revenue: FloatArray, grp: FloatArray
+                   ) -> dict[str, FloatArray]:
+    """``revenue_added`` and ``grp_added`` (million KZT) when some project has such effects.
+
+    Left out otherwise, so that a plan without growth projects keeps its columns.
+    """
+    if not (index.revenue_effect.any() or index.grp_effect.any()):
+        return {}
+    return {"revenue_added": revenue, "grp_added": grp}
 
 
 def provision_tables(index: IndexSets, plan: Plan) -> tuple[pd.DataFrame, pd.DataFrame]:

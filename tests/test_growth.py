@@ -1,0 +1,98 @@
+"""Growth projects: a revenue effect adds to fiscal space, output added is valued (section 14).
+
+Hand-solved: one region, 2026-2028, co-financing 50%, fiscal space 5 in 2026 and 0 after, an
+envelope of 5 a year. A plant (capex 10, built in 2026) earns 6 of own revenue a year from
+2027 and adds 100 of output a year; a village school (capex 10, 1,000 persons, target 100% by
+2028) may start no earlier than 2027 and needs 5 of co-financing in its start year. Only the
+plant's revenue pays that co-financing: with it both are built and no one is short; without
+it the school cannot be afforded and 1,000 persons stay short. ``growth_weight`` 0.01 values
+the plant's 2 x 100 of output at 2 objective units.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from models.instance import Instance, instance_from_tables
+from models.result import Result, SolveStatus
+from optimizer import solve
+from optimizer.check.verify import check_plan
+
+BACKENDS = ("highs", "pyomo")
+OPTIONS = {"mip_rel_gap": 0.0, "time_limit": 20.0, "price_envelope": False}
+YEARS = [2026, 2027, 2028]
+
+
+def _instance(revenue: float = 6.0, growth_weight: float = 0.0) -> Instance:
+    settings: dict[str, Any] = {
+        "name": "growth", "years": YEARS, "targets": {"rural": {2028: 1.0}},
+        "budget": {"envelope": dict.fromkeys(YEARS, 5.0)},
+        "objective": {"access_weight": 0.0, "cost_weight": 0.0,
+                      "growth_weight": growth_weight},
+        "solver": {"time_limit": 20.0, "mip_rel_gap": 0.0}}
+    tables = {
+        "regions": pd.DataFrame([{"region_id": "r1", "name": "R1", "kind": "oblast",
+                                  "cofinancing_rate": 0.5, "grp": 1000.0}]),
+        "region_years": pd.DataFrame({"region_id": "r1", "year": YEARS,
+                                      "fiscal_space": [5.0, 0.0, 0.0]}),
+        "settlements": pd.DataFrame([
+            {"settlement_id": "town", "region_id": "r1", "name": "Town", "type": "district_center",
+             "area": "urban", "population": 5000},
+            {"settlement_id": "village", "region_id": "r1", "name": "Village",
+             "type": "rural_other", "area": "rural", "population": 1000}]),
+        "standards": pd.DataFrame([{"standard_id": "school", "name": "School",
+                                    "category": "education", "applies_to": "rural_other"}]),
+        "coverage": pd.DataFrame(columns=["settlement_id", "standard_id", "level"]),
+        "projects": pd.DataFrame([
+            {"project_id": "plant", "settlement_id": "town", "capex": 10.0, "opex": 0.0,
+             "duration": 1, "earliest_start": 2026, "latest_start": 2026,
+             "grp_effect": 100.0, "revenue_effect": revenue},
+            {"project_id": "school", "settlement_id": "village", "capex": 10.0, "opex": 0.0,
+             "duration": 1, "earliest_start": 2027, "latest_start": None,
+             "grp_effect": 0.0, "revenue_effect": 0.0}]).astype(
+            {"earliest_start": "Int64", "latest_start": "Int64"}),
+        "project_effects": pd.DataFrame([{"project_id": "school", "settlement_id": "village",
+                                          "standard_id": "school", "level": 1.0}]),
+    }
+    return instance_from_tables(settings, tables, source="growth")
+
+
+def _funded(result: Result) -> list[str]:
+    projects = result.table("projects")
+    return sorted(projects.loc[projects["funded"] > 0.5, "project_id"])
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_the_plants_revenue_pays_for_the_later_school(backend: str) -> None:
+    instance = _instance(growth_weight=0.01)
+    result = solve(instance, backend=backend, **OPTIONS)
+    assert result.status == SolveStatus.OPTIMAL
+    assert _funded(result) == ["plant", "school"]
+    assert result.objective == pytest.approx(-0.01 * 2 * 100.0)  # none short, 200 of output
+    assert check_plan(instance, result) == []
+    money = result.table("region_years").set_index("year")
+    assert money["revenue_added"].tolist() == pytest.approx([0.0, 6.0, 6.0])
+    assert money["grp_added"].tolist() == pytest.approx([0.0, 100.0, 100.0])
+    school_year = int(result.table("starts").set_index("project_id").at["school",
+                                                                         "start_year"])
+    # its co-financing (at least 5) is paid from the revenue (6): the fiscal space there is 0
+    assert 5.0 - 1e-9 <= money.at[school_year, "cofinancing"] <= 6.0 + 1e-9
+    # the same plan breaks fiscal space once the revenue effect is gone
+    assert f"fiscal space exceeded in r1 {school_year}" in check_plan(_instance(revenue=0.0),
+                                                                      result)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_without_the_revenue_effect_the_school_is_not_affordable(backend: str) -> None:
+    result = solve(_instance(revenue=0.0, growth_weight=0.01), backend=backend, **OPTIONS)
+    assert _funded(result) == ["plant"]  # built for its output alone
+    assert result.objective == pytest.approx(1000.0 - 2.0)
+
+
+def test_without_a_growth_weight_output_is_worth_nothing() -> None:
+    result = solve(_instance(revenue=0.0), **OPTIONS)
+    assert "school" not in _funded(result)
+    assert result.objective == pytest.approx(1000.0)
