@@ -211,6 +211,8 @@ def _structure(choose: Choose, projects: list[Row]) -> tuple[list[Row], list[Row
     requires: list[Row] = []
     for i, p in enumerate(projects):
         p["group"] = choose(("a", "a", "b", ""))
+        p["revenue_effect"] = choose((0.0, 2.0, 10.0))  # section 14: pays later co-financing
+        p["grp_effect"] = choose((0.0, 50.0))
         profile = choose(SMALL_PROFILES.get(p["duration"], (None,)))
         spend += [{"project_id": p["project_id"], "construction_year": k, "share": share}
                   for k, share in profile or ()]
@@ -229,7 +231,8 @@ def small(choose: Choose, structure: bool = False
     windows and durations whose completion falls after the horizon. The fiscal rules are off
     (the Pyomo reference does not state them). ``structure`` also draws groups, spend
     profiles (front- or back-loaded, a year without spend) and requirements, and territorial
-    designations with their weights.
+    designations with their weights, and growth projects (revenue and output effects, a
+    growth weight).
     """
     years = list(range(2026, 2026 + choose((2, 3))))
     regions = [{"region_id": r, "name": r.title(), "kind": choose(("oblast", "city")),
@@ -274,7 +277,8 @@ def small(choose: Choose, structure: bool = False
                       "access_weight": choose((0.0, 0.01)),
                       "cost_weight": choose((0.0, 0.0, 0.01)),
                       "designation_weights": choose(SMALL_DESIGNATION_WEIGHTS) if structure
-                      else {}},
+                      else {},
+                      "growth_weight": choose((0.0, 0.01)) if structure else 0.0},
         "solver": {"time_limit": 20, "mip_rel_gap": 0.0},
     }
     tables = {

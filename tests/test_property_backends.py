@@ -4,7 +4,8 @@ Hypothesis draws small instances (``random_instances.small``: 1-2 regions, at mo
 2-3 years) that reach the edges of the funding rules: fiscal space and envelopes of 0,
 co-financing rates of 0 and 1, committed and excluded projects, divisible projects, and start
 windows and durations that cannot finish within the horizon; the second property adds groups,
-spend profiles and requirements (section 12) and designation weights (section 13). Both
+spend profiles and requirements (section 12), designation weights (section 13) and growth
+effects (section 14). Both
 backends must reach the same optimum (1e-6 relative) or both find no plan, and the verifier
 must pass every plan's claims.
 """
@@ -36,8 +37,8 @@ def test_array_build_and_pyomo_reference_agree(data: st.DataObject) -> None:
 @settings(max_examples=20, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 @given(st.data())
-def test_both_backends_agree_with_structure_and_designation_weights(data: st.DataObject
-                                                                     ) -> None:
+def test_both_backends_agree_with_structure_designations_and_growth(data: st.DataObject
+                                                                    ) -> None:
     _agree(data, structure=True)
 
 
