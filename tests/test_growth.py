@@ -20,6 +20,7 @@ from models.instance import Instance, instance_from_tables
 from models.result import Result, SolveStatus
 from optimizer import solve
 from optimizer.check.verify import check_plan
+from optimizer.outputs import people_tables as people
 
 BACKENDS = ("highs", "pyomo")
 OPTIONS = {"mip_rel_gap": 0.0, "time_limit": 20.0, "price_envelope": False}
@@ -76,6 +77,9 @@ def test_the_plants_revenue_pays_for_the_later_school(backend: str) -> None:
     money = result.table("region_years").set_index("year")
     assert money["revenue_added"].tolist() == pytest.approx([0.0, 6.0, 6.0])
     assert money["grp_added"].tolist() == pytest.approx([0.0, 100.0, 100.0])
+    assert money["grp_added_share"].tolist() == pytest.approx([0.0, 0.1, 0.1])  # of 1,000
+    region = people.per_region(result, people.Names()).set_index("region_id").loc["r1"]
+    assert (region["grp_added"], region["grp_added_share"]) == pytest.approx((200.0, 0.1))
     school_year = int(result.table("starts").set_index("project_id").at["school",
                                                                          "start_year"])
     # its co-financing (at least 5) is paid from the revenue (6): the fiscal space there is 0

@@ -74,15 +74,21 @@ def per_region(result: Result, names: Names) -> pd.DataFrame:
     """Per region, totals over the horizon and provision in the last target year.
 
     Money (transfer, co-financing, new opex), funded projects and their capex; provision at the
-    start and in the plan against the target, and the persons still short.
+    start and in the plan against the target, and the persons still short; with growth
+    projects, the output added over the horizon and, in the last year, as a share of GRP.
     """
-    money = result.table("region_years").groupby("region_id", sort=False)[
-        ["transfer", "cofinancing", "new_opex"]].sum()
+    ry = result.table("region_years")
+    growth = ["grp_added"] if "grp_added" in ry else []  # growth projects: output added
+    money = ry.groupby("region_id", sort=False)[["transfer", "cofinancing", "new_opex",
+                                                  *growth]].sum()
     projects = result.table("projects")
     funded = projects[projects["funded"] > FUNDED].groupby("region_id")
     table = pd.concat([funded.size().rename("funded_projects"), funded["funded_capex"].sum(),
                        money], axis=1)
     table = table.join(region_provision(result)[["baseline", "provision", "target", "shortfall"]])
+    if "grp_added_share" in ry:  # what the plan adds to the region's output by the last year
+        table = table.join(ry[ry["year"] == ry["year"].max()].set_index("region_id")[
+            "grp_added_share"])
     table["funded_projects"] = table["funded_projects"].fillna(0).astype(int)
     table["funded_capex"] = table["funded_capex"].fillna(0.0)
     table = table.rename_axis("region_id").reset_index()
