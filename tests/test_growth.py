@@ -27,7 +27,8 @@ OPTIONS = {"mip_rel_gap": 0.0, "time_limit": 20.0, "price_envelope": False}
 YEARS = [2026, 2027, 2028]
 
 
-def _instance(revenue: float = 6.0, growth_weight: float = 0.0) -> Instance:
+def _instance(revenue: float = 6.0, growth_weight: float = 0.0,
+              school: str = "candidate") -> Instance:
     settings: dict[str, Any] = {
         "name": "growth", "years": YEARS, "targets": {"rural": {2028: 1.0}},
         "budget": {"envelope": dict.fromkeys(YEARS, 5.0)},
@@ -49,10 +50,10 @@ def _instance(revenue: float = 6.0, growth_weight: float = 0.0) -> Instance:
         "coverage": pd.DataFrame(columns=["settlement_id", "standard_id", "level"]),
         "projects": pd.DataFrame([
             {"project_id": "plant", "settlement_id": "town", "capex": 10.0, "opex": 0.0,
-             "duration": 1, "earliest_start": 2026, "latest_start": 2026,
+             "duration": 1, "earliest_start": 2026, "latest_start": 2026, "status": "candidate",
              "grp_effect": 100.0, "revenue_effect": revenue},
             {"project_id": "school", "settlement_id": "village", "capex": 10.0, "opex": 0.0,
-             "duration": 1, "earliest_start": 2027, "latest_start": None,
+             "duration": 1, "earliest_start": 2027, "latest_start": None, "status": school,
              "grp_effect": 0.0, "revenue_effect": 0.0}]).astype(
             {"earliest_start": "Int64", "latest_start": "Int64"}),
         "project_effects": pd.DataFrame([{"project_id": "school", "settlement_id": "village",
@@ -100,3 +101,12 @@ def test_without_a_growth_weight_output_is_worth_nothing() -> None:
     result = solve(_instance(revenue=0.0), **OPTIONS)
     assert "school" not in _funded(result)
     assert result.objective == pytest.approx(1000.0)
+
+
+def test_a_committed_school_the_revenue_pays_for_is_not_refused_before_the_solve() -> None:
+    """The pre-solve checks count the most revenue growth projects can add to fiscal space:
+    with it the committed school is feasible (the plant is then built); without it, not."""
+    result = solve(_instance(school="committed"), **OPTIONS)
+    assert result.status == SolveStatus.OPTIMAL and _funded(result) == ["plant", "school"]
+    refused = solve(_instance(revenue=0.0, school="committed"), **OPTIONS)
+    assert refused.status == SolveStatus.INFEASIBLE
