@@ -32,7 +32,7 @@ INSTRUCTIONS = "Instructions"
 _R, _S, _P = f"{EXAMPLE} abai", f"{EXAMPLE} semey", f"{EXAMPLE} school"
 EXAMPLES: dict[str, dict[str, object]] = {
     "regions": {"region_id": _R, "name": "Abai oblast (example)", "kind": "oblast",
-                "cofinancing_rate": 0.1, "max_envelope_share": 0.2},
+                "cofinancing_rate": 0.1, "max_envelope_share": 0.2, "grp": 2500000},
     "region_years": {"region_id": _R, "year": TEMPLATE_YEARS[0], "fiscal_space": 5000,
                      "own_revenue": 120000, "general_transfer": 300000},
     "settlements": {"settlement_id": _S, "region_id": _R, "name": "Semey (example)",
@@ -45,7 +45,8 @@ EXAMPLES: dict[str, dict[str, object]] = {
     "projects": {"project_id": f"{EXAMPLE} P-0001", "name": "School for 600 pupils (example)",
                  "settlement_id": _S, "capex": 4500, "opex": 120, "duration": 2,
                  "earliest_start": TEMPLATE_YEARS[0], "latest_start": TEMPLATE_YEARS[2],
-                 "status": "candidate", "divisible": False, "group": "semey-school"},
+                 "status": "candidate", "divisible": False, "group": "semey-school",
+                 "grp_effect": 0, "revenue_effect": 0},
     "project_effects": {"project_id": f"{EXAMPLE} P-0001", "settlement_id": _S,
                         "standard_id": _P, "level": 0.95},
     "project_spend": {"project_id": f"{EXAMPLE} P-0001", "construction_year": 1,
@@ -87,11 +88,14 @@ SHEETS: dict[str, tuple[str, str]] = {
         "One row per project: host settlement, capex and yearly opex (million KZT), "
         "construction years, start window, status. group (optional): projects with the same "
         "group are alternatives, at most one of them is started (e.g. two sites for one "
-        "school).",
+        "school). grp_effect, revenue_effect (optional): regional output and own revenue the "
+        "project adds per year once operating (million KZT).",
         "Одна строка на проект: населённый пункт, капитальные и ежегодные эксплуатационные "
         "расходы (млн тенге), срок строительства (лет), окно начала, статус. group "
         "(необязательно): проекты с одинаковой группой - альтернативы, начинается не более "
-        "одного из них (например, два участка для одной школы)."),
+        "одного из них (например, два участка для одной школы). grp_effect, revenue_effect "
+        "(необязательно): прирост ВРП и собственных доходов региона в год после ввода "
+        "(млн тенге)."),
     "project_effects": (
         "Provision a project brings once complete, per settlement and standard (0-1).",
         "Обеспеченность пары населённый пункт - стандарт после завершения проекта (0-1)."),
