@@ -28,7 +28,9 @@ YEARS = [2026, 2027, 2028]
 
 
 def _instance(revenue: float = 6.0, growth_weight: float = 0.0,
-              school: str = "candidate") -> Instance:
+              school: str = "candidate", cap: float | None = None) -> Instance:
+    """The case of the module doc; ``cap``: a transfer-dependency cap on the region (own
+    revenue and general transfer 100 each), with fiscal space 10 in 2026."""
     settings: dict[str, Any] = {
         "name": "growth", "years": YEARS, "targets": {"rural": {2028: 1.0}},
         "budget": {"envelope": dict.fromkeys(YEARS, 5.0)},
@@ -37,9 +39,11 @@ def _instance(revenue: float = 6.0, growth_weight: float = 0.0,
         "solver": {"time_limit": 20.0, "mip_rel_gap": 0.0}}
     tables = {
         "regions": pd.DataFrame([{"region_id": "r1", "name": "R1", "kind": "oblast",
-                                  "cofinancing_rate": 0.5, "grp": 1000.0}]),
+                                  "cofinancing_rate": 0.5, "grp": 1000.0,
+                                  "dependency_cap": cap}]),
         "region_years": pd.DataFrame({"region_id": "r1", "year": YEARS,
-                                      "fiscal_space": [5.0, 0.0, 0.0]}),
+                                      "fiscal_space": [5.0 if cap is None else 10.0, 0.0, 0.0],
+                                      "own_revenue": 100.0, "general_transfer": 100.0}),
         "settlements": pd.DataFrame([
             {"settlement_id": "town", "region_id": "r1", "name": "Town", "type": "district_center",
              "area": "urban", "population": 5000},
@@ -110,3 +114,23 @@ def test_a_committed_school_the_revenue_pays_for_is_not_refused_before_the_solve
     assert result.status == SolveStatus.OPTIMAL and _funded(result) == ["plant", "school"]
     refused = solve(_instance(revenue=0.0, school="committed"), **OPTIONS)
     assert refused.status == SolveStatus.INFEASIBLE
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_the_revenue_added_lowers_transfer_dependency_under_the_cap(backend: str) -> None:
+    """Cap 50% with own revenue and general transfer 100 each: no targeted transfer is allowed
+    (0.5 x 200 - 100 = 0) unless own revenue grows. The plant (fully co-financed from fiscal
+    space 10) adds 6 from 2027, which allows 6 of transfer; the school needs at least 4."""
+    instance = _instance(cap=0.5)
+    result = solve(instance, backend=backend, **OPTIONS)
+    assert _funded(result) == ["plant", "school"]
+    assert check_plan(instance, result) == []
+    money = result.table("region_years").set_index("year")
+    assert money.at[2026, "transfer"] == pytest.approx(0.0)
+    tau = money["transfer"].max()
+    assert 4.0 - 1e-9 <= tau <= 6.0 + 1e-9
+    after = money.loc[money["transfer"] > 0, "dependency_after"].iloc[0]
+    assert after == pytest.approx((100.0 + tau) / (100.0 + 6.0 + 100.0 + tau)) and after <= 0.5
+    # without the revenue, no transfer is allowed and the school is not built
+    assert "school" not in _funded(solve(_instance(cap=0.5, revenue=0.0), backend=backend,
+                                         **OPTIONS))

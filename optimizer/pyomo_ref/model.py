@@ -78,6 +78,10 @@ def build_model(d: ModelData) -> pyo.ConcreteModel:
         """spend[r,t] = sum_{p in P_r} spend[p,t]."""
         return pyo.quicksum(spend(p, t) for p in projects_in[r])
 
+    def revenue(r: str, t: int) -> Expr:
+        """sum_{p in P_r} V_p * oper[p,t]: own revenue added by growth projects (section 14)."""
+        return pyo.quicksum(d.revenue[p] * oper(p, t) for p in projects_in[r])
+
     def served(s: str, k: str, t: int) -> Expr:
         """y[s,k,t] for an improved pair, else c0[s,k]: no project can change it."""
         return y[s, k, t] if (s, k) in d.gain else d.c0[s, k]
@@ -107,7 +111,7 @@ def build_model(d: ModelData) -> pyo.ConcreteModel:
                   " <= F[r,t] (V_p: revenue effect; eq only with the equalization pool)")
     def fiscal_space(m: pyo.ConcreteModel, r: str, t: int) -> Rule:
         used = loc[r, t] + pyo.quicksum(d.opex[p] * oper(p, t) for p in projects_in[r]) \
-            - pyo.quicksum(d.revenue[p] * oper(p, t) for p in projects_in[r])
+            - revenue(r, t)
         if (r, t) in m.equalization:  # the pool's share adds to the fiscal space
             return used - m.equalization[r, t] <= d.fiscal[r, t]
         return used <= d.fiscal[r, t]
@@ -128,7 +132,7 @@ def build_model(d: ModelData) -> pyo.ConcreteModel:
         num = pyo.quicksum(d.pop[s] * served(s, k, t) for s, k in d.groups[r, g, a, w])
         return m.shortfall[r, g, a, w, t] + num >= d.target[a, t] * d.den[r, g, a, w]
 
-    rule_terms = fiscal_rules(m, d, served)  # section 11: its penalties and deviation cost
+    rule_terms = fiscal_rules(m, d, served, revenue)  # section 11: penalties, deviation cost
     structure_rules(m, d)  # section 12: alternatives and prerequisites
 
     short_term = pyo.quicksum(d.weight[g] * w * m.shortfall[r, g, a, w, t]

@@ -23,7 +23,11 @@ from optimizer.formulation.projects import (
     spend_terms,
 )
 from optimizer.solving.binding import binding_columns
-from optimizer.solving.solution_fiscal import fiscal_region_columns, polish_fiscal
+from optimizer.solving.solution_fiscal import (
+    dependency_ratio,
+    fiscal_region_columns,
+    polish_fiscal,
+)
 
 
 @dataclass(frozen=True)
@@ -164,6 +168,9 @@ def region_year_table(instance: Instance, index: IndexSets, form: Formulation, p
     revenue = plan.revenue.reshape(-1)
     rules = fiscal_region_columns(index, form, plan.values)  # equalization, dependency ratios
     room = fiscal + rules["equalization"] + revenue  # revenue effects add to fiscal space
+    if revenue.any():  # and to own revenue: the dependency after the plan counts them
+        rules["dependency_after"] = dependency_ratio(rules["own_revenue"] + revenue,
+                                                     rules["general_transfer"], transfer)
     with np.errstate(divide="ignore", invalid="ignore"):
         share = np.where(envelope > 0, transfer / envelope, 0.0)
         used = np.where(room > 0, (cofin + opex) / room, np.nan)
