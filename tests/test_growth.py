@@ -131,6 +131,9 @@ def test_the_revenue_added_lowers_transfer_dependency_under_the_cap(backend: str
     assert 4.0 - 1e-9 <= tau <= 6.0 + 1e-9
     after = money.loc[money["transfer"] > 0, "dependency_after"].iloc[0]
     assert after == pytest.approx((100.0 + tau) / (100.0 + 6.0 + 100.0 + tau)) and after <= 0.5
+    year = int(money.index[money["transfer"] > 0][0])
+    assert money.at[year, "slack_dependency_cap"] == pytest.approx(6.0 - tau)  # 0.5 x 6 / 0.5
+    assert money.at[year, "slack_fiscal_space"] >= -1e-9
     # without the revenue, no transfer is allowed and the school is not built
     assert "school" not in _funded(solve(_instance(cap=0.5, revenue=0.0), backend=backend,
                                          **OPTIONS))

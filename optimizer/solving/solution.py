@@ -181,8 +181,8 @@ def region_year_table(instance: Instance, index: IndexSets, form: Formulation, p
         "fiscal_space_used_share": used, "envelope_share": share, **rules,
         **growth_columns(index, revenue, plan.grp.reshape(-1),
                          np.repeat(instance.regions["grp"].to_numpy(float), n_t)),
-        **binding_columns(index, transfer, cofin, plan.spend.reshape(-1), opex - revenue,
-                          rules["equalization"]),
+        **binding_columns(index, transfer, cofin, plan.spend.reshape(-1), opex,
+                          rules["equalization"], revenue),
     })
 
 
