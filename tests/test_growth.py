@@ -137,3 +137,10 @@ def test_the_revenue_added_lowers_transfer_dependency_under_the_cap(backend: str
     # without the revenue, no transfer is allowed and the school is not built
     assert "school" not in _funded(solve(_instance(cap=0.5, revenue=0.0), backend=backend,
                                          **OPTIONS))
+
+
+def test_a_committed_school_under_the_cap_is_not_refused_before_the_solve() -> None:
+    """The pre-solve checks' largest transfer under the cap counts the revenue that can be
+    added (6 here): the committed school's transfer of at least 4 then fits."""
+    result = solve(_instance(cap=0.5, school="committed"), **OPTIONS)
+    assert result.status == SolveStatus.OPTIMAL and _funded(result) == ["plant", "school"]

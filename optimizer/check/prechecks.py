@@ -65,12 +65,16 @@ class Committed:
 
 
 def largest_transfer(index: IndexSets) -> FloatArray:
-    """Upper bound on ``tau[r,t]``: concentration, and the dependency cap where set."""
+    """Upper bound on ``tau[r,t]``: concentration, and the dependency cap where set.
+
+    The cap counts the most own revenue growth projects can add (``revenue_room``).
+    """
     cap = index.sigma[:, None] * index.envelope[None, :]
     bound = dependency_bound(index).reshape(cap.shape)
     delta = index.fiscal.dep_cap if index.fiscal.dep_cap.size else np.full(cap.shape, np.nan)
     with np.errstate(divide="ignore", invalid="ignore"):
-        by_cap = np.where(np.isnan(bound) | (delta >= 1.0), np.inf, bound / (1.0 - delta))
+        by_cap = np.where(np.isnan(bound) | (delta >= 1.0), np.inf,
+                          (bound + delta * revenue_room(index)) / (1.0 - delta))
     return np.minimum(cap, by_cap)
 
 
