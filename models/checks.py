@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from models.checks_fiscal import check_fiscal_rules
+from models.checks_structure import check_groups, check_requirements, check_spend_profiles
 from models.context import CheckContext
 from models.errors import Issue
 from models.schema import SETTLEMENT_TYPES, TABLES
@@ -233,6 +234,8 @@ TABLE_CHECKS: tuple[Check, ...] = (
     check_coverage_applies,
     check_idle_projects,
     check_fiscal_space,
+    check_spend_profiles,
+    check_groups,
 )
 """Checks that read the tables only."""
 
@@ -242,6 +245,7 @@ SETTINGS_CHECKS: tuple[SettingsCheck, ...] = (
     check_budget,
     check_category_weights,
     check_fiscal_rules,
+    check_requirements,
 )
 """Checks that also need a valid instance.yaml."""
 

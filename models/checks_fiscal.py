@@ -6,6 +6,7 @@ from dataclasses import replace
 from typing import Literal
 
 from models.context import CheckContext
+from models.designations import DESIGNATIONS, agglomerations
 from models.errors import Issue
 from models.fiscal import SETTINGS_FILE, FiscalRules
 from models.schema import TABLES
@@ -42,6 +43,7 @@ def check_fiscal_rules(ctx: CheckContext, settings: InstanceSettings) -> list[Is
     rules = settings.fiscal_rules
     issues = _horizon_issues(rules, settings.years)
     standards, regions = ctx.ids["standards"], ctx.ids["regions"]
+    known = [*DESIGNATIONS, *agglomerations(ctx.tables["settlements"])]
     for name, floor in rules.critical_floors.items():
         if floor.standard not in standards:
             issues.append(_rule_issue(f"critical_floors.{name}.standard",
@@ -49,6 +51,12 @@ def check_fiscal_rules(ctx: CheckContext, settings: InstanceSettings) -> list[Is
         if floor.region is not None and floor.region not in regions:
             issues.append(_rule_issue(f"critical_floors.{name}.region",
                                       "does not exist in regions.csv", floor.region))
+        if floor.designation is not None and floor.designation not in known:
+            issues.append(_rule_issue(
+                f"critical_floors.{name}.designation",
+                "is not a designation; expected monotown, border, agglomeration or an "
+                "agglomeration of settlements.csv (" + (", ".join(known[3:]) or "none") + ")",
+                floor.designation))
     if rules.needs_revenue or ctx.tables["regions"]["dependency_cap"].notna().any():
         frame = ctx.tables["region_years"]
         for column in ("own_revenue", "general_transfer"):

@@ -48,6 +48,10 @@ class CriticalFloor(StrictModel):
     """The region with this floor; ``None``: every region (one floor each)."""
     area: Literal["urban", "rural"] | None = None
     """Only the settlements of this area; ``None``: both."""
+    designation: Id | None = None
+    """Only the settlements with this designation: ``monotown``, ``border``,
+    ``agglomeration`` or one agglomeration's name (``settlements.agglomeration``); ``None``:
+    all."""
     penalty: Weight | None = None
     """``None``: a hard floor. A number makes it elastic: objective units per person short."""
 

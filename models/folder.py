@@ -13,7 +13,7 @@ from models.caps import MAX_ROWS
 from models.errors import WHOLE_FILE, InstanceError, Issue
 from models.reading import UnreadableError, check_size, count_lines, load_yaml
 from models.safe_output import OutputTarget, write_output
-from models.schema import TABLES
+from models.schema import TABLES, Table
 from models.tables import unique_headers
 
 SETTINGS_FILE = "instance.yaml"
@@ -43,6 +43,8 @@ def read_folder(
     settings, issues = read_settings(folder / SETTINGS_FILE)
     tables: dict[str, pd.DataFrame] = {}
     for table in TABLES.values():
+        if table.optional and not (folder / table.file).exists():
+            continue  # an optional table left out
         frame, problems = read_csv(folder / table.file, table.file)
         issues += problems
         if frame is not None:
@@ -85,13 +87,22 @@ def read_csv(file: Path, label: str) -> tuple[pd.DataFrame | None, list[Issue]]:
     return frame, issues
 
 
+def written_tables(tables: Mapping[str, pd.DataFrame]) -> list[Table]:
+    """The tables a form writes: every required one, and the optional ones that have rows."""
+    return [t for t in TABLES.values()
+            if not t.optional or (t.name in tables and len(tables[t.name]))]
+
+
 def fill_folder(settings: Mapping[str, Any], tables: Mapping[str, pd.DataFrame],
                 folder: Path) -> None:
-    """Write ``instance.yaml`` and the tables into ``folder``; contract columns first."""
+    """Write ``instance.yaml`` and the tables into ``folder``; contract columns first.
+
+    An optional table without rows is left out, as the instance had it.
+    """
     (folder / SETTINGS_FILE).write_text(
         yaml.safe_dump(dict(settings), sort_keys=False, allow_unicode=True), encoding="utf-8"
     )
-    for table in TABLES.values():
+    for table in written_tables(tables):
         frame = tables[table.name]
         ordered = [c for c in table.column_names if c in frame.columns]
         ordered += [c for c in frame.columns if c not in ordered]

@@ -38,6 +38,10 @@ class Instance(BaseModel):
     coverage: pd.DataFrame
     projects: pd.DataFrame
     project_effects: pd.DataFrame
+    project_spend: pd.DataFrame
+    """Spend profiles (optional table): empty when every project spends its capex evenly."""
+    project_requires: pd.DataFrame
+    """Prerequisites (optional table): empty when no project requires another."""
     warnings: tuple[Issue, ...] = ()
     """Suspicious but legal data found while loading."""
     source: str = ""
@@ -49,13 +53,22 @@ class Instance(BaseModel):
         return list(self.settings.years)
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        """The seven tables by name, in contract order."""
+        """Every table by name, in contract order (the optional ones empty when absent)."""
         return {name: getattr(self, name) for name in TABLES}
 
     def data_hash(self) -> str:
-        """SHA-256 of the settings and tables, to tie a result to its exact input."""
+        """SHA-256 of the settings and tables, to tie a result to its exact input.
+
+        What the project-structure fields leave as it was (an empty optional table, an empty
+        ``projects.group`` column) is not hashed, so an instance without them keeps the hash
+        it had before they existed.
+        """
         digest = hashlib.sha256(self.settings.model_dump_json().encode())
         for name, frame in self.tables().items():
+            if TABLES[name].optional and frame.empty:
+                continue
+            if name == "projects" and "group" in frame and not frame["group"].astype(bool).any():
+                frame = frame.drop(columns="group")
             digest.update(name.encode())
             digest.update(frame.to_csv(index=False).encode())
         return digest.hexdigest()
@@ -115,6 +128,8 @@ def instance_from_tables(
     read_cells = {(i.table, i.line, i.field) for i in prior_issues if i.line is not None}
     complete = True
     for name, table in TABLES.items():
+        if name not in tables and table.optional:  # absent: as if empty
+            tables = {**tables, name: pd.DataFrame(columns=list(table.column_names), dtype=str)}
         if name not in tables:
             if table.file not in missing_files:
                 issues.append(Issue(table.file, WHOLE_FILE, "table is missing"))

@@ -27,7 +27,7 @@ import pandas as pd
 
 from models.caps import MAX_DEPTH, MAX_ROWS
 from models.errors import WHOLE_FILE, InstanceError, Issue, short
-from models.folder import SETTINGS_FILE
+from models.folder import SETTINGS_FILE, written_tables
 from models.reading import UnreadableError, depth, load_json
 from models.safe_output import OutputTarget, write_output
 from models.schema import TABLES
@@ -112,7 +112,8 @@ def save_json(settings: Mapping[str, Any], tables: Mapping[str, pd.DataFrame],
               file: Path) -> None:
     """Save an instance as one JSON document at ``file`` (columns in their order)."""
     document = {"settings": dict(settings),
-                "tables": {name: table_records(name, tables[name]) for name in TABLES}}
+                "tables": {t.name: table_records(t.name, tables[t.name])
+                           for t in written_tables(tables)}}
     file.write_text(json.dumps(document, indent=1, ensure_ascii=False, default=str) + "\n",
                     encoding="utf-8")
 

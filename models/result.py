@@ -35,7 +35,8 @@ PLAN_STATUSES = frozenset({SolveStatus.OPTIMAL, SolveStatus.TIME_LIMIT, SolveSta
 """Statuses that come with a plan; ``interrupted`` only when one had been found (``has_plan``)."""
 
 
-TableName = Literal["projects", "starts", "region_years", "provision", "national", "envelope"]
+TableName = Literal["projects", "starts", "region_years", "provision", "national", "envelope",
+                    "designations"]
 """The result tables a plan comes with."""
 
 
@@ -62,6 +63,9 @@ class Result(BaseModel):
     provision: pd.DataFrame | None = None
     national: pd.DataFrame | None = None
     envelope: pd.DataFrame | None = None
+    designations: pd.DataFrame | None = None
+    """Provision and shortfall by designation and agglomeration; ``None`` when no settlement
+    has one."""
     metadata: dict[str, Any] = {}
     """Versions, input hash, model size, solver settings used."""
 
@@ -94,5 +98,6 @@ class Result(BaseModel):
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The result tables that exist, by name."""
-        names = ("projects", "starts", "region_years", "provision", "national", "envelope")
+        names = ("projects", "starts", "region_years", "provision", "national", "envelope",
+                 "designations")
         return {n: getattr(self, n) for n in names if getattr(self, n) is not None}

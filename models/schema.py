@@ -75,6 +75,9 @@ class Table:
     name: str
     key: tuple[str, ...]
     columns: tuple[Column, ...]
+    optional: bool = False
+    """An optional table may be left out of every form (no file, sheet or JSON key); absent
+    or empty, it changes nothing (``project_spend``, ``project_requires``)."""
 
     @property
     def file(self) -> str:
@@ -101,6 +104,7 @@ TABLES: dict[str, Table] = {
                 Column("max_envelope_share", "share", required=False, default=1.0,
                        unit="share of envelope"),
                 Column("dependency_cap", "share", required=False, unit="share of revenue"),
+                Column("grp", "money", required=False, unit="million KZT", minimum=0.0),
             ),
         ),
         Table(
@@ -166,6 +170,11 @@ TABLES: dict[str, Table] = {
                 Column("status", "enum", required=False, choices=PROJECT_STATUSES,
                        default="candidate"),
                 Column("divisible", "bool", required=False, default=False),
+                Column("group", "id", required=False, default=""),
+                Column("grp_effect", "money", required=False, default=0.0,
+                       unit="million KZT per year", minimum=0.0),
+                Column("revenue_effect", "money", required=False, default=0.0,
+                       unit="million KZT per year", minimum=0.0),
             ),
         ),
         Table(
@@ -178,6 +187,26 @@ TABLES: dict[str, Table] = {
                 Column("level", "share", unit="share of residents"),
             ),
         ),
+        Table(
+            "project_spend",
+            ("project_id", "construction_year"),
+            (
+                Column("project_id", "id", refers="projects"),
+                Column("construction_year", "int", unit="year of construction, 1 = start year",
+                       minimum=1.0, cap="duration"),
+                Column("share", "share", unit="share of capex"),
+            ),
+            optional=True,
+        ),
+        Table(
+            "project_requires",
+            ("project_id", "requires"),
+            (
+                Column("project_id", "id", refers="projects"),
+                Column("requires", "id", refers="projects"),
+            ),
+            optional=True,
+        ),
     )
 }
-"""Every table of an instance, in load order."""
+"""Every table of an instance, in load order; the last two are optional."""

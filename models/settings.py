@@ -20,6 +20,7 @@ from models.base import (
     Weight,
     Year,
 )
+from models.designations import Designation
 from models.fiscal import FiscalRules
 
 Area = Literal["urban", "rural"]
@@ -74,6 +75,13 @@ class ObjectiveSettings(StrictModel):
     robust: RobustSettings | None = None
     """Choose one plan that fares best over draws of an uncertainty file (``weighted`` only);
     none: the instance as given."""
+    growth_weight: Weight = 0.0
+    """Objective units per million KZT of regional output added (``projects.grp_effect``),
+    summed over the horizon (docs/formulation.md, section 14)."""
+    designation_weights: dict[Designation, Weight] = Field(default_factory=dict)
+    """Multiplier of the shortfall weight of the residents of settlements with that flag
+    (``monotown``, ``border``, ``agglomeration``); the largest applies when several do; a flag
+    not named weighs 1 (docs/formulation.md, section 13)."""
     lexicographic_tolerance: Share = 1e-4
     """Relative slack a later stage of ``lexicographic`` or ``equity`` may give up on an earlier
     stage's value (1e-4 = 0.01%): an exact bound would leave later stages at the mercy of

@@ -97,8 +97,9 @@ def make_projects(
     """Candidate projects (without status and windows) and their effect rows.
 
     Returns ``projects`` (project_id, name, settlement_id, capex, opex, duration, plus the
-    helper columns ``kind`` (``single``, ``alternative`` or ``network``) and the host
-    ``standard_id``) and ``project_effects``.
+    helper columns ``kind`` (``single``, ``alternative`` or ``network``), the host
+    ``standard_id`` and ``rival``, the id of the project an alternative stands in for) and
+    ``project_effects``.
     """
     pop = settlements["population"].to_numpy(float)
     urban_s = (settlements["area"] == "urban").to_numpy()
@@ -207,6 +208,9 @@ def make_projects(
     width = max(5, len(str(len(host))))
     pid = "P" + pd.Series(np.arange(1, len(host) + 1)).astype(str).str.zfill(width)
     sid = settlements["settlement_id"].to_numpy(str)
+    rival = np.full(len(host), -1, dtype=np.int64)
+    rival[len(ps) + np.arange(len(a))] = a  # an alternative stands in for single a[i]
+    rival_id = np.where(rival >= 0, pid.to_numpy()[new_id[np.maximum(rival, 0)]], "")
     projects = pd.DataFrame({
         "project_id": pid.to_numpy(),
         "name": name.to_numpy()[p_order],
@@ -216,6 +220,7 @@ def make_projects(
         "duration": np.clip(dur, 1, 3).astype(np.int64)[p_order],
         "kind": kind_col[p_order],
         "standard_id": std_ids[std][p_order],
+        "rival": rival_id[p_order],
     })
     e_proj = new_id[proj_of_row]
     e_order = np.lexsort((eff_k, eff_s, e_proj))

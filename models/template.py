@@ -32,7 +32,7 @@ INSTRUCTIONS = "Instructions"
 _R, _S, _P = f"{EXAMPLE} abai", f"{EXAMPLE} semey", f"{EXAMPLE} school"
 EXAMPLES: dict[str, dict[str, object]] = {
     "regions": {"region_id": _R, "name": "Abai oblast (example)", "kind": "oblast",
-                "cofinancing_rate": 0.1, "max_envelope_share": 0.2},
+                "cofinancing_rate": 0.1, "max_envelope_share": 0.2, "grp": 2500000},
     "region_years": {"region_id": _R, "year": TEMPLATE_YEARS[0], "fiscal_space": 5000,
                      "own_revenue": 120000, "general_transfer": 300000},
     "settlements": {"settlement_id": _S, "region_id": _R, "name": "Semey (example)",
@@ -45,9 +45,13 @@ EXAMPLES: dict[str, dict[str, object]] = {
     "projects": {"project_id": f"{EXAMPLE} P-0001", "name": "School for 600 pupils (example)",
                  "settlement_id": _S, "capex": 4500, "opex": 120, "duration": 2,
                  "earliest_start": TEMPLATE_YEARS[0], "latest_start": TEMPLATE_YEARS[2],
-                 "status": "candidate", "divisible": False},
+                 "status": "candidate", "divisible": False, "group": "semey-school",
+                 "grp_effect": 0, "revenue_effect": 0},
     "project_effects": {"project_id": f"{EXAMPLE} P-0001", "settlement_id": _S,
                         "standard_id": _P, "level": 0.95},
+    "project_spend": {"project_id": f"{EXAMPLE} P-0001", "construction_year": 1,
+                      "share": 0.4},
+    "project_requires": {"project_id": f"{EXAMPLE} P-0001", "requires": f"{EXAMPLE} P-0000"},
 }
 """One record per table, consistent with one another; every key starts with ``example:``."""
 
@@ -82,12 +86,35 @@ SHEETS: dict[str, tuple[str, str]] = {
         "(0-1)."),
     "projects": (
         "One row per project: host settlement, capex and yearly opex (million KZT), "
-        "construction years, start window, status.",
+        "construction years, start window, status. group (optional): projects with the same "
+        "group are alternatives, at most one of them is started (e.g. two sites for one "
+        "school). grp_effect, revenue_effect (optional): regional output and own revenue the "
+        "project adds per year once operating (million KZT).",
         "Одна строка на проект: населённый пункт, капитальные и ежегодные эксплуатационные "
-        "расходы (млн тенге), срок строительства (лет), окно начала, статус."),
+        "расходы (млн тенге), срок строительства (лет), окно начала, статус. group "
+        "(необязательно): проекты с одинаковой группой - альтернативы, начинается не более "
+        "одного из них (например, два участка для одной школы). grp_effect, revenue_effect "
+        "(необязательно): прирост ВРП и собственных доходов региона в год после ввода "
+        "(млн тенге)."),
     "project_effects": (
         "Provision a project brings once complete, per settlement and standard (0-1).",
         "Обеспеченность пары населённый пункт - стандарт после завершения проекта (0-1)."),
+    "project_spend": (
+        "Optional. Spend profile: the share of a project's capex spent in each construction "
+        "year (1 = the start year, up to its duration). A project's shares add up to 1; a "
+        "year without a row spends nothing; a project without rows spends evenly. Leave the "
+        "sheet empty or delete it if every project spends evenly.",
+        "Необязательно. Профиль расходов: доля капитальных расходов проекта в каждом году "
+        "строительства (1 - год начала, до срока строительства). Доли проекта в сумме дают 1; "
+        "год без строки - без расходов; проект без строк расходует поровну. Оставьте лист "
+        "пустым или удалите, если все проекты расходуют поровну."),
+    "project_requires": (
+        "Optional. Prerequisites: project_id may start only in or after the year the project "
+        "it requires has started (a road before the school it serves). No cycles; a "
+        "committed project's requirement must be able to start.",
+        "Необязательно. Предварительные условия: проект project_id может начаться только в "
+        "год начала проекта requires или позже (дорога до школы, к которой она ведёт). Без "
+        "циклов; требуемый проект обязательного проекта должен иметь возможность начаться."),
 }
 """What each sheet holds, in English and Russian."""
 

@@ -24,7 +24,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.workbook.defined_name import DefinedName
 
 from models.errors import WHOLE_FILE, InstanceError, Issue
-from models.folder import SETTINGS_FILE
+from models.folder import SETTINGS_FILE, written_tables
 from models.jsonform import RawInstance, relabel
 from models.reading import UnreadableError
 from models.safe_output import OutputTarget, write_output
@@ -71,7 +71,8 @@ def read_workbook(path: str | Path) -> RawInstance:
         for name, file in ((SETTINGS_SHEET, SETTINGS_FILE),
                            *((n, t.file) for n, t in TABLES.items())):
             if name not in sheets:
-                issues.append(Issue(file, WHOLE_FILE, "sheet is missing"))
+                if name not in TABLES or not TABLES[name].optional:
+                    issues.append(Issue(file, WHOLE_FILE, "sheet is missing"))
                 continue
             try:
                 grids[name] = sheets[name].title, sheet_rows(sheets[name])
@@ -160,11 +161,13 @@ def fill_workbook(book: Workbook, settings: Mapping[str, Any],
                           "note": [setting_note(k) for k, _ in rows]}, columns=SETTINGS_COLUMNS)
     write_frame(book.create_sheet(SETTINGS_SHEET), frame, {"value": "float"},
                 notes={"value": "Empty: the key is not set (its default applies)."})
-    for name in sorted({col.refers for t in TABLES.values() for col in t.columns if col.refers}):
+    written = written_tables(tables)
+    for name in sorted({col.refers for t in written for col in t.columns if col.refers}):
         key = list(tables[name].columns).index(TABLES[name].key[0])
         book.defined_names[ID_LIST.format(name)] = DefinedName(
             ID_LIST.format(name), attr_text=id_list(name, key + 1))
-    for name, table in TABLES.items():
+    for table in written:
+        name = table.name
         ws = book.create_sheet(name)
         columns = {c.name: c for c in table.columns}
         drop_downs(ws, tables[name], columns)

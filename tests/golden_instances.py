@@ -31,8 +31,10 @@ from optimizer.highs.names import column_names, lp_ids, row_names, write_highs_m
 
 try:  # pytest puts tests/ on the path; ``python -m tests.golden_instances`` runs from the root
     from golden_fiscal import FISCAL_CASES
+    from golden_structure import STRUCTURE_CASES
 except ModuleNotFoundError:
     from tests.golden_fiscal import FISCAL_CASES
+    from tests.golden_structure import STRUCTURE_CASES
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = Path(__file__).resolve().parent / "golden"
@@ -199,6 +201,7 @@ CASES: dict[str, Callable[[], Instance]] = {
                                              fiscal_space, envelope, concentration, shortfall)},
     "tiny": lambda: load_instance(ROOT / "instances" / "tiny"),
     **FISCAL_CASES,  # the fiscal rules' families (tests/golden_fiscal.py)
+    **STRUCTURE_CASES,  # groups and prerequisites (tests/golden_structure.py)
 }
 """Golden case -> its instance; a family's case carries the family's name."""
 

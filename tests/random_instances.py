@@ -193,13 +193,46 @@ SMALL_ENVELOPES = (0.0, 5.0, 10.0, 40.0)
 SMALL_LEVELS = (0.0, 0.0, 0.3, 0.6)
 
 
-def small(choose: Choose) -> tuple[dict[str, Any], dict[str, pd.DataFrame]]:
+SMALL_DESIGNATION_WEIGHTS = ({"border": 3.0}, {"monotown": 2.0, "border": 0.5},
+                             {"agglomeration": 1.5}, {})
+"""Designation weights ``small`` may draw with ``structure`` (a flag split off, or none)."""
+
+SMALL_PROFILES: dict[int, tuple[tuple[tuple[int, float], ...] | None, ...]] = {
+    2: (((1, 0.3), (2, 0.7)), ((1, 1.0),), ((2, 1.0),), None),
+    3: (((1, 0.2), (2, 0.5), (3, 0.3)), ((3, 1.0),), ((1, 0.5), (3, 0.5)), None),
+}
+"""Spend profiles ``small`` may draw per duration: (construction year, share) rows, or None
+(even); a year without a row spends nothing."""
+
+
+def _structure(choose: Choose, projects: list[Row]) -> tuple[list[Row], list[Row]]:
+    """Groups (set on ``projects``), spend profiles and requirements on earlier projects."""
+    spend: list[Row] = []
+    requires: list[Row] = []
+    for i, p in enumerate(projects):
+        p["group"] = choose(("a", "a", "b", ""))
+        p["revenue_effect"] = choose((0.0, 2.0, 10.0))  # section 14: pays later co-financing
+        p["grp_effect"] = choose((0.0, 50.0))
+        profile = choose(SMALL_PROFILES.get(p["duration"], (None,)))
+        spend += [{"project_id": p["project_id"], "construction_year": k, "share": share}
+                  for k, share in profile or ()]
+        if i and choose((True, False)):  # on an earlier project only: no cycle
+            requires.append({"project_id": p["project_id"],
+                             "requires": choose([q["project_id"] for q in projects[:i]])})
+    return spend, requires
+
+
+def small(choose: Choose, structure: bool = False
+          ) -> tuple[dict[str, Any], dict[str, pd.DataFrame]]:
     """A small instance (1-2 regions, 1-6 projects, 2-3 years) from ``choose``'s picks.
 
     The picks reach the edge cases of the funding rules: fiscal space and envelopes of 0,
     co-financing rates of 0 and 1, committed and excluded projects, divisible projects, and
     windows and durations whose completion falls after the horizon. The fiscal rules are off
-    (the Pyomo reference does not state them).
+    (the Pyomo reference does not state them). ``structure`` also draws groups, spend
+    profiles (front- or back-loaded, a year without spend) and requirements, and territorial
+    designations with their weights, and growth projects (revenue and output effects, a
+    growth weight).
     """
     years = list(range(2026, 2026 + choose((2, 3))))
     regions = [{"region_id": r, "name": r.title(), "kind": choose(("oblast", "city")),
@@ -210,13 +243,16 @@ def small(choose: Choose) -> tuple[dict[str, Any], dict[str, pd.DataFrame]]:
         {"settlement_id": f"{r['region_id']}_{suffix}", "region_id": r["region_id"],
          "name": suffix, "type": kind, "area": area, "population": choose(pops)}
         for r in regions for suffix, kind, area, pops in SETTLEMENTS[: choose((1, 2, 3))]]
+    for place in settlements if structure else ():  # territorial designations (section 13)
+        place |= {"border": choose((True, False)), "monotown": choose((False, True)),
+                  "agglomeration": choose(("", "astana"))}
     pairs = [(s["settlement_id"], k[0]) for s in settlements for k in STANDARDS[:2]
              if _applies(s, k)]
     coverage = [{"settlement_id": s, "standard_id": k, "level": choose(SMALL_LEVELS)}
                 for s, k in pairs]
     c0 = {(c["settlement_id"], c["standard_id"]): c["level"] for c in coverage}
     projects, effects = [], []
-    for i in range(choose((1, 2, 3, 4, 5, 6))):
+    for i in range(choose((3, 4, 5, 6) if structure else (1, 2, 3, 4, 5, 6))):
         s, k = choose(pairs)
         earliest = choose((None, None, years[-1]))
         projects.append({
@@ -228,14 +264,21 @@ def small(choose: Choose) -> tuple[dict[str, Any], dict[str, pd.DataFrame]]:
             "divisible": choose((False, False, True))})
         effects.append({"project_id": f"p{i + 1}", "settlement_id": s, "standard_id": k,
                         "level": choose([v for v in (0.5, 0.8, 1.0) if v > c0[s, k]])})
+    spend, requires = _structure(choose, projects) if structure else ([], [])
+    # with structure, money and high targets first: a group binds only if both members help
+    envelopes, targets = ((SMALL_ENVELOPES[::-1], (1.0, 0.9, 0.5)) if structure
+                          else (SMALL_ENVELOPES, (0.5, 0.9, 1.0)))
     settings = {
         "name": "small", "years": years,
-        "targets": {area: {years[-1]: choose((0.5, 0.9, 1.0))} for area in ("urban", "rural")},
-        "budget": {"envelope": {t: choose(SMALL_ENVELOPES) for t in years},
+        "targets": {area: {years[-1]: choose(targets)} for area in ("urban", "rural")},
+        "budget": {"envelope": {t: choose(envelopes) for t in years},
                    "carryover": choose((False, True))},
         "objective": {"mode": "weighted", "category_weights": {"education": 1.0, "health": 2.0},
                       "access_weight": choose((0.0, 0.01)),
-                      "cost_weight": choose((0.0, 0.0, 0.01))},
+                      "cost_weight": choose((0.0, 0.0, 0.01)),
+                      "designation_weights": choose(SMALL_DESIGNATION_WEIGHTS) if structure
+                      else {},
+                      "growth_weight": choose((0.0, 0.01)) if structure else 0.0},
         "solver": {"time_limit": 20, "mip_rel_gap": 0.0},
     }
     tables = {
@@ -252,4 +295,8 @@ def small(choose: Choose) -> tuple[dict[str, Any], dict[str, pd.DataFrame]]:
             {"earliest_start": "Int64", "latest_start": "Int64"}),
         "project_effects": pd.DataFrame(effects),
     }
+    if spend:
+        tables["project_spend"] = pd.DataFrame(spend)
+    if requires:
+        tables["project_requires"] = pd.DataFrame(requires)
     return settings, tables

@@ -222,7 +222,7 @@ def fill_with(template: Path, path: Path, instance: Instance) -> Path:
     for name in TABLES:
         ws = book[name]
         headers = [str(c.value).split(" (")[0] for c in ws[1]]
-        for record in raw[name].to_dict("records"):
+        for record in raw[name].to_dict("records") if name in raw else []:  # optional tables
             ws.append([record.get(h, "") for h in headers])
     book.save(path)
     return path

@@ -3,8 +3,11 @@
 Hypothesis draws small instances (``random_instances.small``: 1-2 regions, at most 6 projects,
 2-3 years) that reach the edges of the funding rules: fiscal space and envelopes of 0,
 co-financing rates of 0 and 1, committed and excluded projects, divisible projects, and start
-windows and durations that cannot finish within the horizon. Both backends must reach the same
-optimum (1e-6 relative) or both find no plan, and the verifier must pass every plan's claims.
+windows and durations that cannot finish within the horizon; the second property adds groups,
+spend profiles and requirements (section 12), designation weights (section 13) and growth
+effects (section 14). Both
+backends must reach the same optimum (1e-6 relative) or both find no plan, and the verifier
+must pass every plan's claims.
 """
 
 from __future__ import annotations
@@ -28,12 +31,24 @@ RTOL = 1e-6
           suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_array_build_and_pyomo_reference_agree(data: st.DataObject) -> None:
+    _agree(data, structure=False)
+
+
+@settings(max_examples=20, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(st.data())
+def test_both_backends_agree_with_structure_designations_and_growth(data: st.DataObject
+                                                                    ) -> None:
+    _agree(data, structure=True)
+
+
+def _agree(data: st.DataObject, structure: bool) -> None:
     def choose(options: Any) -> Any:
         return data.draw(st.sampled_from(list(options)))
 
     try:
-        instance = instance_from_tables(*small(choose), source="hypothesis")
-    except InstanceError:  # not drawn so far; an invalid draw is not a counterexample
+        instance = instance_from_tables(*small(choose, structure), source="hypothesis")
+    except InstanceError:  # e.g. a committed project requiring an excluded one: not a draw
         assume(False)
     options = {"mip_rel_gap": 0.0, "time_limit": 20.0, "price_envelope": False}
     array = solve(instance, **options)

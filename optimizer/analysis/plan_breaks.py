@@ -3,8 +3,8 @@
 Two sources, neither a second verifier:
 
 - the starts alone, by the independent verifier's own check (``check.verify.start_problems``:
-  windows, whole starts of indivisible projects, one start, commitments, exclusions), plus the
-  model's rule that a candidate must complete within the horizon;
+  windows, whole starts of indivisible projects, one start, commitments, exclusions, groups
+  and prerequisites), plus the model's rule that a candidate must complete within the horizon;
 - the money, by the elastic model of the infeasibility explanation (``check.elastic``) with the
   plan's starts fixed: the smallest relaxation of fiscal space, co-financing, the envelope, the
   envelope shares and the fiscal rules that lets the plan's money add up, each slack described
@@ -39,6 +39,9 @@ _WORDS = {
                      "by {amount}",
 }
 """How a broken money rule reads in an evaluation; other families use the explanation's text."""
+STARTS_ONLY = ("alternatives", "prerequisite")
+"""Families whose rows hold start columns only: with the starts fixed they hold or not, and
+the verifier's start check reports them; the money check leaves them out."""
 
 
 def _row(rule: str, message: str, project: str | None = None, region: str | None = None,
@@ -81,9 +84,12 @@ def _elastic_slacks(index: IndexSets, form: Formulation, x: FloatArray, seconds:
     c, n = elastic.form.columns, form.layout.n_start
     lower, upper = c.lower.copy(), c.upper.copy()
     lower[:n] = upper[:n] = x
-    h = highs_for(highs_lp(elastic.form.matrix, c.cost, lower, upper, elastic.form.row_lower,
-                           elastic.form.row_upper, None), HighsOptions(time_limit=seconds,
-                                                                       threads=threads))
+    row_lower, row_upper = elastic.form.row_lower.copy(), elastic.form.row_upper.copy()
+    for family in STARTS_ONLY:  # rules of the starts alone: ``start_breaks`` lists them
+        rows = form.rows.get(family, slice(0, 0))
+        row_lower[rows], row_upper[rows] = -np.inf, np.inf
+    h = highs_for(highs_lp(elastic.form.matrix, c.cost, lower, upper, row_lower, row_upper,
+                           None), HighsOptions(time_limit=seconds, threads=threads))
     outcome = run(h, deadline=seconds)
     if outcome.values is None:
         raise RuntimeError(f"the plan's money could not be checked: {outcome.model_status}")

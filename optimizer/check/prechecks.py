@@ -65,12 +65,16 @@ class Committed:
 
 
 def largest_transfer(index: IndexSets) -> FloatArray:
-    """Upper bound on ``tau[r,t]``: concentration, and the dependency cap where set."""
+    """Upper bound on ``tau[r,t]``: concentration, and the dependency cap where set.
+
+    The cap counts the most own revenue growth projects can add (``revenue_room``).
+    """
     cap = index.sigma[:, None] * index.envelope[None, :]
     bound = dependency_bound(index).reshape(cap.shape)
     delta = index.fiscal.dep_cap if index.fiscal.dep_cap.size else np.full(cap.shape, np.nan)
     with np.errstate(divide="ignore", invalid="ignore"):
-        by_cap = np.where(np.isnan(bound) | (delta >= 1.0), np.inf, bound / (1.0 - delta))
+        by_cap = np.where(np.isnan(bound) | (delta >= 1.0), np.inf,
+                          (bound + delta * revenue_room(index)) / (1.0 - delta))
     return np.minimum(cap, by_cap)
 
 
@@ -83,9 +87,32 @@ def pool_room(index: IndexSets) -> FloatArray:
     return np.maximum(f.pool[None, :] - (need.sum(axis=0)[None, :] - need), 0.0)
 
 
+def revenue_room(index: IndexSets) -> FloatArray:
+    """Most own revenue the projects of region ``r`` can add in year ``t`` (section 14).
+
+    Every project with a revenue effect started as early as it can and fully funded: an
+    upper bound, so that a check against fiscal space never calls a plan impossible that a
+    growth project's revenue would pay for.
+    """
+    out = np.zeros((index.n_regions, index.n_years))
+    if not index.revenue_effect.any():
+        return out
+    j, t, _ = operation_terms(index, index.revenue_effect)
+    project = index.start_project[j]
+    seen = np.unique(project * index.n_years + t)  # each (project, year) once, whatever start
+    p, y = seen // index.n_years, seen % index.n_years
+    np.add.at(out, (index.project_region[p], y), index.revenue_effect[p])
+    return out
+
+
+def local_room(index: IndexSets) -> FloatArray:
+    """Fiscal space with the most the pool and revenue effects can add: (regions, years)."""
+    return index.fiscal_space + pool_room(index) + revenue_room(index)
+
+
 def check_committed(index: IndexSets, c: Committed) -> list[Finding]:
     """Committed co-financing and opex against fiscal space, per region-year and horizon."""
-    room = index.fiscal_space + pool_room(index)
+    room = local_room(index)
     spend, opex = c.per_region(c.spend), c.per_region(c.opex)
     largest = largest_transfer(index)
     local = np.maximum(index.alpha[:, None] * spend, spend - largest)
@@ -143,7 +170,7 @@ def check_single_commitments(index: IndexSets, c: Committed) -> list[Finding]:
     whole = c.projects[~index.divisible[c.projects]]
     if not len(whole):
         return []
-    room = index.fiscal_space + pool_room(index)
+    room = local_room(index)
     largest = largest_transfer(index)
     region = index.project_region[index.start_project]
     spend, opex = c.start_spend, c.start_opex
@@ -173,7 +200,7 @@ def check_single_commitments(index: IndexSets, c: Committed) -> list[Finding]:
 
 def check_envelope(index: IndexSets, c: Committed) -> list[Finding]:
     """Republican transfers committed projects need at least, against the envelope."""
-    room = index.fiscal_space + pool_room(index)
+    room = local_room(index)
     spend, opex = c.per_region(c.spend), c.per_region(c.opex)
     tau = np.maximum(0.0, spend - (room - opex)).sum(axis=0)
     budget = index.envelope

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from models.designations import designation_multiplier
 from models.instance import Instance
 
 
@@ -32,21 +33,37 @@ def _applicable(instance: Instance) -> pd.DataFrame:
 
 
 def project_years(instance: Instance, starts: pd.DataFrame) -> pd.DataFrame:
-    """One row per start and planning year with its spend, opex and done share.
+    """One row per start and planning year: spend, opex, revenue and output added, done share.
 
     ``starts`` has one row per (project_id, start_year) with the ``share`` started that year;
-    costs and durations come from the raw projects table, regions from settlements.
+    costs and durations come from the raw projects table, regions from settlements. A project
+    with rows in ``project_spend`` spends ``capex * share`` of construction year ``year -
+    start_year + 1`` (0 without a row), any other ``capex / duration`` per construction year.
     """
     years = pd.DataFrame({"year": instance.years})
-    raw = instance.projects[["project_id", "settlement_id", "capex", "opex", "duration"]]
+    raw = instance.projects[["project_id", "settlement_id", "capex", "opex", "duration",
+                             "grp_effect", "revenue_effect"]]
     p = starts.merge(raw, on="project_id").merge(
         instance.settlements[["settlement_id", "region_id"]], on="settlement_id")
     p = p[p["share"] > 0].merge(years, how="cross")
     start = p["start_year"].astype(float)
     end = start + p["duration"].astype(float) - 1
     building = (p["year"] >= start) & (p["year"] <= end)
-    p["spend"] = np.where(building, p["capex"] / p["duration"].astype(float), 0.0) * p["share"]
-    p["opex_paid"] = np.where(p["year"] > end, p["opex"], 0.0) * p["share"]
+    per_year = p["capex"] / p["duration"].astype(float)
+    profile = instance.project_spend
+    if not profile.empty:
+        p["construction_year"] = (p["year"] - start + 1).astype(np.int64)
+        shares = profile.rename(columns={"share": "profile_share"})[
+            ["project_id", "construction_year", "profile_share"]].astype(
+            {"construction_year": np.int64})
+        p = p.merge(shares, on=["project_id", "construction_year"], how="left")
+        per_year = per_year.where(~p["project_id"].isin(profile["project_id"]),
+                                  p["capex"] * p["profile_share"].fillna(0.0))
+    p["spend"] = np.where(building, per_year, 0.0) * p["share"]
+    operating = np.where(p["year"] > end, p["share"], 0.0)  # from the year after completion
+    p["opex_paid"] = operating * p["opex"]
+    p["revenue_added"] = operating * p["revenue_effect"]
+    p["grp_added"] = operating * p["grp_effect"]
     p["done"] = np.where(p["year"] >= end, p["share"], 0.0)
     return p
 
@@ -70,19 +87,31 @@ def recompute_provision(instance: Instance, starts: pd.DataFrame) -> pd.DataFram
 
 def recompute_objective(instance: Instance, starts: pd.DataFrame, transfer_total: float
                         ) -> float:
-    """The ``weighted`` objective from raw tables: shortfall - access + cost, constants included."""
+    """The ``weighted`` objective from raw tables: shortfall - access + cost, constants included.
+
+    Shortfall: per (region, category, area) and designation weight ``m``, weighted ``W_g m``.
+    """
     s = instance.settings
     weights = s.objective.category_weights
     prov = recompute_provision(instance, starts)
     prov["w"] = prov["category"].map(lambda g: weights.get(g, 1.0))
     access = float((prov["w"] * prov["population"] * prov["provision"]).sum()) / len(s.years)
     prov["served"] = prov["population"] * prov["provision"]
-    groups = prov.groupby(["region_id", "category", "area", "year"], as_index=False).agg(
+    # residents of a different designation weight are short on their own, weighted m times
+    m = pd.Series(designation_multiplier(instance.settlements,
+                                         s.objective.designation_weights),
+                  index=instance.settlements["settlement_id"])
+    prov["m"] = prov["settlement_id"].map(m)
+    groups = prov.groupby(["region_id", "category", "area", "m", "year"], as_index=False).agg(
         persons=("population", "sum"), served=("served", "sum"), w=("w", "first"))
+    groups["w"] *= groups["m"]
     targets = pd.DataFrame([(a, y, v) for a, by in s.targets.items() for y, v in by.items()],
                            columns=["area", "year", "target"])
     groups = groups.merge(targets, on=["area", "year"])
     groups = groups[groups["persons"] > 0]
     short = (groups["target"] * groups["persons"] - groups["served"]).clip(lower=0.0)
+    growth = 0.0
+    if s.objective.growth_weight:
+        growth = float(project_years(instance, starts)["grp_added"].sum())
     return (float((groups["w"] * short).sum()) - s.objective.access_weight * access
-            + s.objective.cost_weight * transfer_total)
+            + s.objective.cost_weight * transfer_total - s.objective.growth_weight * growth)

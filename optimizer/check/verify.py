@@ -65,7 +65,50 @@ def start_problems(instance: Instance, starts: pd.DataFrame, first: int, last: i
             total.index[(status == "committed") & (total < 1 - FEAS_TOL)]]
     out += [(r, "excluded", f"excluded project {r} is funded") for r in
             total.index[(status == "excluded") & (total > FEAS_TOL)]]
+    return out + group_problems(instance, starts) + requirement_problems(instance, starts)
+
+
+def group_problems(instance: Instance, starts: pd.DataFrame) -> list[StartProblem]:
+    """Projects of one group (``projects.group``) started with shares above 1 in total."""
+    groups = instance.projects[["project_id", "group"]]
+    p = starts.merge(groups[groups["group"].astype(str) != ""], on="project_id")
+    p = p[p["share"] > FEAS_TOL]
+    total = p.groupby("group", sort=False)["share"].sum()
+    out: list[StartProblem] = []
+    for g in total.index[total > 1 + FEAS_TOL]:
+        members = p.loc[p["group"] == g, "project_id"].drop_duplicates().tolist()
+        out.append((members[-1], "alternatives",
+                    f"group {g!r} has {', '.join(members)} started, {total[g]:.3f} in total; "
+                    "at most one of a group may start"))
     return out
+
+
+def requirement_problems(instance: Instance, starts: pd.DataFrame) -> list[StartProblem]:
+    """Projects funded by a year beyond what their requirement (``project_requires``) has.
+
+    For each start year ``y`` of ``p`` requiring ``q``: the shares of ``p`` started up to
+    ``y`` may not exceed those of ``q`` (for indivisible projects: ``q`` started by ``y``).
+    """
+    req = instance.project_requires
+    if req.empty:
+        return []
+    on = starts[starts["share"] > FEAS_TOL][["project_id", "start_year", "share"]]
+    mine = req.merge(on, on="project_id").sort_values(["project_id", "requires", "start_year"])
+    mine["funded"] = mine.groupby(["project_id", "requires"])["share"].cumsum()
+    theirs = mine[["project_id", "requires", "start_year"]].merge(
+        on.rename(columns={"project_id": "requires", "start_year": "their_year"}),
+        on="requires")
+    theirs = theirs[theirs["their_year"] <= theirs["start_year"]]
+    keys = ["project_id", "requires", "start_year"]
+    had = theirs.rename(columns={"share": "theirs"}).groupby(keys, as_index=False)[
+        "theirs"].sum()
+    mine = mine.merge(had, on=keys, how="left").fillna({"theirs": 0.0})
+    late = mine[mine["funded"] > mine["theirs"] + FEAS_TOL]
+    return [(p, "prerequisite",
+             f"project {p} is funded {f:.3f} by {y} but requires {q}, funded {t:.3f} by then: "
+             "a project may start only once its requirement has started")
+            for p, q, y, f, t in zip(late["project_id"], late["requires"], late["start_year"],
+                                     late["funded"], late["theirs"], strict=True)]
 
 
 def check_plan(instance: Instance, result: Result) -> list[str]:
@@ -79,9 +122,9 @@ def check_plan(instance: Instance, result: Result) -> list[str]:
     first, last = s.years[0], s.years[-1]
     violations += [message for _, _, message in start_problems(instance, starts, first, last)]
     spend = project_years(instance, starts).groupby(["region_id", "year"], as_index=False)[
-        ["spend", "opex_paid"]].sum()
+        ["spend", "opex_paid", "revenue_added"]].sum()
     m = money.merge(spend, on=["region_id", "year"], how="left").fillna(
-        {"spend": 0.0, "opex_paid": 0.0})
+        {"spend": 0.0, "opex_paid": 0.0, "revenue_added": 0.0})
     m = m.merge(instance.regions[["region_id", "cofinancing_rate", "max_envelope_share"]],
                 on="region_id")
     m = m.merge(instance.region_years[["region_id", "year", "fiscal_space"]],
@@ -97,7 +140,8 @@ def check_plan(instance: Instance, result: Result) -> list[str]:
     rule((m["transfer"] + m["cofinancing"] - m["spend"]).abs() > tol,
          "transfer + co-financing differs from capex spend")
     rule(m["cofinancing"] < m["cofinancing_rate"] * m["spend"] - tol, "co-financing below rate")
-    rule(m["cofinancing"] + m["opex_paid"] > m["fiscal_space"] + m["equalization"] + tol,
+    rule(m["cofinancing"] + m["opex_paid"]
+         > m["fiscal_space"] + m["equalization"] + m["revenue_added"] + tol,
          "fiscal space exceeded")
     rule((m["transfer"] < -tol) | (m["cofinancing"] < -tol), "negative transfer or co-financing")
     rule(m["transfer"] > m["max_envelope_share"] * m["envelope"] + tol,

@@ -9,9 +9,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from models.designations import designated
 from models.instance import Instance
 from models.result import Result
-from optimizer.check.recompute import recompute_provision
+from optimizer.check.recompute import project_years, recompute_provision
 
 TOL = 1e-6
 
@@ -47,15 +48,22 @@ def _equalization(instance: Instance, money: pd.DataFrame) -> list[str]:
     return out
 
 
-def _dependency(instance: Instance, money: pd.DataFrame) -> list[str]:
-    """``general + tau <= cap * (own + general + tau)``, or no transfer when above by law."""
+def _dependency(instance: Instance, money: pd.DataFrame, starts: pd.DataFrame) -> list[str]:
+    """The dependency cap with the own revenue ``V`` the plan's growth projects add.
+
+    ``general + tau <= cap * (own + V + general + tau)``; above the cap by law, ``(1 - cap) *
+    tau <= cap * V``.
+    """
     by_year = instance.settings.fiscal_rules.dependency_cap
+    added = project_years(instance, starts).groupby(["region_id", "year"], as_index=False)[
+        "revenue_added"].sum()
     ry = instance.region_years.merge(money[["region_id", "year", "transfer"]],
-                                     on=["region_id", "year"])
+                                     on=["region_id", "year"]).merge(
+        added, on=["region_id", "year"], how="left").fillna({"revenue_added": 0.0})
     regional = ry["region_id"].map(instance.regions.set_index("region_id")["dependency_cap"])
     cap = regional.astype(float).fillna(ry["year"].map(by_year).astype(float))
     own, general, tau = ry["own_revenue"], ry["general_transfer"], ry["transfer"]
-    allowed = np.maximum(0.0, cap * (own + general) - general)
+    allowed = np.maximum(0.0, cap * (own + general) - general) + cap * ry["revenue_added"]
     over = cap.notna() & ((1 - cap) * tau > allowed + TOL * np.maximum(1.0, own.abs()))
     return [f"transfer dependency above the {c:.0%} cap in {r} {y}" for r, y, c in
             zip(ry.loc[over, "region_id"], ry.loc[over, "year"], cap[over], strict=True)]
@@ -94,6 +102,10 @@ def floor_gaps(instance: Instance, starts: pd.DataFrame) -> pd.DataFrame:
         mask = (prov["standard_id"] == f.standard) & (prov["year"] == f.year)
         mask &= True if f.area is None else prov["area"] == f.area
         mask &= True if f.region is None else prov["region_id"] == f.region
+        if f.designation is not None:
+            s = instance.settlements
+            mask &= prov["settlement_id"].isin(s.loc[designated(s, f.designation),
+                                                     "settlement_id"])
         per = prov[mask].groupby("region_id", as_index=False).agg(
             persons=("population", "sum"), served=("served", "sum"))
         per = per[per["persons"] > 0]
@@ -134,7 +146,8 @@ def check_fiscal(instance: Instance, result: Result) -> tuple[list[str], float]:
     The terms are the elastic floors' penalties and the deviation from an approved plan.
     """
     money = result.table("region_years")
-    out = _equalization(instance, money) + _dependency(instance, money)
+    out = _equalization(instance, money) + _dependency(instance, money,
+                                                       result.table("starts"))
     out += _stability(instance, money)
     gaps = floor_gaps(instance, result.table("starts"))
     hard = gaps["penalty"].isna() & (gaps["short"] > TOL * np.maximum(1.0, gaps["persons"]))

@@ -97,6 +97,9 @@ def generate(
     settlements: opt.Settlements = 200,
     projects: opt.Projects = 400,
     seed: opt.Seed = 0,
+    structure: Annotated[bool, typer.Option(
+        "--structure/--no-structure",
+        help="Also spend profiles, alternative groups and prerequisites (synthetic).")] = True,
     force: cli_output.ForceOption = False,
 ) -> None:
     """Write a synthetic instance (folder form) of any size; labelled synthetic."""
@@ -104,11 +107,16 @@ def generate(
     from models.synthetic import generate_tables
 
     target = cli_output.plan(out, "instance", force=force)
-    settings, tables = generate_tables(settlements, projects, seed)
+    settings, tables = generate_tables(settlements, projects, seed, structure=structure)
     with cli_output.refusals():
         write_folder(settings, tables, target)
+    extra = ""
+    if structure:
+        extra = (f"; {tables['project_spend']['project_id'].nunique():,} spend profiles, "
+                 f"{(tables['projects']['group'] != '').sum():,} projects in groups, "
+                 f"{len(tables['project_requires']):,} prerequisites")
     console.print(f"wrote synthetic instance to [bold]{shown_path(out)}[/]: {settlements:,} "
-                  f"settlements, {projects:,} projects, seed {seed}")
+                  f"settlements, {projects:,} projects, seed {seed}{extra}")
 
 
 def main() -> None:

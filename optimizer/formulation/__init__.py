@@ -25,12 +25,14 @@ from optimizer.formulation.money import cofinancing, envelope, fiscal_space, fun
 from optimizer.formulation.objective import Columns, columns
 from optimizer.formulation.projects import one_start
 from optimizer.formulation.provision import provision, shortfall
+from optimizer.formulation.structure import alternatives, prerequisite
 
 FAMILIES = (one_start, provision, funding, cofinancing, fiscal_space, envelope, shortfall,
             equalization_pool, equalization_floor, dependency_cap, critical_floor,
-            hold_harmless, transfer_growth)
+            hold_harmless, transfer_growth, alternatives, prerequisite)
 """Constraint families in row order (docs/formulation.md, constraints 1-8, then the fiscal
-rules of section 11, each empty when its rule is off)."""
+rules of section 11, each empty when its rule is off, then the project structure of section
+12, empty without groups and prerequisites)."""
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ import numpy as np
 
 from optimizer.formulation.index import FloatArray, IndexSets, IntArray
 from optimizer.formulation.layout import Block, Layout
+from optimizer.formulation.projects import operation_terms
 from optimizer.formulation.provision import PERSONS_SCALE
 
 
@@ -72,17 +73,27 @@ def dependency_bound(index: IndexSets) -> FloatArray:
 
 
 def dependency_cap(index: IndexSets, layout: Layout) -> Block:
-    """``(1 - delta_max[r,t]) * tau[r,t] <= max(0, delta_max * (own + general) - general)``.
+    """``(1 - delta) tau[r,t] - delta sum_{p in P_r} V_p oper[p,t] <= max(0, bound)``.
 
-    Where: the contract's ``general + tau <= delta_max * (own + general + tau)`` solved for
-    ``tau``; rows only for region-years with a cap (regional, else the year's).
+    Where: ``bound = delta * (own + general) - general``, the contract's ``general + tau <=
+    delta * (own + V + general + tau)`` solved for ``tau``, ``V`` the own revenue growth
+    projects add once operating (section 14); rows only for region-years with a cap (regional,
+    else the year's).
     """
     bound = dependency_bound(index)
     rows = np.flatnonzero(~np.isnan(bound))
     region, year = rows // index.n_years, rows % index.n_years
     delta = index.fiscal.dep_cap[region, year]
-    return _block("dependency_cap", np.arange(len(rows)), layout.transfer(region, year),
-                  1.0 - delta, np.full(len(rows), -np.inf), bound[rows])
+    # revenue effects (section 14) add to own revenue: - delta * V_p * oper[p,t]
+    row_of = np.full(index.n_regions * index.n_years, -1, dtype=np.int64)
+    row_of[rows] = np.arange(len(rows))
+    j, t, coef = operation_terms(index, index.revenue_effect)
+    v_row = row_of[index.project_region[index.start_project[j]] * index.n_years + t]
+    on = (v_row >= 0) & (coef != 0.0)
+    return _block("dependency_cap", np.concatenate([np.arange(len(rows)), v_row[on]]),
+                  np.concatenate([layout.transfer(region, year), layout.start0 + j[on]]),
+                  np.concatenate([1.0 - delta, -delta[v_row[on]] * coef[on]]),
+                  np.full(len(rows), -np.inf), bound[rows])
 
 
 def _consecutive(index: IndexSets) -> tuple[IntArray, IntArray]:

@@ -12,9 +12,15 @@ import numpy as np
 import pandas as pd
 
 from models.checks import applicable_mask
+from models.designations import designation_multiplier
 from models.instance import Instance
 from models.schema import AREAS
 from optimizer.formulation.index_fiscal import FiscalIndex, build_fiscal_index
+from optimizer.formulation.index_structure import (
+    StructureIndex,
+    build_structure_index,
+    required_projects,
+)
 
 IntArray = np.ndarray
 FloatArray = np.ndarray
@@ -54,13 +60,16 @@ class IndexSets:
     pair_standard: IntArray
     pair_c0: FloatArray
     pair_group: IntArray
-    """Group (region, category, area) of each pair."""
+    """Group (region, category, area, designation weight) of each pair."""
 
     group_region: IntArray
     group_category: IntArray
     group_area: IntArray
     group_den: FloatArray
-    """``DEN[r,g,a]``: persons over the group's applicable pairs."""
+    """``DEN[r,g,a,m]``: persons over the group's applicable pairs."""
+    group_weight: FloatArray
+    """``m``: the designation weight of the group's settlements (docs/formulation.md, section
+    13); 1 everywhere, and one group per (r,g,a), without ``objective.designation_weights``."""
     target: FloatArray
     """``target[a,t]``, NaN where a year has no target; shape (areas, years)."""
 
@@ -69,6 +78,10 @@ class IndexSets:
     project_region: IntArray
     capex: FloatArray
     opex: FloatArray
+    grp_effect: FloatArray
+    """Regional output added per year once operating, million KZT (section 14)."""
+    revenue_effect: FloatArray
+    """Own revenue added per year once operating, million KZT; it adds to fiscal space."""
     duration: IntArray
     divisible: np.ndarray
     committed: np.ndarray
@@ -97,6 +110,9 @@ class IndexSets:
     fiscal: FiscalIndex = field(default_factory=FiscalIndex)
     """Arrays of the phase-2 fiscal rules (``optimizer/formulation/index_fiscal.py``); empty when
     off."""
+    structure: StructureIndex = field(default_factory=StructureIndex)
+    """Spend profiles, groups and prerequisites (``optimizer/formulation/index_structure.py``);
+    empty when the instance has none."""
 
     @property
     def n_years(self) -> int:
@@ -160,7 +176,13 @@ def build_index(instance: Instance) -> IndexSets:
     c0[where[hit]] = cov["level"].to_numpy(float)[hit]
 
     n_cat, n_area = len(categories), len(AREAS)
-    group_key = (s_region[pair_s] * n_cat + standard_category[pair_k]) * n_area + s_area[pair_s]
+    # residents weighted differently (designation weights) form a shortfall group of their own
+    weight_values, s_class = np.unique(
+        designation_multiplier(settlements, s.objective.designation_weights),
+        return_inverse=True)
+    n_class = len(weight_values)
+    group_key = (((s_region[pair_s] * n_cat + standard_category[pair_k]) * n_area
+                  + s_area[pair_s]) * n_class + s_class[pair_s])
     group_keys, pair_group = np.unique(group_key, return_inverse=True)
     group_den = np.bincount(pair_group, weights=population[pair_s], minlength=len(group_keys))
     target = np.full((n_area, len(years)), np.nan)
@@ -175,10 +197,14 @@ def build_index(instance: Instance) -> IndexSets:
     lo = np.maximum(first_start, years[0]) - years[0]
     hi = np.minimum(last_start, years[-1]) - years[0]
     # a candidate completed after the horizon only costs money and fiscal space inside it;
-    # dropping such starts keeps every optimum, so only committed projects keep them
+    # dropping such starts keeps every optimum, so only committed projects keep them, and
+    # projects that another requires (their start, not their completion, lets that one start)
     committed = (active["status"] == "committed").to_numpy(bool)
     duration = active["duration"].to_numpy(np.int64)
-    hi = np.where(committed, hi, np.minimum(hi, len(years) - duration))
+    keeps_late = committed
+    if not instance.project_requires.empty:
+        keeps_late = committed | required_projects(instance, active["project_id"])
+    hi = np.where(keeps_late, hi, np.minimum(hi, len(years) - duration))
     start_project, start_year = expand_years(lo, hi, len(years))
     count = np.bincount(start_project, minlength=len(active)).astype(np.int64)
     # a project without start columns (a candidate that cannot finish in the horizon) still
@@ -221,15 +247,18 @@ def build_index(instance: Instance) -> IndexSets:
         pair_standard=pair_k,
         pair_c0=c0,
         pair_group=pair_group,
-        group_region=group_keys // (n_cat * n_area),
-        group_category=(group_keys // n_area) % n_cat,
-        group_area=group_keys % n_area,
+        group_region=group_keys // (n_cat * n_area * n_class),
+        group_category=(group_keys // (n_area * n_class)) % n_cat,
+        group_area=(group_keys // n_class) % n_area,
         group_den=group_den,
+        group_weight=weight_values[group_keys % n_class],
         target=target,
         project_ids=project_ids,
         project_region=s_region[_codes(active["settlement_id"], settlement_ids)],
         capex=active["capex"].to_numpy(float),
         opex=active["opex"].to_numpy(float),
+        grp_effect=active["grp_effect"].to_numpy(float),
+        revenue_effect=active["revenue_effect"].to_numpy(float),
         duration=duration,
         divisible=active["divisible"].to_numpy(bool),
         committed=committed,
@@ -243,4 +272,5 @@ def build_index(instance: Instance) -> IndexSets:
         capped_pairs=capped_pairs,
         effect_capped=position[e_pair],
     )
-    return replace(sets, fiscal=build_fiscal_index(instance, sets))
+    return replace(sets, fiscal=build_fiscal_index(instance, sets),
+                   structure=build_structure_index(instance, project_ids, duration, count))

@@ -12,6 +12,7 @@ from typing import Protocol
 import numpy as np
 import pandas as pd
 
+from models.designations import designated
 from models.fiscal import BaselinePlan
 from models.instance import Instance
 from models.schema import AREAS
@@ -198,6 +199,8 @@ def _floors(instance: Instance, index: V1Index) -> FiscalIndex:
         k = int(np.flatnonzero(index.standard_ids == f.standard)[0])
         area = -1 if f.area is None else AREAS.index(f.area)
         mask = (index.pair_standard == k) & ((pair_area == area) | (area < 0))
+        if f.designation is not None:  # only the designated settlements' residents
+            mask &= designated(instance.settlements, f.designation)[index.pair_settlement]
         regions = (range(index.n_regions) if f.region is None
                    else [int(np.flatnonzero(index.region_ids == f.region)[0])])
         for r in regions:

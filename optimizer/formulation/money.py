@@ -56,13 +56,14 @@ def cofinancing(index: IndexSets, layout: Layout) -> Block:
 
 
 def fiscal_space(index: IndexSets, layout: Layout) -> Block:
-    """``loc[r,t] + sum_{p in P_r} O_p * oper[p,t] <= F[r,t]``   for r in R, t in T.
+    """``loc[r,t] + sum_{p in P_r} (O_p - V_p) * oper[p,t] <= F[r,t]``   for r in R, t in T.
 
-    Where: ``oper[p,t] = sum_{t'+D_p <= t} x[p,t']``: opex is paid from the year after completion;
-    with the equalization pool on, ``- eq[r,t]`` joins the left side (it adds to ``F[r,t]``).
+    Where: ``oper[p,t] = sum_{t'+D_p <= t} x[p,t']``: opex is paid, and the revenue effect
+    ``V_p`` earned, from the year after completion (section 14); with the equalization pool on,
+    ``- eq[r,t]`` joins the left side (it adds to ``F[r,t]``).
     """
     region, year = _region_year_rows(index)
-    j, t, coef = operation_terms(index)
+    j, t, coef = operation_terms(index, index.opex - index.revenue_effect)
     n_rows = len(region)
     eq_row, eq_col, eq_val = equalization_terms(index, layout)  # empty unless the pool is on
     return Block(

@@ -10,7 +10,7 @@ from models.settings import ObjectiveSettings
 from optimizer.formulation.fiscal import fiscal_columns
 from optimizer.formulation.index import FloatArray, IndexSets
 from optimizer.formulation.layout import Layout
-from optimizer.formulation.projects import effect_done_terms
+from optimizer.formulation.projects import effect_done_terms, operation_terms
 from optimizer.formulation.provision import PERSONS_SCALE, fixed_pairs
 
 
@@ -26,9 +26,11 @@ class Columns:
 
 
 def columns(index: IndexSets, layout: Layout, objective: ObjectiveSettings) -> Columns:
-    """Minimize ``sum W_g short - aw * sum_t sum_A W_g pop y / |T| + cw * sum tau``.
+    """Minimize the weighted objective: shortfall, access, money and growth terms.
 
-    Where: ``aw`` is ``access_weight`` and ``cw`` is ``cost_weight``.
+    ``sum W_g m short - aw * sum_t sum_A W_g pop y / |T| + cw * sum tau - gw * sum_t sum_p
+    G_p oper[p,t]``, where ``aw`` is ``access_weight``, ``cw`` is ``cost_weight``, ``gw`` is
+    ``growth_weight`` and ``m`` a group's designation weight (sections 13-14).
     Linear pairs' access gains sit on the start columns (``gain * done``), and pairs without a
     ``y`` column contribute their ``c0`` to the constant ``offset``, so the
     reported objective includes every term; concentration ``tau[r,t] <= sigma_r * B_t`` and
@@ -43,6 +45,10 @@ def columns(index: IndexSets, layout: Layout, objective: ObjectiveSettings) -> C
     start_cost = np.bincount(
         start, weights=-aw * pair_value[index.effect_pair[effect]] * index.effect_gain[effect]
         / n_t, minlength=layout.n_start)
+    # growth: -gw * G_p for every year a start operates in the horizon (section 14)
+    g_start, _, g_coef = operation_terms(index, index.grp_effect)
+    start_cost = start_cost - objective.growth_weight * np.bincount(
+        g_start, weights=g_coef, minlength=layout.n_start)
 
     n_money = index.n_regions * n_t
     n_short = len(layout.short_group)
@@ -60,7 +66,8 @@ def columns(index: IndexSets, layout: Layout, objective: ObjectiveSettings) -> C
         np.repeat(-aw * pair_value[index.capped_pairs] / n_t, n_t),
         np.full(n_money, objective.cost_weight),
         np.zeros(n_money),
-        index.category_weight[index.group_category[layout.short_group]] * PERSONS_SCALE,
+        (index.category_weight[index.group_category[layout.short_group]]
+         * index.group_weight[layout.short_group] * PERSONS_SCALE),
         fiscal_cost,
     ])
     integer = np.zeros(layout.n_cols, dtype=bool)

@@ -30,6 +30,7 @@ from optimizer.formulation import Formulation, build_formulation
 from optimizer.formulation.fiscal import dependency_bound
 from optimizer.formulation.index import IndexSets, build_index
 from optimizer.formulation.layout import Layout
+from optimizer.formulation.structure import prerequisite_rows
 from optimizer.highs.adapter import new_highs, to_highs_lp
 
 ModelFormat = Literal["lp", "mps"]
@@ -69,6 +70,14 @@ def lp_ids(instance: Instance) -> dict[str, str]:
     return out
 
 
+def area_tag(area: str, weight: float) -> str:
+    """The area part of a shortfall name: ``rural``, or ``rural_m3`` for weight 3.
+
+    Residents of designation weight 3 form a group of their own (docs/formulation.md, 13).
+    """
+    return area if weight == 1.0 else f"{area}_m{weight:g}"
+
+
 def label(name: str, key: object, ids: Mapping[str, str] | None = None) -> str:
     """``name(k1,k2,...)`` for one index tuple (or a scalar index), ids mapped through ``ids``."""
     parts: Iterable[object] = key if isinstance(key, tuple) else (key,)
@@ -95,6 +104,7 @@ class _Keys:
     """The id strings of every position of ``IndexSets``, ready to be fancy-indexed."""
 
     def __init__(self, index: IndexSets, ids: Mapping[str, str] | None) -> None:
+        self.ids = ids
         self.year = index.years.astype(str)
         self.project = _map(index.project_ids, ids)
         self.region = _map(index.region_ids, ids)
@@ -112,9 +122,17 @@ class _Keys:
 
     def groups(self, index: IndexSets, group: np.ndarray, year: np.ndarray
                ) -> tuple[np.ndarray, ...]:
-        """(region, category, area, year) of shortfall columns and rows."""
+        """(region, category, area, year) of shortfall columns and rows.
+
+        The area of a group with a designation weight other than 1 carries it (``rural_m3``),
+        so names stay unique.
+        """
+        weight = index.group_weight[group]
+        area = self.area[index.group_area[group]].astype(object)
+        marked = weight != 1.0
+        area[marked] = [area_tag(a, w) for a, w in zip(area[marked], weight[marked], strict=True)]
         return (self.region[index.group_region[group]], self.category[index.group_category[group]],
-                self.area[index.group_area[group]], self.year[year])
+                area.astype(str), self.year[year])
 
 
 def column_names(index: IndexSets, form: Formulation,
@@ -147,6 +165,7 @@ def row_names(index: IndexSets, form: Formulation,
         "envelope": (keys.year,),
         "shortfall": keys.groups(index, layout.short_group, layout.short_year),
         **_fiscal_rows(index, keys),
+        **_structure_rows(index, keys),
     }
     blocks = []
     for family, rows in form.rows.items():
@@ -186,6 +205,19 @@ def _fiscal_rows(index: IndexSets, keys: _Keys) -> dict[str, tuple[np.ndarray, .
             "dependency_cap": (region[capped], year[capped]),
             "critical_floor": _floor_keys(index, keys, np.arange(len(f.floor_level))),
             **band}
+
+
+def _structure_rows(index: IndexSets, keys: _Keys) -> dict[str, tuple[np.ndarray, ...]]:
+    """Keys of ``alternatives(group)`` and ``prerequisite(p,q,year)`` rows.
+
+    Group names are free text, written LP-safe like floor names.
+    """
+    s = index.structure
+    req, col = prerequisite_rows(index)
+    required = _map(s.requires_id, keys.ids)  # an excluded requirement has no position
+    return {"alternatives": (np.asarray([safe_name(g) for g in s.group_names], dtype=str),),
+            "prerequisite": (keys.project[s.requires_project[req]], required[req],
+                             keys.year[index.start_year[col]])}
 
 
 def write_highs_model(h: highspy.Highs, out: Path | OutputTarget, fmt: ModelFormat) -> Path:

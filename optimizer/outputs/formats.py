@@ -30,12 +30,13 @@ _KINDS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "money": (MILLION_KZT, "million KZT", (
         "capex", "funded_capex", "opex", "capex_spend", "transfer", "cofinancing", "new_opex",
         "fiscal_space", "fiscal_space_used", "envelope", "total_transfer", "total_cofinancing",
-        "equalization", "own_revenue", "general_transfer", "unused", "transfer_change")),
+        "equalization", "own_revenue", "general_transfer", "unused", "transfer_change",
+        "revenue_added", "grp_added")),
     "share": (PERCENT, "share, shown as %", (
         "funded", "share", "fiscal_space_used_share", "envelope_share", "baseline", "provision",
         "target", "mip_gap", "mip_rel_gap", "dependency_before", "dependency_after",
         "used_share", "base_funded", "scenario_funded", "probability", "share_cut",
-        "share_delayed")),
+        "share_delayed", "shortfall_share", "grp_added_share")),
     "persons": (PERSONS, "persons", ("persons", "baseline_served", "served", "shortfall",
                                      "provision_gain", "shortfall_target_year",
                                      "shortfall_change", "mean", "p10", "p50", "p90")),

@@ -74,15 +74,21 @@ def per_region(result: Result, names: Names) -> pd.DataFrame:
     """Per region, totals over the horizon and provision in the last target year.
 
     Money (transfer, co-financing, new opex), funded projects and their capex; provision at the
-    start and in the plan against the target, and the persons still short.
+    start and in the plan against the target, and the persons still short; with growth
+    projects, the output added over the horizon and, in the last year, as a share of GRP.
     """
-    money = result.table("region_years").groupby("region_id", sort=False)[
-        ["transfer", "cofinancing", "new_opex"]].sum()
+    ry = result.table("region_years")
+    growth = ["grp_added"] if "grp_added" in ry else []  # growth projects: output added
+    money = ry.groupby("region_id", sort=False)[["transfer", "cofinancing", "new_opex",
+                                                  *growth]].sum()
     projects = result.table("projects")
     funded = projects[projects["funded"] > FUNDED].groupby("region_id")
     table = pd.concat([funded.size().rename("funded_projects"), funded["funded_capex"].sum(),
                        money], axis=1)
     table = table.join(region_provision(result)[["baseline", "provision", "target", "shortfall"]])
+    if "grp_added_share" in ry:  # what the plan adds to the region's output by the last year
+        table = table.join(ry[ry["year"] == ry["year"].max()].set_index("region_id")[
+            "grp_added_share"])
     table["funded_projects"] = table["funded_projects"].fillna(0).astype(int)
     table["funded_capex"] = table["funded_capex"].fillna(0.0)
     table = table.rename_axis("region_id").reset_index()
@@ -128,7 +134,46 @@ def national_provision(result: Result) -> pd.DataFrame:
     return national.sort_values(["category", "area", "year"], kind="stable").reset_index(drop=True)
 
 
-_CODES = {"category": "category", "area": "area", "status": "projstatus"}
+def designation_provision(result: Result) -> pd.DataFrame | None:
+    """Priority territories per category, area and year (``None``: the instance has none).
+
+    Monotowns, border settlements, agglomerations together and each by name: persons,
+    provision at the start and in the plan, the target and the persons (and share) short.
+    """
+    if result.designations is None:
+        return None
+    columns = ["designation", "category", "area", "year", "persons", "baseline", "provision",
+               "target", "shortfall", "shortfall_share"]
+    return result.designations[columns].reset_index(drop=True)
+
+
+def designation_at_target(result: Result) -> pd.DataFrame | None:
+    """Per priority territory in the last target year, over every category and area.
+
+    The target is persons-weighted, as in ``region_provision``; ``None`` when the instance has
+    no designation or no year has a target.
+    """
+    if result.designations is None:
+        return None
+    d = result.designations.dropna(subset=["shortfall"])
+    if d.empty:
+        return None
+    last = d[d["year"] == d["year"].max()].assign(
+        target_served=lambda f: f["target"] * f["persons"])
+    per = last.groupby("designation", sort=False, as_index=False).agg(
+        persons=("persons", "sum"), baseline_served=("baseline_served", "sum"),
+        served=("served", "sum"), target_served=("target_served", "sum"),
+        shortfall=("shortfall", "sum"))
+    per["baseline"] = per["baseline_served"] / per["persons"]
+    per["provision"] = per["served"] / per["persons"]
+    per["target"] = per["target_served"] / per["persons"]
+    per["shortfall_share"] = per["shortfall"] / per["persons"]
+    return per[["designation", "persons", "baseline", "provision", "target", "shortfall",
+                "shortfall_share"]]
+
+
+_CODES = {"category": "category", "area": "area", "status": "projstatus",
+          "designation": "designation"}
 """Columns holding codes the catalogue has words for: column -> message id prefix."""
 
 

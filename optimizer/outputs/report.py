@@ -30,7 +30,7 @@ __all__ = ["LARGEST", "load_results", "project_facts", "render_report", "save_re
            "write_report"]
 
 _TEXT_COLUMNS = {c: str for c in ("project_id", "name", "region_id", "settlement_id", "status",
-                                  "category", "area")}
+                                  "category", "area", "designation", "kind")}
 
 
 def load_results(folder: str | Path) -> Result:
@@ -38,7 +38,8 @@ def load_results(folder: str | Path) -> Result:
     folder = Path(folder)
     info = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
     tables = {}
-    for name in ("projects", "starts", "region_years", "provision", "national", "envelope"):
+    for name in ("projects", "starts", "region_years", "provision", "national", "envelope",
+                 "designations"):
         if (folder / f"{name}.csv").is_file():
             frame = pd.read_csv(folder / f"{name}.csv", dtype=_TEXT_COLUMNS)
             tables[name] = frame.fillna({"name": ""}) if "name" in frame else frame

@@ -165,6 +165,11 @@ def _charts(result: Result, names: people.Names, projects: pd.DataFrame, by_cate
     national = people.in_words(national, t.lang).assign(area_code=national["area"])
     out = [Section("national", t("section.national.title"), t("section.national.how"),
                    [chart(charts.national_chart(national, years[-1], t))], new_page=True)]
+    territories = people.designation_at_target(result)
+    if territories is not None:  # beside the national table, for an instance with designations
+        out.append(Section("designations", t("section.designations.title"),
+                           t("section.designations.how", year=target_year(result)),
+                           [table(territories, list(territories.columns), t)]))
     worst = worst_regions(result, count=money["region_id"].nunique())
     year = target_year(result)
     if worst.empty or year is None:

@@ -2,10 +2,11 @@
 
 The first sheets are in the reader's language (``lang``, Russian unless told): ``Summary``
 (labelled figures with units), ``Funded projects``, ``Per region`` (totals over the horizon),
-``Per region and year``, ``Money per year`` and ``National provision``; names beside ids,
-units in the headers. Then the full result tables as in the CSV files, under the names programs
-read (``projects``, ``regions`` = ``region_years``, ``provision``, ``national``, ``envelope``,
-``starts``), every column they have. Every sheet has a frozen header row, an autofilter, number
+``Per region and year``, ``Money per year``, ``National provision`` and, for an instance with
+designations, ``Priority territories``; names beside ids, units in the headers. Then the full
+result tables as in the CSV files, under the names programs read (``projects``, ``regions`` =
+``region_years``, ``provision``, ``national``, ``envelope``, ``starts``, ``designations``),
+every column they have. Every sheet has a frozen header row, an autofilter, number
 formats (million KZT with separators, % for shares) and sized columns; the cells hold the exact
 values, only the display is rounded.
 """
@@ -44,7 +45,8 @@ __all__ = ["COLUMN_KIND", "MILLION_KZT", "PERCENT", "PERSONS", "SHEETS", "YEAR",
 
 SHEETS: dict[str, str] = {"projects": "projects", "regions": "region_years",
                           "provision": "provision", "national": "national",
-                          "envelope": "envelope", "starts": "starts"}
+                          "envelope": "envelope", "starts": "starts",
+                          "designations": "designations"}
 """The full tables: sheet name -> result table, in sheet order after the people's sheets."""
 PEOPLE_SHEETS = ("summary", "funded", "per_region", "per_region_year", "money", "provision")
 """The people's sheets in order, by message id (``sheet.<id>`` names them)."""
@@ -99,6 +101,9 @@ def save_results_workbook(result: Result, file: Path, instance: Instance | None 
                 people.per_region_year(result, names), people.money_per_year(result),
                 people.national_provision(result)), strict=True):
             write_people_sheet(book, key, frame, lang)
+        territories = people.designation_provision(result)
+        if territories is not None:  # only an instance with designations has the sheet
+            write_people_sheet(book, "designations", territories, lang)
         tables = result.tables()
         for sheet, table in SHEETS.items():
             if table in tables:

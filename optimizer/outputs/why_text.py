@@ -117,7 +117,7 @@ def unused_envelope_reasons(result: Result, instance: Instance | None = None,
     projects = projects.assign(reason=projects.get(
         "reason", pd.Series("", index=projects.index)).fillna(""))
     left = projects[(projects["funded"] < 1 - 1e-9) & ~projects["reason"].isin(
-        ["", "excluded", "locked", "window", "no_need"])]
+        ["", "excluded", "locked", "window", "no_need", "alternative", "requires"])]
     spending = _spending_years(left, instance).merge(
         left[["project_id", "region_id", "reason"]], on="project_id")
     short = (result.provision.groupby("region_id")["shortfall"].sum(min_count=1)

@@ -12,13 +12,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from models.checks import applicable_mask
+from models.designations import designation_multiplier
 from models.instance import Instance
 from optimizer.pyomo_ref.fiscal_data import RuleData, rule_data
 
 Pair = tuple[str, str]
 """A settlement and a standard, ``(s, k)``."""
-Group = tuple[str, str, str]
-"""A region, a category and an area, ``(r, g, a)``."""
+Group = tuple[str, str, str, float]
+"""A region, a category, an area and a designation weight, ``(r, g, a, m)``."""
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,10 @@ class ModelData:
     """Host region of every project."""
     capex: dict[str, float]
     opex: dict[str, float]
+    grp: dict[str, float]
+    """``G_p``: regional output added per year once operating (section 14)."""
+    revenue: dict[str, float]
+    """``V_p``: own revenue added per year once operating; it adds to fiscal space."""
     duration: dict[str, int]
     committed: set[str]
     divisible: set[str]
@@ -66,21 +71,30 @@ class ModelData:
     """``target[a,t]`` (only years that have one)."""
     access_weight: float
     cost_weight: float
+    growth_weight: float
     rules: RuleData = field(default_factory=RuleData)
     """The fiscal rules of section 11 (``fiscal_data.py``); by default every rule is off."""
+    spend_share: dict[str, dict[int, float]] = field(default_factory=dict)
+    """``s[p,k]``: share of capex spent in construction year ``k`` (1 = the start year) of
+    every project with a spend profile; a year without a value spends nothing (section 12)."""
+    group_members: dict[str, list[str]] = field(default_factory=dict)
+    """Projects of ``P*`` in each non-empty ``projects.group``."""
+    requires: list[tuple[str, str]] = field(default_factory=list)
+    """``(p, q)``: project ``p`` of ``P*`` may start only once ``q`` has started."""
 
 
-def start_years(first: int, last: int, duration: int, committed: bool, horizon: list[int],
+def start_years(first: int, last: int, duration: int, keeps_late: bool, horizon: list[int],
                 late_starts: bool) -> list[int]:
-    """The start window ``[max(E,t0), min(L,tN)]``, for a candidate also ``t + D - 1 <= tN``.
+    """The start window ``[max(E,t0), min(L,tN)]``; for a candidate also ``t + D - 1 <= tN``.
 
-    ``late_starts`` keeps a candidate's starts that complete after the horizon, to check the
-    claim of docs/formulation.md ("start years that cannot count") that dropping them keeps
-    every optimum.
+    ``keeps_late``: a committed project, or one another project requires, keeps every start
+    of its window. ``late_starts`` keeps a candidate's starts that complete after the horizon,
+    to check the claim of docs/formulation.md ("start years that cannot count") that dropping
+    them keeps every optimum.
     """
     t0, tn = horizon[0], horizon[-1]
     last = min(last, tn)
-    if not committed and not late_starts:
+    if not keeps_late and not late_starts:
         last = min(last, tn - duration + 1)
     return list(range(max(first, t0), last + 1))
 
@@ -114,11 +128,22 @@ def model_data(instance: Instance, late_starts: bool = False) -> ModelData:
     committed = set(active.loc[active["status"] == "committed", "project_id"])
     first = active["earliest_start"].fillna(years[0]).astype(int)
     last = active["latest_start"].fillna(years[-1]).astype(int)
-    starts = {p: start_years(e, ls, duration[p], p in committed, years, late_starts)
+    required = set(instance.project_requires["requires"])
+    keeps_late = committed | required
+    starts = {p: start_years(e, ls, duration[p], p in keeps_late, years, late_starts)
               for p, e, ls in zip(ids, first, last, strict=True)}
     on_time = starts if not late_starts else {  # the starts an approved plan can keep
-        p: start_years(e, ls, duration[p], p in committed, years, False)
+        p: start_years(e, ls, duration[p], p in keeps_late, years, False)
         for p, e, ls in zip(ids, first, last, strict=True)}
+    spend_share: dict[str, dict[int, float]] = {}
+    for pid, k, part in zip(instance.project_spend["project_id"],
+                            instance.project_spend["construction_year"],
+                            instance.project_spend["share"], strict=True):
+        spend_share.setdefault(pid, {})[int(k)] = float(part)
+    group_members: dict[str, list[str]] = {}
+    for pid, name in zip(active["project_id"], active["group"].astype(str), strict=True):
+        if name:
+            group_members.setdefault(name, []).append(pid)
 
     gain: dict[Pair, dict[str, float]] = {}
     fx = instance.project_effects
@@ -128,10 +153,12 @@ def model_data(instance: Instance, late_starts: bool = False) -> ModelData:
         if p in duration and g > 0:
             gain.setdefault((sid, kid), {})[p] = g
 
+    m = dict(zip(settlement_ids, designation_multiplier(
+        settlements, s.objective.designation_weights).tolist(), strict=True))
     groups: dict[Group, list[Pair]] = {}
     for sid, kid in pairs:
-        groups.setdefault((region_of_settlement[sid], category[kid], area[sid]), []).append(
-            (sid, kid))
+        groups.setdefault((region_of_settlement[sid], category[kid], area[sid], m[sid]),
+                          []).append((sid, kid))
     den = {q: sum(pop[sid] for sid, _ in members) for q, members in groups.items()}
     return ModelData(
         years=years,
@@ -151,6 +178,8 @@ def model_data(instance: Instance, late_starts: bool = False) -> ModelData:
                                                                strict=True)},
         capex=dict(zip(ids, active["capex"].astype(float), strict=True)),
         opex=dict(zip(ids, active["opex"].astype(float), strict=True)),
+        grp=dict(zip(ids, active["grp_effect"].astype(float), strict=True)),
+        revenue=dict(zip(ids, active["revenue_effect"].astype(float), strict=True)),
         duration=duration, committed=committed,
         divisible=set(active.loc[active["divisible"].astype(bool), "project_id"]),
         starts=starts, gain=gain, groups=groups, den=den,
@@ -158,5 +187,11 @@ def model_data(instance: Instance, late_starts: bool = False) -> ModelData:
                 for t, v in by_year.items()},
         access_weight=s.objective.access_weight,
         cost_weight=s.objective.cost_weight,
+        growth_weight=s.objective.growth_weight,
         rules=rule_data(instance, pairs, pop, on_time),
+        spend_share={p: by_year for p, by_year in spend_share.items() if p in duration},
+        group_members=group_members,
+        requires=[(p, q) for p, q in zip(instance.project_requires["project_id"],
+                                         instance.project_requires["requires"], strict=True)
+                  if p in duration],
     )

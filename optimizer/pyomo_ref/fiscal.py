@@ -42,8 +42,12 @@ def fiscal_variables(m: pyo.ConcreteModel, d: ModelData) -> None:
                             doc="slack[f,r]: persons short of an elastic floor")
 
 
-def fiscal_rules(m: pyo.ConcreteModel, d: ModelData, served: Served) -> Expr:
-    """The families of section 11; returns the floors' penalties plus the deviation cost."""
+def fiscal_rules(m: pyo.ConcreteModel, d: ModelData, served: Served,
+                 revenue: Callable[[str, int], Expr]) -> Expr:
+    """The families of section 11; returns the floors' penalties plus the deviation cost.
+
+    ``revenue(r, t)``: the own revenue growth projects add (section 14), in the dependency cap.
+    """
     rules = d.rules
     tau, eq, x = m.region_transfer, m.equalization, m.project_start
     m.revenue_years = pyo.Set(
@@ -68,12 +72,14 @@ def fiscal_rules(m: pyo.ConcreteModel, d: ModelData, served: Served) -> Expr:
         return eq[r, t] + revenue >= rules.theta * rules.average(t) * rules.region_pop[r]
 
     @m.Constraint(m.capped, doc="general[r,t] + tau[r,t] <= delta_max[r,t] * (own[r,t] + "
-                  "general[r,t] + tau[r,t]); tau[r,t] <= 0 where general alone is above it")
+                  "V[r,t] + general[r,t] + tau[r,t]); where general alone is above it, "
+                  "(1 - delta) tau[r,t] <= delta V[r,t] (V: revenue added, section 14)")
     def dependency_cap(m: pyo.ConcreteModel, r: str, t: int) -> Rule:
         own, general, delta = rules.own[r, t], rules.general[r, t], rules.dep_cap[r, t]
+        added = revenue(r, t)
         if general > delta * (own + general):  # fixed by law above the cap: no transfer
-            return tau[r, t] <= 0
-        return general + tau[r, t] <= delta * (own + general + tau[r, t])
+            return (1 - delta) * tau[r, t] - delta * added <= 0  # unless revenue is added
+        return general + tau[r, t] <= delta * (own + added + general + tau[r, t])
 
     @m.Constraint(m.floors, doc="sum_{(s,k_f) in A_f,r} pop_s * y[s,k_f,Y_f] + slack[f,r] >= "
                   "level_f * DEN_f[r]; slack only for an elastic floor")

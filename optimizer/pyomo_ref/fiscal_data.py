@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
+from models.designations import designated
 from models.instance import Instance
 
 Pair = tuple[str, str]
@@ -98,8 +99,10 @@ def _floors(instance: Instance, pairs: list[Pair], pop: dict[str, float]
     out = {}
     for name, f in instance.settings.fiscal_rules.critical_floors.items():  # a few floors
         members: dict[str, list[Pair]] = {}
+        named = (set(s["settlement_id"]) if f.designation is None else
+                 set(s.loc[designated(s, f.designation), "settlement_id"]))
         for sid, k in pairs:
-            if k == f.standard and (f.area is None or area[sid] == f.area):
+            if k == f.standard and (f.area is None or area[sid] == f.area) and sid in named:
                 members.setdefault(region[sid], []).append((sid, k))
         regions = instance.regions["region_id"] if f.region is None else [f.region]
         for r in regions:

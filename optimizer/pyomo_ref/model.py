@@ -15,13 +15,14 @@ import pyomo.environ as pyo
 from optimizer.pyomo_ref.aliases import Expr, Rule
 from optimizer.pyomo_ref.data import ModelData
 from optimizer.pyomo_ref.fiscal import fiscal_rules, fiscal_variables
+from optimizer.pyomo_ref.structure import structure_rules
 
 
 def build_model(d: ModelData) -> pyo.ConcreteModel:
     """The ConcreteModel: sets, variables, derived expressions, the families, objective.
 
     The eight families of the v1 model, then the fiscal rules' (``fiscal.py``), whose rows and
-    columns are empty when their rule is off.
+    columns are empty when their rule is off, then the project structure (``structure.py``).
     """
     m = pyo.ConcreteModel(name="srsopt v1")
     m.T = pyo.Set(initialize=d.years, ordered=True, doc="planning years")
@@ -31,7 +32,8 @@ def build_model(d: ModelData) -> pyo.ConcreteModel:
                        initialize=[(p, t) for p in d.projects for t in d.starts[p]])
     m.improved = pyo.Set(dimen=2, ordered=True, initialize=list(d.gain),
                          doc="A+: applicable pairs (s, k) that some project improves")
-    m.Q = pyo.Set(dimen=4, ordered=True, doc="(r, g, a, t): shortfall groups and target years",
+    m.Q = pyo.Set(dimen=5, ordered=True,
+                  doc="(r, g, a, m, t): shortfall groups (m: designation weight), target years",
                   initialize=[(*q, t) for q in d.groups if d.den[q] > 0 for t in d.years
                               if (q[2], t) in d.target])
 
@@ -45,7 +47,7 @@ def build_model(d: ModelData) -> pyo.ConcreteModel:
     m.region_cofinancing = pyo.Var(m.R, m.T, domain=pyo.NonNegativeReals,
                                    doc="loc[r,t]: the region's co-financing, million KZT")
     m.shortfall = pyo.Var(m.Q, domain=pyo.NonNegativeReals,
-                          doc="short[r,g,a,t]: persons below the target")
+                          doc="short[r,g,a,m,t]: persons below the target")
     fiscal_variables(m, d)  # eq[r,t] and the elastic floors' slack (section 11)
     x, y = m.project_start, m.provision
     tau, loc = m.region_transfer, m.region_cofinancing
@@ -53,7 +55,14 @@ def build_model(d: ModelData) -> pyo.ConcreteModel:
 
     # derived expressions (docs/formulation.md, section 3)
     def spend(p: str, t: int) -> Expr:
-        """(C_p / D_p) * sum_{t' <= t <= t'+D_p-1} x[p,t']: capex spread over construction."""
+        """C_p * sum_{t' <= t <= t'+D_p-1} s[p,t-t'+1] * x[p,t']: capex by the spend profile.
+
+        Without a profile ``s[p,k] = 1 / D_p``: spread evenly over construction.
+        """
+        if p in d.spend_share:
+            return d.capex[p] * pyo.quicksum(
+                d.spend_share[p].get(t - s + 1, 0.0) * x[p, s] for s in d.starts[p]
+                if s <= t <= s + d.duration[p] - 1)
         return d.capex[p] / d.duration[p] * pyo.quicksum(
             x[p, s] for s in d.starts[p] if s <= t <= s + d.duration[p] - 1)
 
@@ -68,6 +77,10 @@ def build_model(d: ModelData) -> pyo.ConcreteModel:
     def region_spend(r: str, t: int) -> Expr:
         """spend[r,t] = sum_{p in P_r} spend[p,t]."""
         return pyo.quicksum(spend(p, t) for p in projects_in[r])
+
+    def revenue(r: str, t: int) -> Expr:
+        """sum_{p in P_r} V_p * oper[p,t]: own revenue added by growth projects (section 14)."""
+        return pyo.quicksum(d.revenue[p] * oper(p, t) for p in projects_in[r])
 
     def served(s: str, k: str, t: int) -> Expr:
         """y[s,k,t] for an improved pair, else c0[s,k]: no project can change it."""
@@ -94,10 +107,11 @@ def build_model(d: ModelData) -> pyo.ConcreteModel:
     def cofinancing(m: pyo.ConcreteModel, r: str, t: int) -> Rule:
         return loc[r, t] - d.alpha[r] * region_spend(r, t) >= 0
 
-    @m.Constraint(m.R, m.T, doc="loc[r,t] + sum_{p in P_r} O_p * oper[p,t] - eq[r,t] <= F[r,t]"
-                  " (eq only with the equalization pool)")
+    @m.Constraint(m.R, m.T, doc="loc[r,t] + sum_{p in P_r} (O_p - V_p) * oper[p,t] - eq[r,t]"
+                  " <= F[r,t] (V_p: revenue effect; eq only with the equalization pool)")
     def fiscal_space(m: pyo.ConcreteModel, r: str, t: int) -> Rule:
-        used = loc[r, t] + pyo.quicksum(d.opex[p] * oper(p, t) for p in projects_in[r])
+        used = loc[r, t] + pyo.quicksum(d.opex[p] * oper(p, t) for p in projects_in[r]) \
+            - revenue(r, t)
         if (r, t) in m.equalization:  # the pool's share adds to the fiscal space
             return used - m.equalization[r, t] <= d.fiscal[r, t]
         return used <= d.fiscal[r, t]
@@ -112,19 +126,25 @@ def build_model(d: ModelData) -> pyo.ConcreteModel:
     def concentration(m: pyo.ConcreteModel, r: str, t: int) -> Rule:
         return tau[r, t] <= d.sigma[r] * d.envelope[t]
 
-    @m.Constraint(m.Q, doc="short[r,g,a,t] >= target[a,t] * DEN[r,g,a] - NUM[r,g,a,t]")
-    def shortfall_floor(m: pyo.ConcreteModel, r: str, g: str, a: str, t: int) -> Rule:
-        num = pyo.quicksum(d.pop[s] * served(s, k, t) for s, k in d.groups[r, g, a])
-        return m.shortfall[r, g, a, t] + num >= d.target[a, t] * d.den[r, g, a]
+    @m.Constraint(m.Q, doc="short[r,g,a,m,t] >= target[a,t] * DEN[r,g,a,m] - NUM[r,g,a,m,t]")
+    def shortfall_floor(m: pyo.ConcreteModel, r: str, g: str, a: str, w: float, t: int
+                        ) -> Rule:
+        num = pyo.quicksum(d.pop[s] * served(s, k, t) for s, k in d.groups[r, g, a, w])
+        return m.shortfall[r, g, a, w, t] + num >= d.target[a, t] * d.den[r, g, a, w]
 
-    rule_terms = fiscal_rules(m, d, served)  # section 11: its penalties and deviation cost
+    rule_terms = fiscal_rules(m, d, served, revenue)  # section 11: penalties, deviation cost
+    structure_rules(m, d)  # section 12: alternatives and prerequisites
 
-    short_term = pyo.quicksum(d.weight[g] * m.shortfall[r, g, a, t] for r, g, a, t in m.Q)
+    short_term = pyo.quicksum(d.weight[g] * w * m.shortfall[r, g, a, w, t]
+                              for r, g, a, w, t in m.Q)
     access = pyo.quicksum(d.weight[d.category[k]] * d.pop[s] * served(s, k, t)
                           for s, k in d.pairs for t in d.years) / len(d.years)
     money = pyo.quicksum(tau[r, t] for r in d.regions for t in d.years)
+    growth = pyo.quicksum(d.grp[p] * oper(p, t) for p in d.projects for t in d.years)
     m.objective = pyo.Objective(
-        expr=short_term - d.access_weight * access + d.cost_weight * money + rule_terms,
-        sense=pyo.minimize, doc="sum W_g short - aw * sum_t sum_A W_g pop y / |T| + cw * sum tau"
+        expr=(short_term - d.access_weight * access + d.cost_weight * money
+              - d.growth_weight * growth + rule_terms),
+        sense=pyo.minimize, doc="sum W_g m short - aw * sum_t sum_A W_g pop y / |T| + cw * sum tau"
+                                " - gw * sum_t sum_p G_p oper[p,t]"
         " + sum_f pen_f * slack_f + pen_B * sum_{p in B} (1 - x[p,b_p])")
     return m

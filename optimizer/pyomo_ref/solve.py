@@ -34,7 +34,7 @@ from optimizer.highs.adapter import (
 from optimizer.highs.claims import claim_problems
 from optimizer.highs.interrupt import solve_interruptibly
 from optimizer.highs.mip_start import Checked, model_objective
-from optimizer.highs.names import column_names, label, safe_name
+from optimizer.highs.names import area_tag, column_names, label, safe_name
 from optimizer.pyomo_ref.data import model_data
 from optimizer.pyomo_ref.model import build_model
 from optimizer.solving.assemble import assemble_result
@@ -45,9 +45,11 @@ log = logging.getLogger(__name__)
 
 STATED_FAMILIES = ("one_start", "provision", "funding", "cofinancing", "fiscal_space",
                    "envelope", "shortfall", "equalization_pool", "equalization_floor",
-                   "dependency_cap", "critical_floor", "hold_harmless", "transfer_growth")
-"""The families the reference states: v1 and the fiscal rules of section 11; a family added to
-the array build later must stay empty until the reference states it too."""
+                   "dependency_cap", "critical_floor", "hold_harmless", "transfer_growth",
+                   "alternatives", "prerequisite")
+"""The families the reference states: v1, the fiscal rules of section 11 and the project
+structure of section 12; a family added to the array build later must stay empty until the
+reference states it too."""
 
 
 @dataclass(frozen=True)
@@ -222,6 +224,11 @@ def readable(component: str, key: object, ids: Mapping[str, str] | None = None) 
     """The name ``optimizer.highs.names`` gives the column or row of ``component[key]``."""
     if component in FLOOR_NAMED and isinstance(key, tuple):
         key = (safe_name(key[0]), *key[1:])
+    if component == "alternatives":  # a group name is free text, not an id
+        return f"{component}({safe_name(str(key))})"
+    if component in ("shortfall", "shortfall_floor") and isinstance(key, tuple):
+        r, g, a, weight, t = key  # (r, g, a, m, t): a weight other than 1 goes with the area
+        key = (r, g, a if weight == 1.0 else area_tag(ids.get(a, a) if ids else a, weight), t)
     return label(component, key, ids)
 
 

@@ -21,6 +21,7 @@ from optimizer.formulation import Formulation
 from optimizer.formulation.index import IndexSets
 from optimizer.highs.adapter import HighsOptions, HighsOutcome
 from optimizer.highs.claims import gap, kept_claims, result_claims, tolerance
+from optimizer.solving.designations import designation_table
 from optimizer.solving.solution import (
     polish,
     project_table,
@@ -111,6 +112,7 @@ def assemble_result(instance: Instance, index: IndexSets, form: Formulation,
         mip_gap=mip_gap, build_seconds=build_seconds, solve_seconds=solve_seconds,
         projects=projects, starts=start_table(index, form, plan), region_years=region_years,
         provision=provision, national=national,
+        designations=designation_table(instance.settlements, index, plan.pair_provision),
         envelope=envelope, metadata=metadata | {"highs_objective": outcome.objective,
                                                 "steps": steps},
     )

@@ -6,8 +6,8 @@ KZT (of transfer for the transfer limits, of local money for co-financing and fi
 
 - ``envelope_share``: ``sigma_r * B_t - tau``           (concentration, the transfer's cap)
 - ``cofinancing``: ``loc - alpha_r * spend``            (co-financing above the duty)
-- ``fiscal_space``: ``F + eq - loc - opex``             (local money left)
-- ``dependency_cap``: ``cap / (1 - delta) - tau``       (NaN where no cap applies)
+- ``fiscal_space``: ``F + eq + V - loc - opex``         (local money left; V: revenue added)
+- ``dependency_cap``: ``(cap + delta V) / (1 - delta) - tau`` (NaN where no cap applies)
 - ``hold_harmless``: ``tau - ((1 - d) * tau_prev - a)`` (NaN in the first year or when off)
 - ``transfer_growth``: ``(1 + u) * tau_prev + a - tau`` (NaN in the first year or when off)
 
@@ -40,7 +40,8 @@ def _previous(index: IndexSets, transfer: FloatArray) -> FloatArray:
 
 
 def limit_slacks(index: IndexSets, transfer: FloatArray, cofinancing: FloatArray,
-                 spend: FloatArray, opex: FloatArray, equalization: FloatArray
+                 spend: FloatArray, opex: FloatArray, equalization: FloatArray,
+                 revenue: FloatArray | None = None
                  ) -> dict[str, tuple[FloatArray, FloatArray]]:
     """Per limit, its (slack, size) for every region-year (region-major, million KZT).
 
@@ -51,7 +52,8 @@ def limit_slacks(index: IndexSets, transfer: FloatArray, cofinancing: FloatArray
     region = np.repeat(np.arange(index.n_regions), n_t)
     cap = index.sigma[region] * np.tile(index.envelope, index.n_regions)
     duty = index.alpha[region] * spend
-    room = index.fiscal_space.reshape(-1) + equalization
+    added = np.zeros(len(transfer)) if revenue is None else revenue  # growth projects' revenue
+    room = index.fiscal_space.reshape(-1) + equalization + added
     out = {"envelope_share": (cap - transfer, cap),
            "cofinancing": (np.where(duty > TIGHT, cofinancing - duty, np.nan), duty),
            "fiscal_space": (room - cofinancing - opex, room)}
@@ -59,7 +61,8 @@ def limit_slacks(index: IndexSets, transfer: FloatArray, cofinancing: FloatArray
     delta = (index.fiscal.dep_cap.reshape(-1) if index.fiscal.dep_cap.size
              else np.full(len(transfer), np.nan))
     with np.errstate(divide="ignore", invalid="ignore"):
-        allowed = np.where(np.isnan(bound) | ~(delta < 1.0), np.nan, bound / (1.0 - delta))
+        allowed = np.where(np.isnan(bound) | ~(delta < 1.0), np.nan,
+                           (bound + delta * added) / (1.0 - delta))
     out["dependency_cap"] = (allowed - transfer, allowed)
     f, prev = index.fiscal, _previous(index, transfer)
     floor = (1.0 - f.max_decrease) * prev - f.allowance  # NaN when off or in the first year
@@ -71,10 +74,13 @@ def limit_slacks(index: IndexSets, transfer: FloatArray, cofinancing: FloatArray
 
 
 def binding_columns(index: IndexSets, transfer: FloatArray, cofinancing: FloatArray,
-                    spend: FloatArray, opex: FloatArray, equalization: FloatArray
-                    ) -> dict[str, np.ndarray]:
-    """``binding`` (the tight limits, ``;``-separated, empty if none) and ``slack_<limit>``."""
-    slacks = limit_slacks(index, transfer, cofinancing, spend, opex, equalization)
+                    spend: FloatArray, opex: FloatArray, equalization: FloatArray,
+                    revenue: FloatArray | None = None) -> dict[str, np.ndarray]:
+    """``binding`` (the tight limits, ``;``-separated, empty if none) and ``slack_<limit>``.
+
+    ``revenue``: own revenue the plan's growth projects add (fiscal space, dependency cap).
+    """
+    slacks = limit_slacks(index, transfer, cofinancing, spend, opex, equalization, revenue)
     tight = np.zeros((len(LIMITS), len(transfer)), dtype=bool)
     for k, name in enumerate(LIMITS):
         slack, size = slacks[name]

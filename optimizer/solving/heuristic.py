@@ -70,6 +70,33 @@ def _per_start(index: IndexSets, terms: Terms, n_start: int) -> FloatArray:
     return out
 
 
+class StructureState:
+    """Groups taken and start years of a growing plan, for the rules of section 12."""
+
+    def __init__(self, index: IndexSets) -> None:
+        s = index.structure
+        self.index = index
+        self.group_row = s.group_row
+        self.taken: set[int] = set()
+        self.started = np.full(len(index.project_ids), -1, dtype=np.int64)
+        """Start year position of each project in the plan; -1 when not started."""
+        self.requires: dict[int, list[int]] = {}
+        for p, q in zip(s.requires_project.tolist(), s.requires_on.tolist(), strict=True):
+            self.requires.setdefault(p, []).append(q)
+
+    def allows(self, p: int, year: int) -> bool:
+        """Whether ``p`` may start in ``year``: its group is free, its requirements started."""
+        if len(self.group_row) and self.group_row[p] in self.taken:
+            return False
+        return all(q >= 0 and 0 <= self.started[q] <= year for q in self.requires.get(p, ()))
+
+    def add(self, p: int, year: int) -> None:
+        """Record ``p`` as started in ``year``."""
+        self.started[p] = year
+        if len(self.group_row) and self.group_row[p] >= 0:
+            self.taken.add(int(self.group_row[p]))
+
+
 def round_lp(index: IndexSets, form: Formulation, lp_values: FloatArray | None
              ) -> FloatArray | None:
     """A feasible column vector from the LP solution, or None when commitments cannot be met.
@@ -78,6 +105,9 @@ def round_lp(index: IndexSets, form: Formulation, lp_values: FloatArray | None
     year of largest LP value, else the earliest year that fits; ties (and every project when
     the LP did not finish: ``lp_values`` None) by access value per million KZT of capex. Only
     ``x``, ``tau`` and ``loc`` are set; ``optimizer.solving.solution.polish`` derives the rest.
+    With groups or prerequisites (section 12) a start must also leave its group free and
+    follow its requirements; the order is then passed twice, so that a project whose
+    requirement came later in it gets a second chance.
     """
     if index.fiscal.has_rows:  # rounding knows only the v1 money rules, not the fiscal ones
         return None
@@ -97,25 +127,45 @@ def round_lp(index: IndexSets, form: Formulation, lp_values: FloatArray | None
     if form.columns.cost[layout.transfer0: layout.cofinancing0].max(initial=0.0) > 0:
         order = order[(share[order] > TOL) | index.committed[order]]
     state = MoneyState(index)
+    rules = StructureState(index) if index.structure.has_rules else None
     x = np.zeros(n_start)
+    deferred: list[int] = []
     for p in order:
-        first, count = index.project_first_start[p], index.project_start_count[p]
-        if count == 0:
+        if index.project_start_count[p] == 0:
             continue
-        starts = first + np.argsort(-x_lp[first: first + count], kind="stable")
-        r = index.project_region[p]
-        for j in starts:
-            if state.try_add(r, spend[j], opex[j]):
-                x[j] = 1.0
-                break
-        else:
-            if index.committed[p]:
+        placed = _place(index, state, rules, x_lp, x, int(p), spend, opex)
+        if not placed and index.committed[p]:
+            if rules is None:
+                return None
+            deferred.append(int(p))  # perhaps its requirement comes later in the order
+    if rules is not None:
+        for p in [*deferred, *order[~index.committed[order]]]:
+            if rules.started[p] < 0 and not _place(index, state, rules, x_lp, x, int(p), spend,
+                                                   opex) and index.committed[p]:
                 return None
     values = np.zeros(layout.n_cols)
     values[:n_start] = x
     values[layout.transfer0: layout.cofinancing0] = state.tau.reshape(-1)
     values[layout.cofinancing0: layout.shortfall0] = (state.spend - state.tau).reshape(-1)
     return values
+
+
+def _place(index: IndexSets, state: MoneyState, rules: StructureState | None,
+           x_lp: FloatArray, x: FloatArray, p: int, spend: FloatArray, opex: FloatArray) -> bool:
+    """Start ``p`` in its best start year that fits the money and the structure rules."""
+    first, count = index.project_first_start[p], index.project_start_count[p]
+    if count == 0:
+        return False
+    r = index.project_region[p]
+    for j in first + np.argsort(-x_lp[first: first + count], kind="stable"):
+        if rules is not None and not rules.allows(p, int(index.start_year[j])):
+            continue
+        if state.try_add(r, spend[j], opex[j]):
+            x[j] = 1.0
+            if rules is not None:
+                rules.add(p, int(index.start_year[j]))
+            return True
+    return False
 
 
 def _fixed_submip(form: Formulation, options: HighsOptions, fixed: np.ndarray,

@@ -25,7 +25,11 @@ from optimizer.formulation.projects import (
 )
 from optimizer.highs.mip_start import meets_rows
 from optimizer.solving.binding import binding_columns
-from optimizer.solving.solution_fiscal import fiscal_region_columns, polish_fiscal
+from optimizer.solving.solution_fiscal import (
+    dependency_ratio,
+    fiscal_region_columns,
+    polish_fiscal,
+)
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +46,10 @@ class Plan:
     pair_provision: FloatArray
     """Provision of every applicable pair at the end of each year, shape (pairs, years)."""
     objective: float
+    revenue: FloatArray
+    """Own revenue added per region and year by operating projects, million KZT."""
+    grp: FloatArray
+    """Regional output added per region and year by operating projects, million KZT."""
 
 
 def feasible_plan(index: IndexSets, form: Formulation, values: FloatArray | None
@@ -103,7 +111,9 @@ def polish(index: IndexSets, form: Formulation, values: FloatArray) -> Plan:
     polish_fiscal(index, form, v)
     objective = float(form.columns.cost @ v + form.columns.offset)
     return Plan(values=v, spend=spend, opex=opex, pair_provision=pair_provision,
-                objective=objective)
+                objective=objective,
+                revenue=_per_region_year(index, operation_terms(index, index.revenue_effect), x),
+                grp=_per_region_year(index, operation_terms(index, index.grp_effect), x))
 
 
 def project_table(instance: Instance, index: IndexSets, form: Formulation, plan: Plan
@@ -176,8 +186,12 @@ def region_year_table(instance: Instance, index: IndexSets, form: Formulation, p
     envelope = np.tile(index.envelope, index.n_regions)
     fiscal = index.fiscal_space.reshape(-1)
     opex = plan.opex.reshape(-1)
+    revenue = plan.revenue.reshape(-1)
     rules = fiscal_region_columns(index, form, plan.values)  # equalization, dependency ratios
-    room = fiscal + rules["equalization"]
+    room = fiscal + rules["equalization"] + revenue  # revenue effects add to fiscal space
+    if revenue.any():  # and to own revenue: the dependency after the plan counts them
+        rules["dependency_after"] = dependency_ratio(rules["own_revenue"] + revenue,
+                                                     rules["general_transfer"], transfer)
     with np.errstate(divide="ignore", invalid="ignore"):
         share = np.where(envelope > 0, transfer / envelope, 0.0)
         used = np.where(room > 0, (cofin + opex) / room, np.nan)
@@ -186,9 +200,26 @@ def region_year_table(instance: Instance, index: IndexSets, form: Formulation, p
         "capex_spend": plan.spend.reshape(-1), "transfer": transfer, "cofinancing": cofin,
         "new_opex": opex, "fiscal_space": fiscal, "fiscal_space_used": cofin + opex,
         "fiscal_space_used_share": used, "envelope_share": share, **rules,
+        **growth_columns(index, revenue, plan.grp.reshape(-1),
+                         np.repeat(instance.regions["grp"].to_numpy(float), n_t)),
         **binding_columns(index, transfer, cofin, plan.spend.reshape(-1), opex,
-                          rules["equalization"]),
+                          rules["equalization"], revenue),
     })
+
+
+def growth_columns(index: IndexSets, revenue: FloatArray, grp: FloatArray, base: FloatArray
+                   ) -> dict[str, FloatArray]:
+    """``revenue_added``, ``grp_added`` (million KZT) and ``grp_added_share`` (of ``base``).
+
+    ``base``: the region's ``regions.grp`` (NaN where not given), so that the share reads "the
+    plan adds 3.1% to the region's output in 2030". Left out when no project has an effect,
+    so that a plan without growth projects keeps its columns.
+    """
+    if not (index.revenue_effect.any() or index.grp_effect.any()):
+        return {}
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(base > 0, grp / base, np.nan)
+    return {"revenue_added": revenue, "grp_added": grp, "grp_added_share": share}
 
 
 def provision_tables(index: IndexSets, plan: Plan) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -196,6 +227,8 @@ def provision_tables(index: IndexSets, plan: Plan) -> tuple[pd.DataFrame, pd.Dat
 
     Regional rows are per (region, category, area, year); national rows sum the regions'
     persons, persons served and shortfalls (a region above target does not offset another).
+    With designation weights a group's parts of different weight are short each on its own
+    (docs/formulation.md, section 13), and its row sums their shortfalls.
     """
     n_t, n_g = index.n_years, len(index.group_den)
     pop = index.population[index.pair_settlement]
@@ -214,6 +247,12 @@ def provision_tables(index: IndexSets, plan: Plan) -> tuple[pd.DataFrame, pd.Dat
     })
     regional["shortfall"] = np.maximum(
         0.0, regional["target"] * regional["persons"] - regional["served"])
+    if len(np.unique(index.group_weight)) > 1:  # designation weights split groups: join them
+        regional = regional.groupby(["region_id", "category", "area", "year"], as_index=False,
+                                    sort=False).agg(
+            persons=("persons", "sum"), baseline_served=("baseline_served", "sum"),
+            served=("served", "sum"), target=("target", "first"),
+            shortfall=("shortfall", lambda s: s.sum(min_count=1)))
     national = regional.groupby(["category", "area", "year"], as_index=False, sort=True).agg(
         persons=("persons", "sum"), baseline_served=("baseline_served", "sum"),
         served=("served", "sum"), target=("target", "first"),

@@ -8,6 +8,9 @@ example; the rule, in order:
 1. ``excluded``: status ``excluded`` in the instance (``locked`` when a scenario forced it out,
    ``mark_locked``).
 2. ``window``: it has no start year from which it completes within the horizon.
+   ``alternative``: another project of its group (``projects.group``) takes the group's one
+   start. ``requires``: a project it requires (``project_requires``) is not funded, or starts
+   only after this project's last start year.
 3. the regional limit it breaks even with nothing else funded (``optimizer.solving.why_alone``:
    ``envelope``, ``envelope_share``, ``dependency_cap``, ``cofinancing``, ``fiscal_space``).
 4. ``unpriced``: the LP around the plan did not solve in its time (the detail says why).
@@ -164,6 +167,49 @@ def _window(instance: Instance, ids: pd.Series) -> list[str]:
             for d, e in zip(p["duration"], earliest, strict=True)]
 
 
+def structure_reasons(instance: Instance, projects: pd.DataFrame, open_: np.ndarray
+                      ) -> dict[int, tuple[str, str]]:
+    """Row of ``projects`` -> (``alternative`` or ``requires``, detail), for the rows ``open_``.
+
+    ``projects``: the plan's projects table (``funded``, ``start_year``).
+    """
+    out: dict[int, tuple[str, str]] = {}
+    funded = projects.set_index("project_id")["funded"].to_dict()
+    start = projects.set_index("project_id")["start_year"].to_dict()
+    groups = instance.projects.set_index("project_id")["group"].astype(str).to_dict()
+    rows = {str(pid): i for i, pid in enumerate(projects["project_id"])}
+    group = projects["project_id"].map(groups).fillna("").astype(str)
+    on = (group != "") & (projects["funded"] > FULL)
+    total = projects["funded"].where(on, 0.0).groupby(group).sum()
+    names = projects["project_id"].where(on).groupby(group).agg(lambda s: list(s.dropna()))
+    mine = group.iloc[open_]
+    others = mine.map(total).fillna(0.0) - projects["funded"].iloc[open_].where(on.iloc[open_],
+                                                                                 0.0)
+    full = (mine != "") & (others > FULL) & (others + projects["funded"].iloc[open_]
+                                             >= 1.0 - FULL)
+    for i in np.asarray(open_)[full.to_numpy(bool)]:
+        pid, g = str(projects["project_id"].iat[i]), str(group.iat[i])
+        taken = ", ".join(str(q) for q in names[g] if q != pid)
+        out[int(i)] = ("alternative", f"group {g!r}: {taken} takes its one start (at most one "
+                                      "project of a group starts)")
+    req = instance.project_requires
+    if req.empty:
+        return out
+    last = instance.projects.set_index("project_id")["latest_start"].fillna(
+        instance.years[-1]).astype(int).clip(upper=instance.years[-1]).to_dict()
+    waiting = set(open_.tolist())
+    for pid, q in zip(req["project_id"], req["requires"], strict=True):
+        i = rows[str(pid)]
+        if i in out or i not in waiting:
+            continue
+        if float(funded.get(q, 0.0)) <= FULL:
+            out[i] = ("requires", f"requires {q}, which the plan does not fund")
+        elif pd.notna(start[q]) and int(start[q]) > int(last[pid]):
+            out[i] = ("requires", f"requires {q}, which the plan starts in {int(start[q])}, "
+                                  f"after this project's latest start {int(last[pid])}")
+    return out
+
+
 def project_reasons(instance: Instance, index: IndexSets, projects: pd.DataFrame,
                     prices: Prices) -> pd.DataFrame:
     """``projects`` with ``reason`` and ``reason_detail`` (empty for fully funded projects)."""
@@ -183,9 +229,13 @@ def project_reasons(instance: Instance, index: IndexSets, projects: pd.DataFrame
     cost_weight = instance.settings.objective.cost_weight
     best = _best(index, prices) if prices.priced else None
     open_ = np.flatnonzero(short & has_start)
+    structural = (structure_reasons(instance, projects, open_) if index.structure.has_rules
+                  else {})
     alone = never_fits(index, position[open_], names)
     for i in open_:
-        if int(position[i]) in alone:
+        if int(i) in structural:
+            reason[i], detail[i] = structural[int(i)]
+        elif int(position[i]) in alone:
             reason[i], detail[i] = alone[int(position[i])]
         elif best is not None:
             reason[i], detail[i] = _priced_reason(index, prices, best, names, int(position[i]),

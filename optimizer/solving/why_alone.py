@@ -56,7 +56,9 @@ def never_fits(index: IndexSets, positions: np.ndarray, names: dict[str, str]
     """
     if len(positions) == 0:
         return {}
-    spend, opex = _dense(index, spend_terms(index)), _dense(index, operation_terms(index))
+    # opex net of the project's own revenue effect (section 14): alone, it can pay its opex
+    spend = _dense(index, spend_terms(index))
+    opex = _dense(index, operation_terms(index, index.opex - index.revenue_effect))
     region = index.project_region[index.start_project]
     room = (index.fiscal_space + pool_room(index))[region]
     largest, which = _transfer_limit(index)
