@@ -41,7 +41,7 @@ from optimizer.solving.decompose import lagrangian, linking_prices
 from optimizer.solving.heuristic import crossover, rens, round_lp
 from optimizer.solving.regions import RegionRunner
 from optimizer.solving.solution import feasible_plan
-from optimizer.solving.warm import WarmStart, incumbent
+from optimizer.solving.warm import WarmStart, better_plan, crossover_with_lp, incumbent
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +49,9 @@ Strategy = Literal["engineered", "plain"]
 
 LP_SHARE = 0.3
 """At most this share of the time left goes to the LP relaxation."""
+LP_SHARE_WARM = 0.6
+"""... when a warm start brings a plan: the bound is what is missing (a sweep point or a
+what-if case on Dask re-solves the national LP from scratch, 6-8 s, within a 15-s limit)."""
 HEURISTIC_SHARE = 0.3
 """... to the RENS plan (models without the decomposition)."""
 DECOMPOSITION_SHARE = 0.75
@@ -130,7 +133,8 @@ def attack(index: IndexSets, form: Formulation, options: HighsOptions, started: 
     clock = time.perf_counter()
     if lp is None:
         relaxed = _relaxation(form, replace(options, relax_integrality=True,
-                                            time_limit=share(LP_SHARE)))
+                                            time_limit=share(
+                                                LP_SHARE if warm is None else LP_SHARE_WARM)))
         lp = relaxed.outcome
         if relaxed.notes:
             steps["claims"] = list(relaxed.notes)
@@ -152,21 +156,19 @@ def attack(index: IndexSets, form: Formulation, options: HighsOptions, started: 
         if lp.values is None:  # the LP did not finish: a greedy plan by value per million KZT
             start = start if start is not None else feasible_plan(
                 index, form, round_lp(index, form, None))
-        elif bound is not None and lp.row_duals is not None and (
-                form.shape[1] >= DECOMPOSITION_COLUMNS):
-            if start is not None:  # warm: first where the changed LP and the plan disagree
-                start = _better(form, start, _warm_crossover(index, form, options, lp.values,
-                                                             start, share))
-            found, bound = _decomposed(index, form, options, lp.values, lp.row_duals, bound,
-                                       share, steps, regions, start)
-            start = _better(form, start, found)
-            decomposed = "lagrangian_bound" in steps  # linked regions: RENS, then HiGHS
-        elif start is None:
-            start = feasible_plan(index, form, rens(form, replace(
-                options, time_limit=share(HEURISTIC_SHARE)), lp.values))
-        else:  # warm: decide again where the changed model's LP and the base plan differ
-            start = _better(form, start, _warm_crossover(index, form, options, lp.values,
-                                                         start, share))
+        else:
+            if start is not None:  # warm: decide again where the changed LP and the plan differ
+                start = better_plan(form, start, crossover_with_lp(index, form, replace(
+                    options, time_limit=share(HEURISTIC_SHARE)), lp.values, start))
+            if bound is not None and lp.row_duals is not None and (
+                    form.shape[1] >= DECOMPOSITION_COLUMNS):
+                found, bound = _decomposed(index, form, options, lp.values, lp.row_duals,
+                                           bound, share, steps, regions, start)
+                start = better_plan(form, start, found)
+                decomposed = "lagrangian_bound" in steps  # linked regions: RENS, then HiGHS
+            elif start is None:
+                start = feasible_plan(index, form, rens(form, replace(
+                    options, time_limit=share(HEURISTIC_SHARE)), lp.values))
         if start is None and lp.values is not None and not stopping.requested():
             start = feasible_plan(index, form, round_lp(index, form, lp.values))
         steps["heuristic_seconds"], clock = time.perf_counter() - clock, time.perf_counter()
@@ -223,26 +225,6 @@ def _relaxation(form: Formulation, options: HighsOptions) -> Checked:
     return run_checked(h, deadline=options.time_limit, mip_rel_gap=options.mip_rel_gap)
 
 
-def _better(form: Formulation, a: np.ndarray | None, b: np.ndarray | None
-            ) -> np.ndarray | None:
-    """The plan of lower objective of two (either may be None)."""
-    if a is None or b is None:
-        return b if a is None else a
-    return b if form.columns.cost @ b < form.columns.cost @ a else a
-
-
-def _warm_crossover(index: IndexSets, form: Formulation, options: HighsOptions,
-                    lp_values: np.ndarray, plan: np.ndarray, share: Callable[[float], float]
-                    ) -> np.ndarray | None:
-    """The sub-MIP with every start fixed where the changed model's LP and a warm plan agree.
-
-    A scenario moves the LP where it matters (a cut envelope drops the starts of least value,
-    a raised target adds some): the starts decided again are those, with the plan as incumbent.
-    """
-    return feasible_plan(index, form, crossover(
-        form, replace(options, time_limit=share(HEURISTIC_SHARE)), lp_values, plan, start=plan))
-
-
 def _decomposed(index: IndexSets, form: Formulation, options: HighsOptions,
                 lp_values: np.ndarray, lp_duals: np.ndarray, bound: float,
                 share: Callable[[float], float], steps: dict[str, Any],
@@ -272,7 +254,7 @@ def _decomposed(index: IndexSets, form: Formulation, options: HighsOptions,
             steps["region_notes"] = list(split.notes)
         bound = max(bound, split.bound)
         sub = replace(options, time_limit=max(share(CROSSOVER_SHARE) - reserve, 0.5))
-        start = _better(form, warm, feasible_plan(index, form, crossover(
+        start = better_plan(form, warm, feasible_plan(index, form, crossover(
             form, sub, lp_values, split.values)))
         if start is not None and share(1.0) - reserve >= RECROSS_SECONDS and (
                 not stopping.requested()):

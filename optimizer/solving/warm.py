@@ -26,7 +26,8 @@ import pandas as pd
 from models.result import Result
 from optimizer.formulation import Formulation
 from optimizer.formulation.index import FloatArray, IndexSets
-from optimizer.solving.heuristic import round_lp
+from optimizer.highs.adapter import HighsOptions
+from optimizer.solving.heuristic import crossover, round_lp
 from optimizer.solving.solution import feasible_plan
 
 WARM_KEPT = "base plan kept"
@@ -120,3 +121,22 @@ def incumbent(index: IndexSets, form: Formulation, warm: WarmStart,
 
 def _objective(form: Formulation, values: FloatArray) -> float:
     return float(form.columns.cost @ values + form.columns.offset)
+
+
+def better_plan(form: Formulation, a: FloatArray | None, b: FloatArray | None
+                ) -> FloatArray | None:
+    """The plan of lower objective of two (either may be None)."""
+    if a is None or b is None:
+        return b if a is None else a
+    return b if form.columns.cost @ b < form.columns.cost @ a else a
+
+
+def crossover_with_lp(index: IndexSets, form: Formulation, options: HighsOptions,
+                      lp_values: FloatArray, plan: FloatArray) -> FloatArray | None:
+    """The sub-MIP with every start fixed where the changed model's LP and a warm plan agree.
+
+    A scenario moves the LP where it matters (a cut envelope drops the starts of least value,
+    a raised target adds some): the starts decided again are those, with the plan as
+    incumbent, within ``options.time_limit``.
+    """
+    return feasible_plan(index, form, crossover(form, options, lp_values, plan, start=plan))
