@@ -25,6 +25,7 @@ from optimizer.service.jobs import versions
 from optimizer.service.results import Results
 from optimizer.service.routes import router
 from optimizer.service.state import Service, Settings
+from optimizer.service.web import mount
 
 log = logging.getLogger("srsopt.service")
 
@@ -77,4 +78,5 @@ def create_app(settings: Settings) -> FastAPI:
         return await call_next(request)
 
     app.include_router(router)
+    mount(app)  # the analysts' page at / (optimizer/service/web, docs/web.md)
     return app

@@ -1,0 +1,183 @@
+"""The analysts' page over plain HTTP (no browser): sign-in, cookies, CSRF, languages, upload
+checks, history and who sees what, on a live ``srsopt serve``."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import openpyxl
+import pytest
+from service_server import TINY, Server, running, zipped
+from web_session import Session, make_tokens, two_mistakes
+
+from optimizer.service import tokens
+from optimizer.service.db import connect, default_url
+
+ROOT = Path(__file__).resolve().parents[1]
+WEB = ROOT / "optimizer" / "service" / "web"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    data = tmp_path_factory.mktemp("web")
+    with running(data, "--workers", "1") as live:
+        live.tokens = make_tokens(data, ("anna", "analyst"), ("bolat", "analyst"),
+                                  ("chief", "admin"))
+        yield live.start()
+
+
+def signed_in(server: Server, name: str = "anna") -> Session:
+    session = Session(server.url)
+    assert session.sign_in(server.tokens[name]).status_code == 303
+    return session
+
+
+def cookie(answer: object, name: str) -> str:
+    found = [c for c in answer.headers.get_list("set-cookie") if c.startswith(f"{name}=")]  # type: ignore[attr-defined]
+    assert len(found) == 1, found
+    return found[0].lower()
+
+
+def test_every_label_the_templates_use_is_in_both_catalogues() -> None:
+    used = {m for t in (WEB / "templates").glob("*.j2")
+            for m in re.findall(r"t\('(web\.[a-z_.]+)'", t.read_text())}
+    prefixes = {k for k in used if k.endswith(".")}
+    catalogues = {lang: json.loads((ROOT / "optimizer/outputs/locales" / f"{lang}.json")
+                                   .read_text("utf-8")) for lang in ("ru", "en")}
+    for lang, catalogue in catalogues.items():
+        assert used - prefixes <= set(catalogue), (lang, used - prefixes - set(catalogue))
+        for prefix in prefixes:  # web.status. + every status the store knows, and so on
+            assert any(k.startswith(prefix) for k in catalogue), (lang, prefix)
+    for status in ("queued", "running", "done", "failed", "cancelled", "interrupted"):
+        assert {f"web.status.{status}"} <= set(catalogues["ru"]) & set(catalogues["en"])
+
+
+def test_a_page_needs_signing_in_and_a_wrong_token_is_refused(server: Server) -> None:
+    session = Session(server.url)
+    answer = session.get("/jobs")
+    assert answer.status_code == 303 and answer.headers["location"] == "/signin?next=/jobs"
+    page = session.get("/signin?next=/jobs")
+    assert page.status_code == 200 and 'name="next" value="/jobs"' in page.text
+    wrong = session.post("/signin", {"token": server.tokens["anna"] + "x", "next": "/jobs"})
+    assert wrong.status_code == 401 and "srsopt_session" not in wrong.headers.get(
+        "set-cookie", "")
+    assert 'role="alert"' in wrong.text
+    # the other site's address is never where signing in leads
+    away = session.post("/signin", {"token": server.tokens["anna"], "next": "//evil.example"})
+    assert away.status_code == 303 and away.headers["location"] == "/plans/new"
+
+
+def test_cookies_are_httponly_samesite_strict_and_secure_behind_https(server: Server) -> None:
+    session = Session(server.url)
+    first = session.get("/signin")
+    csrf = cookie(first, "srsopt_csrf")
+    assert "httponly" in csrf and "samesite=strict" in csrf and "secure" not in csrf
+    answer = session.post("/signin", {"token": server.tokens["anna"]})
+    kept = cookie(answer, "srsopt_session")
+    assert "httponly" in kept and "samesite=strict" in kept and "max-age=43200" in kept
+    assert "secure" not in kept  # plain HTTP on 127.0.0.1: a Secure cookie would be dropped
+    assert session.client.cookies["srsopt_csrf"] != first.cookies["srsopt_csrf"]  # renewed
+    proxied = Session(server.url)
+    over_https = proxied.get("/signin", headers={"X-Forwarded-Proto": "https"})
+    assert "; secure" in cookie(over_https, "srsopt_csrf")
+    proxied.client.cookies.set("srsopt_csrf", proxied.csrf)  # httpx keeps Secure ones for https
+    behind = proxied.post("/signin", {"token": server.tokens["anna"]},
+                          headers={"X-Forwarded-Proto": "https"})
+    assert "; secure" in cookie(behind, "srsopt_session")
+    headers = session.get("/plans/new").headers
+    assert "script-src 'self'" in headers["content-security-policy"]
+    assert headers["x-content-type-options"] == "nosniff"
+
+
+def test_a_form_without_its_csrf_token_is_refused(server: Server, tmp_path: Path) -> None:
+    session = signed_in(server)
+    session.get("/plans/new")
+    tiny = zipped(TINY, tmp_path / "tiny.zip").read_bytes()
+    for token in ("", "forged" * 8):
+        posted = session.client.post("/plans/check", data={"csrf": token},
+                                     files={"file": ("tiny.zip", tiny)})
+        assert posted.status_code == 403, token
+        assert session.client.post("/lang", data={"csrf": token, "lang": "en"}
+                                   ).status_code == 403
+        assert session.client.post("/signout", data={"csrf": token}).status_code == 403
+    assert "srsopt_lang" not in session.client.cookies
+    assert session.get("/plans/new").status_code == 200  # still signed in
+    # a job's cancel button: refused without the token, the job not cancelled
+    job = server.submit(server.tokens["anna"], tmp_path / "tiny.zip",
+                        data={"time_limit": "30"}).json()["id"]
+    refused = session.client.post(f"/jobs/{job}/cancel", data={"csrf": "x"})
+    assert refused.status_code == 403
+    assert server.call("GET", f"/v1/jobs/{job}", server.tokens["anna"]).json()["status"] != (
+        "cancelled")
+
+
+def test_russian_by_default_english_on_request(server: Server) -> None:
+    session = signed_in(server)
+    ru = session.get("/plans/new").text
+    assert '<html lang="ru">' in ru and "Новый план" in ru and "Скачать пустой шаблон" in ru
+    switched = session.post("/lang", {"lang": "en", "next": "/plans/new"})
+    assert switched.status_code == 303 and switched.headers["location"] == "/plans/new"
+    lang = cookie(switched, "srsopt_lang")
+    assert "samesite=strict" in lang and "max-age=31536000" in lang
+    en = session.get("/plans/new").text
+    assert '<html lang="en">' in en and "New plan" in en and "Новый план" not in en
+    assert session.post("/lang", {"lang": "xx", "next": "/plans/new"}).status_code == 303
+    assert '<html lang="en">' in session.get("/plans/new").text  # an unknown one is ignored
+
+
+def test_two_mistakes_are_both_located_and_a_good_upload_is_summarised(
+        server: Server, tmp_path: Path) -> None:
+    session = signed_in(server)
+    session.get("/plans/new")
+    bad = two_mistakes(tmp_path)
+    answer = session.post("/plans/check", files={"file": (bad.name, bad.read_bytes())})
+    assert answer.status_code == 422
+    rows = re.findall(r"<tr><td>(.*?)</td><td class=\"num\">(.*?)</td>\s*<td>(.*?)</td>"
+                      r"<td>(.*?)</td><td>(.*?)</td></tr>", answer.text)
+    assert [r[:4] for r in rows] == [
+        ("two-mistakes.xlsx sheet settlements", "4", "n_sat", "population"),
+        ("two-mistakes.xlsx sheet projects", "3", "p2", "capex")]
+    assert "is below 0" in rows[1][4]
+    good = session.post("/plans/check", files={"file": ("tiny.zip", zipped(
+        TINY, tmp_path / "tiny.zip").read_bytes())})
+    assert good.status_code == 200
+    cells = re.findall(r"<th scope=\"row\">(.*?)</th><td[^>]*>(.*?)</td>", good.text)
+    assert ("Регионы", "2") in cells and ("Проекты", "6") in cells
+    assert ("Конверт 2026", "100\u00a0млн тенге") in cells
+    assert re.search(r'name="stored" value="[0-9a-f]{64}\.zip"', good.text)
+    wrong = session.post("/plans/check", files={"file": ("plan.txt", b"hello")})
+    assert wrong.status_code == 422 and "plan.txt" in wrong.text
+
+
+def test_the_template_downloads_as_the_cli_makes_it(server: Server) -> None:
+    answer = signed_in(server).get("/plans/template.xlsx")
+    assert answer.status_code == 200 and "attachment" in answer.headers["content-disposition"]
+    book = openpyxl.load_workbook(io.BytesIO(answer.content))
+    assert {"Instructions", "settings", "regions", "projects"} <= set(book.sheetnames)
+
+
+def test_history_is_ones_own_jobs_and_an_admin_sees_everyones(server: Server,
+                                                              tmp_path: Path) -> None:
+    tiny = zipped(TINY, tmp_path / "tiny.zip")
+    bolat = server.submit(server.tokens["bolat"], tiny, data={"time_limit": "30"}).json()["id"]
+    anna = signed_in(server, "anna")
+    mine = anna.get("/jobs").text
+    assert bolat not in mine and "<th scope=\"col\">Чьё</th>" not in mine
+    assert anna.get(f"/jobs/{bolat}").status_code == 404  # another's job: as if none
+    chief = signed_in(server, "chief").get("/jobs").text
+    assert f"/jobs/{bolat}" in chief and "<td>bolat</td>" in chief
+    ids = re.findall(r'href="/jobs/([0-9a-f]{32})"', chief)
+    assert ids and ids[0] == bolat  # newest first
+
+
+def test_a_revoked_token_signs_the_page_out(server: Server) -> None:
+    token = make_tokens(server.data, ("dana", "analyst"))["dana"]
+    session = signed_in(server, "anna")
+    session.sign_in(token)
+    assert session.get("/plans/new").status_code == 200
+    tokens.revoke(connect(default_url(server.data)), token)
+    assert session.get("/plans/new").headers["location"] == "/signin?next=/plans/new"
