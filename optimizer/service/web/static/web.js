@@ -11,6 +11,7 @@
   const numbers = new Intl.NumberFormat(lang, {maximumFractionDigits: 2, minimumFractionDigits: 2});
   const percent = new Intl.NumberFormat(lang, {style: "percent", maximumFractionDigits: 2, minimumFractionDigits: 2});
   const points = [];
+  let offset = 0, previous = 0;  // a what-if solves case after case: their times follow on
   const box = {x: 60, y: 10, w: 560, h: 190};
 
   function finite(v) { return typeof v === "number" && isFinite(v); }
@@ -42,6 +43,11 @@
   }
 
   function progress(p) {
+    if (finite(p.t)) {
+      if (p.t < previous && points.length) offset = points[points.length - 1].t;
+      previous = p.t;
+      p = Object.assign({}, p, {t: offset + p.t});
+    }
     points.push(p);
     if (finite(p.objective)) show("progress-objective", numbers.format(p.objective));
     if (finite(p.bound)) show("progress-bound", numbers.format(p.bound));
