@@ -167,7 +167,8 @@ def test_history_is_ones_own_jobs_and_an_admin_sees_everyones(server: Server,
     anna = signed_in(server, "anna")
     mine = anna.get("/jobs").text
     assert bolat not in mine and "<th scope=\"col\">Чьё</th>" not in mine
-    assert anna.get(f"/jobs/{bolat}").status_code == 404  # another's job: as if none
+    other = anna.get(f"/jobs/{bolat}")
+    assert other.status_code == 404 and "no such job" in other.text  # as if none
     chief = signed_in(server, "chief").get("/jobs").text
     assert f"/jobs/{bolat}" in chief and "<td>bolat</td>" in chief
     ids = re.findall(r'href="/jobs/([0-9a-f]{32})"', chief)
@@ -181,3 +182,48 @@ def test_a_revoked_token_signs_the_page_out(server: Server) -> None:
     assert session.get("/plans/new").status_code == 200
     tokens.revoke(connect(default_url(server.data)), token)
     assert session.get("/plans/new").headers["location"] == "/signin?next=/plans/new"
+
+
+def test_every_form_the_page_posts_to_checks_its_csrf_token() -> None:
+    from optimizer.service.state import Settings
+    from optimizer.service.web import ROUTERS
+    from optimizer.service.web.session import checked_csrf
+
+    posts = [r for router in ROUTERS for r in router.routes
+             if "POST" in getattr(r, "methods", set())]
+    assert {r.path for r in posts} >= {"/signin", "/signout", "/lang", "/plans/check",  # type: ignore[attr-defined]
+                                       "/plans/run", "/jobs/{job_id}/cancel",
+                                       "/jobs/{job_id}/whatif"}
+    for route in posts:
+        calls = {d.call for d in route.dependant.dependencies}  # type: ignore[attr-defined]
+        assert checked_csrf in calls, route.path  # type: ignore[attr-defined]
+    assert Settings().lang == "ru"
+
+
+def test_the_what_if_form_makes_a_scenario_of_every_kind_of_change(tmp_path: Path) -> None:
+    from models.instance import load_instance
+    from optimizer.analysis.whatif import scenario_case
+    from optimizer.service.web.whatif_routes import form_changes, scenario_yaml
+
+    changes = form_changes("-10", "rural", "2028", "75", "south", "25", "p1", "out", "20",
+                           "health")
+    assert changes == [{"envelope": {"scale": 0.9}}, {"targets": {"rural": {2028: 0.75}}},
+                       {"region": {"region": "south", "cofinancing_rate": 0.25}},
+                       {"lock": {"project": "p1", "force": "out"}},
+                       {"capex_overrun": {"factor": 1.2, "category": "health"}}]
+    assert form_changes("", "urban", "", "", "", "", "", "", "", "") == []
+    assert form_changes(" -10,5 ", "urban", "", "", "", "", "p1", "", "", "") == [
+        {"envelope": {"scale": 0.895}}]  # a comma as the decimal mark; no force: no lock
+    path = tmp_path / "scenario.yaml"  # read as the worker reads an uploaded scenario file
+    path.write_bytes(scenario_yaml("сокращение", changes))
+    base = load_instance(TINY)
+    case = scenario_case(base, str(path))
+    assert case.name == "сокращение" and len(case.scenarios[0].changes) == 5
+    changed = case.instance
+    assert changed.settings.budget.envelope == pytest.approx(
+        {y: 0.9 * v for y, v in base.settings.budget.envelope.items()})
+    assert changed.settings.targets["rural"][2028] == 0.75
+    regions = changed.regions.set_index("region_id")
+    assert regions.loc["south", "cofinancing_rate"] == 0.25
+    projects = changed.projects.set_index("project_id")
+    assert projects.loc["p1", "status"] == "excluded"

@@ -24,7 +24,8 @@ from optimizer.service.web import (
     signin_routes,
     whatif_routes,
 )
-from optimizer.service.web.session import SignInNeededError
+from optimizer.service.web.pages import page
+from optimizer.service.web.session import PageError, SignInNeededError, signed_in
 
 ROUTERS = (signin_routes.router, plan_routes.router, history_routes.router, job_routes.router,
            whatif_routes.router)
@@ -37,6 +38,13 @@ async def _to_signin(request: Request, exc: Exception) -> Response:
     return RedirectResponse(f"/signin?next={quote(wanted)}", status_code=303)
 
 
+async def _refused(request: Request, exc: Exception) -> Response:
+    """A refused request as a page in the analyst's language, with its status code."""
+    status, message = (exc.status, exc.message) if isinstance(exc, PageError) else (500, "")
+    return page(request, "refused.html.j2", signed_in(request), status_code=status, errors=[],
+                message=message)
+
+
 def mount(app: FastAPI) -> None:
     """Add the page's routes, its static files and the sign-in redirect to ``app``."""
     for router in ROUTERS:
@@ -44,3 +52,4 @@ def mount(app: FastAPI) -> None:
     static = Path(str(files("optimizer.service.web").joinpath("static")))
     app.mount("/static", StaticFiles(directory=static), name="static")
     app.add_exception_handler(SignInNeededError, _to_signin)
+    app.add_exception_handler(PageError, _refused)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, Response
 
 from optimizer.outputs.labels import label
@@ -21,7 +21,7 @@ from optimizer.service.tokens import Identity
 from optimizer.service.web.headline import headline, listed_files
 from optimizer.service.web.pages import page
 from optimizer.service.web.plan_routes import service_of
-from optimizer.service.web.session import Analyst, CheckedForm, language
+from optimizer.service.web.session import Analyst, CheckedForm, PageError, language
 from optimizer.service.web.signin_routes import go
 
 router = APIRouter(include_in_schema=False)
@@ -33,7 +33,7 @@ def owned(service: Service, job_id: str, who: Identity) -> Any:
     """The job if ``who`` may see it (its owner, or an admin); 404 as one that does not exist."""
     row = store.get(service.engine, job_id, who) if JOB_ID.match(job_id) else None
     if row is None:
-        raise HTTPException(404, "no such job")
+        raise PageError(404, "no such job")
     return row
 
 
@@ -75,7 +75,7 @@ def job_file(request: Request, who: Analyst, job_id: str, name: str) -> FileResp
     row = owned(service, job_id, who)
     path = service.results.file(row.result_of, name) if row.result_of else None
     if path is None:
-        raise HTTPException(404, "no such file")
+        raise PageError(404, "no such file")
     inline = path.suffix == ".html"
     return FileResponse(path, media_type=content_type(path.name), filename=path.name,
                         content_disposition_type="inline" if inline else "attachment")

@@ -25,7 +25,7 @@ from optimizer.service.state import Service
 from optimizer.service.submit import Upload, store_uploads, submit
 from optimizer.service.tokens import Identity
 from optimizer.service.web.pages import page
-from optimizer.service.web.session import Analyst, CheckedForm
+from optimizer.service.web.session import Analyst, CheckedForm, PageError
 from optimizer.service.web.signin_routes import go
 
 router = APIRouter(include_in_schema=False)
@@ -58,9 +58,9 @@ def stored_upload(service: Service, name: str) -> Upload:
         stored = stored_of({"input": name})
         path = service.inputs.path(stored.sha256, stored.suffix)
     except ValueError:
-        raise HTTPException(404, "no such stored input") from None
+        raise PageError(404, "no such stored input") from None
     if not path.is_file():
-        raise HTTPException(404, "no such stored input")
+        raise PageError(404, "no such stored input")
     return Upload(path.name, path.open("rb"))
 
 
@@ -119,14 +119,14 @@ def queued(request: Request, who: Identity, kind: str, upload: Upload,
     try:
         answer = submit(service_of(request), who, kind, upload, scenarios, None, options)
     except HTTPException as exc:
-        return page(request, "refused.html.j2", who, status_code=exc.status_code,
-                    errors=upload_error(str(exc.detail)))
+        return page(request, "refused.html.j2", who, status_code=exc.status_code, errors=[],
+                    message=str(exc.detail))
     finally:
         upload.file.close()
     if isinstance(answer, Submitted):
         return go(f"/jobs/{answer.id}")
     errors = json.loads(bytes(answer.body))["errors"]
-    return page(request, "refused.html.j2", who, status_code=422, errors=errors)
+    return page(request, "refused.html.j2", who, status_code=422, errors=errors, message="")
 
 
 @router.post("/plans/run", dependencies=[CheckedForm])

@@ -18,7 +18,7 @@ import hmac
 import secrets
 from typing import Annotated
 
-from fastapi import Depends, Form, HTTPException, Request
+from fastapi import Depends, Form, Request
 from fastapi.responses import Response
 
 from optimizer.outputs.labels import DEFAULT_LANG, LANGS
@@ -36,6 +36,14 @@ class SignInNeededError(Exception):
     def __init__(self, wanted: str) -> None:
         super().__init__(wanted)
         self.wanted = wanted
+
+
+class PageError(Exception):
+    """A request the page refuses (no such job, a form that makes no sense): shown as a page."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status, self.message = status, message
 
 
 def secure(request: Request) -> bool:
@@ -80,8 +88,8 @@ def checked_csrf(request: Request, csrf: Annotated[str, Form()] = "") -> None:
     """Refuse (403) a form whose hidden ``csrf`` field is not the one its cookie holds."""
     known = request.cookies.get(CSRF, "")
     if not known or not hmac.compare_digest(known.encode(), csrf.encode()):
-        raise HTTPException(403, "the form's CSRF token is missing or wrong: reload the page "
-                            "and send it again")
+        raise PageError(403, "the form's CSRF token is missing or wrong: reload the page and "
+                        "send it again")
 
 
 def signed_in(request: Request) -> Identity | None:

@@ -11,7 +11,7 @@ import io
 from typing import Annotated, Any
 
 import yaml
-from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
+from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import Response
 
 from optimizer.service.submit import Upload
@@ -22,7 +22,7 @@ from optimizer.service.web.plan_routes import (
     solver_options,
     stored_upload,
 )
-from optimizer.service.web.session import Analyst, CheckedForm
+from optimizer.service.web.session import Analyst, CheckedForm, PageError
 
 router = APIRouter(include_in_schema=False)
 Text = Annotated[str, Form()]
@@ -35,7 +35,7 @@ def _number(text: str, field: str) -> float | None:
     try:
         return float(text)
     except ValueError:
-        raise HTTPException(422, f"{field}: {text!r} is not a number") from None
+        raise PageError(422, f"{field}: {text!r} is not a number") from None
 
 
 def form_changes(envelope_pct: str, target_area: str, target_year: str, target_pct: str,
@@ -81,7 +81,7 @@ def whatif(request: Request, who: Analyst, job_id: str, name: Text = "",
     service = service_of(request)
     base = owned(service, job_id, who)
     if base.kind != "solve" or base.status != "done":
-        raise HTTPException(409, "a what-if starts from a finished solve")
+        raise PageError(409, "a what-if starts from a finished solve")
     changes = form_changes(envelope_pct, target_area, target_year, target_pct, region,
                            cofinancing_pct, project, project_force, overrun_pct,
                            overrun_category)
@@ -90,7 +90,7 @@ def whatif(request: Request, who: Analyst, job_id: str, name: Text = "",
         made = scenario_yaml(name.strip() or "scenario", changes)
         scenarios.insert(0, Upload("scenario.yaml", io.BytesIO(made)))
     if not scenarios:
-        raise HTTPException(422, "fill at least one change or upload a scenario file")
+        raise PageError(422, "fill at least one change or upload a scenario file")
     options = base.options
     return queued(request, who, "whatif", stored_upload(service, options["input"]), scenarios,
                   solver_options(options.get("time_limit"), options.get("gap")))
