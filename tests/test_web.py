@@ -106,13 +106,22 @@ def test_a_form_without_its_csrf_token_is_refused(server: Server, tmp_path: Path
         assert session.client.post("/signout", data={"csrf": token}).status_code == 403
     assert "srsopt_lang" not in session.client.cookies
     assert session.get("/plans/new").status_code == 200  # still signed in
-    # a job's cancel button: refused without the token, the job not cancelled
-    job = server.submit(server.tokens["anna"], tmp_path / "tiny.zip",
-                        data={"time_limit": "30"}).json()["id"]
-    refused = session.client.post(f"/jobs/{job}/cancel", data={"csrf": "x"})
-    assert refused.status_code == 403
-    assert server.call("GET", f"/v1/jobs/{job}", server.tokens["anna"]).json()["status"] != (
-        "cancelled")
+    # a job's cancel button: refused without the token, then it cancels. The one worker is
+    # busy with a first job (its solve, workbook and report), so the second one waits
+    first, second = (server.submit(server.tokens["anna"], tmp_path / "tiny.zip",
+                                   data={"time_limit": "30"}).json()["id"] for _ in range(2))
+    assert session.client.post(f"/jobs/{second}/cancel", data={"csrf": "x"}).status_code == 403
+    job = server.call("GET", f"/v1/jobs/{second}", server.tokens["anna"]).json()
+    assert job["status"] == "queued", job
+    page = session.get(f"/jobs/{second}")
+    assert f'action="/jobs/{second}/cancel"' in page.text
+    done = session.post(f"/jobs/{second}/cancel")
+    assert done.status_code == 303 and done.headers["location"] == f"/jobs/{second}"
+    assert server.call("GET", f"/v1/jobs/{second}", server.tokens["anna"]).json()[
+        "status"] == "cancelled"
+    page = session.get(f"/jobs/{second}")
+    assert "отменено" in page.text and "/cancel" not in page.text
+    assert first != second
 
 
 def test_russian_by_default_english_on_request(server: Server) -> None:
@@ -203,6 +212,7 @@ def test_every_form_the_page_posts_to_checks_its_csrf_token() -> None:
 def test_the_what_if_form_makes_a_scenario_of_every_kind_of_change(tmp_path: Path) -> None:
     from models.instance import load_instance
     from optimizer.analysis.whatif import scenario_case
+    from optimizer.service.web.session import PageError
     from optimizer.service.web.whatif_routes import form_changes, scenario_yaml
 
     changes = form_changes("-10", "rural", "2028", "75", "south", "25", "p1", "out", "20",
@@ -212,8 +222,15 @@ def test_the_what_if_form_makes_a_scenario_of_every_kind_of_change(tmp_path: Pat
                        {"lock": {"project": "p1", "force": "out"}},
                        {"capex_overrun": {"factor": 1.2, "category": "health"}}]
     assert form_changes("", "urban", "", "", "", "", "", "", "", "") == []
-    assert form_changes(" -10,5 ", "urban", "", "", "", "", "p1", "", "", "") == [
-        {"envelope": {"scale": 0.895}}]  # a comma as the decimal mark; no force: no lock
+    assert form_changes(" -10,5 ", "urban", "", "", "", "", "", "", "", "") == [
+        {"envelope": {"scale": 0.895}}]  # a comma as the decimal mark
+    for half in (("2028", ""), ("", "75")):  # a change half filled is refused, not dropped
+        with pytest.raises(PageError, match="target: fill both"):
+            form_changes("", "rural", *half, "", "", "", "", "", "")
+    with pytest.raises(PageError, match="project: fill both"):
+        form_changes("", "rural", "", "", "", "", "p1", "", "", "")
+    with pytest.raises(PageError, match="envelope: 'ten' is not a number"):
+        form_changes("ten", "rural", "", "", "", "", "", "", "", "")
     path = tmp_path / "scenario.yaml"  # read as the worker reads an uploaded scenario file
     path.write_bytes(scenario_yaml("сокращение", changes))
     base = load_instance(TINY)

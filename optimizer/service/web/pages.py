@@ -19,7 +19,7 @@ from optimizer.outputs.labels import LANGS, Translate, formatted, label_or
 from optimizer.service.tokens import Identity
 from optimizer.service.web.session import csrf_token, keep_csrf, language
 
-CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; "
        "script-src 'self'; frame-src 'self'; frame-ancestors 'self'; form-action 'self'; "
        "base-uri 'none'; object-src 'none'")
 """The page's own script and style only: no CDN, no inline script; frames of its own files."""

@@ -42,6 +42,11 @@ def form_changes(envelope_pct: str, target_area: str, target_year: str, target_p
                  region: str, cofinancing_pct: str, project: str, project_force: str,
                  overrun_pct: str, overrun_category: str) -> list[dict[str, Any]]:
     """The scenario changes the form's filled fields ask for (percentages as shares)."""
+    pairs = {"target": (target_year, target_pct), "region": (region, cofinancing_pct),
+             "project": (project, project_force)}
+    for what, (one, other) in pairs.items():
+        if bool(one.strip()) != bool(other.strip()):
+            raise PageError(422, f"{what}: fill both of its fields, or neither")
     changes: list[dict[str, Any]] = []
     envelope = _number(envelope_pct, "envelope")
     if envelope is not None:
@@ -53,7 +58,7 @@ def form_changes(envelope_pct: str, target_area: str, target_year: str, target_p
     if region.strip() and rate is not None:
         changes.append({"region": {"region": region.strip(),
                                    "cofinancing_rate": round(rate / 100, 10)}})
-    if project.strip() and project_force in ("in", "out"):
+    if project.strip() and project_force.strip():
         changes.append({"lock": {"project": project.strip(), "force": project_force}})
     overrun = _number(overrun_pct, "capex overrun")
     if overrun is not None:
@@ -82,6 +87,9 @@ def whatif(request: Request, who: Analyst, job_id: str, name: Text = "",
     base = owned(service, job_id, who)
     if base.kind != "solve" or base.status != "done":
         raise PageError(409, "a what-if starts from a finished solve")
+    if base.options.get("scenarios"):
+        raise PageError(409, "this plan applied scenario files to its input: run the what-if "
+                        "from a plan of the instance as uploaded")
     changes = form_changes(envelope_pct, target_area, target_year, target_pct, region,
                            cofinancing_pct, project, project_force, overrun_pct,
                            overrun_category)
