@@ -14,6 +14,8 @@ import pytest
 from service_server import TINY, Server, running, zipped
 from web_session import Session, make_tokens, two_mistakes
 
+from models.instance import read_raw
+from models.workbook import save_workbook
 from optimizer.service import tokens
 from optimizer.service.db import connect, default_url
 
@@ -143,21 +145,26 @@ def test_two_mistakes_are_both_located_and_a_good_upload_is_summarised(
     session = signed_in(server)
     session.get("/plans/new")
     bad = two_mistakes(tmp_path)
-    answer = session.post("/plans/check", files={"file": (bad.name, bad.read_bytes())})
+    answer = session.post("/plans/check", files={"file": ("план 2026.xlsx", bad.read_bytes())})
     assert answer.status_code == 422
     rows = re.findall(r"<tr><td>(.*?)</td><td class=\"num\">(.*?)</td>\s*<td>(.*?)</td>"
                       r"<td>(.*?)</td><td>(.*?)</td></tr>", answer.text)
     assert [r[:4] for r in rows] == [
-        ("two-mistakes.xlsx sheet settlements", "4", "n_sat", "population"),
-        ("two-mistakes.xlsx sheet projects", "3", "p2", "capex")]
+        ("план 2026.xlsx sheet settlements", "4", "n_sat", "population"),
+        ("план 2026.xlsx sheet projects", "3", "p2", "capex")]  # the name as uploaded
     assert "is below 0" in rows[1][4]
-    good = session.post("/plans/check", files={"file": ("tiny.zip", zipped(
-        TINY, tmp_path / "tiny.zip").read_bytes())})
+    settings, tables, _ = read_raw(TINY)
+    tables["regions"].loc[0, "name"] = "Северо-Казахстанская область"
+    save_workbook(settings, tables, tmp_path / "tiny.xlsx")
+    good = session.post("/plans/check", files={"file": ("tiny.xlsx", (
+        tmp_path / "tiny.xlsx").read_bytes())})
     assert good.status_code == 200
     cells = re.findall(r"<th scope=\"row\">(.*?)</th><td[^>]*>(.*?)</td>", good.text)
     assert ("Регионы", "2") in cells and ("Проекты", "6") in cells
+    assert ("Названия регионов, как в файле",
+            "Северо-Казахстанская область, South oblast") in cells
     assert ("Конверт 2026", "100\u00a0млн тенге") in cells
-    assert re.search(r'name="stored" value="[0-9a-f]{64}\.zip"', good.text)
+    assert re.search(r'name="stored" value="[0-9a-f]{64}\.xlsx"', good.text)
     wrong = session.post("/plans/check", files={"file": ("plan.txt", b"hello")})
     assert wrong.status_code == 422 and "plan.txt" in wrong.text
 

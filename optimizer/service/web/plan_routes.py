@@ -46,6 +46,7 @@ def upload_error(message: str) -> list[dict[str, Any]]:
 def read_summary(instance: Instance) -> dict[str, Any]:
     """What was read: counts, years and the envelope per year (million KZT)."""
     return {"name": instance.settings.name, "regions": len(instance.regions),
+            "region_names": [str(n) for n in instance.regions["name"]],
             "settlements": len(instance.settlements), "projects": len(instance.projects),
             "years": instance.years,
             "envelope": [(year, instance.settings.budget.envelope.get(year))
