@@ -6,12 +6,11 @@ from __future__ import annotations
 import io
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import openpyxl
 import pytest
-from service_server import TINY, Server, running, zipped
+from service_server import TINY, Server, zipped
 from web_session import Session, make_tokens, two_mistakes
 
 from models.instance import read_raw
@@ -23,13 +22,9 @@ ROOT = Path(__file__).resolve().parents[1]
 WEB = ROOT / "optimizer" / "service" / "web"
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    data = tmp_path_factory.mktemp("web")
-    with running(data, "--workers", "1") as live:
-        live.tokens = make_tokens(data, ("anna", "analyst"), ("bolat", "analyst"),
-                                  ("chief", "admin"))
-        yield live.start()
+@pytest.fixture
+def server(web_server: Server) -> Server:
+    return web_server
 
 
 def signed_in(server: Server, name: str = "anna") -> Session:

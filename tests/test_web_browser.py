@@ -18,8 +18,8 @@ from typing import Any
 
 import openpyxl
 import pytest
-from service_server import TINY, TINY_OBJECTIVE, Server, running, zipped
-from web_session import make_tokens, two_mistakes
+from service_server import TINY, TINY_OBJECTIVE, Server, zipped
+from web_session import two_mistakes
 
 from optimizer.outputs.labels import number
 
@@ -34,12 +34,9 @@ if not CHROMIUM:
 TIMEOUT_MS = 60_000
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    data = tmp_path_factory.mktemp("web-browser")
-    with running(data, "--workers", "1") as live:
-        live.tokens = make_tokens(data, ("anna", "analyst"))
-        yield live.start()
+@pytest.fixture
+def server(web_server: Server) -> Server:
+    return web_server  # shared with tests/test_web.py; this test signs in as vera
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +70,7 @@ def test_an_analyst_plans_compares_downloads_and_signs_out(server: Server, brows
     page.goto(f"{server.url}/plans/new")
     assert "/signin" in page.url
     assert page.evaluate("document.activeElement.id") == "token"
-    page.keyboard.type(server.tokens["anna"])
+    page.keyboard.type(server.tokens["vera"])
     shot("01-sign-in")
     page.keyboard.press("Enter")
     page.wait_for_url("**/plans/new")
