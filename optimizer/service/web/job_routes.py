@@ -27,6 +27,9 @@ from optimizer.service.web.signin_routes import go
 router = APIRouter(include_in_schema=False)
 SHOWN = {"solve": "report.html", "whatif": "comparison.html", "evaluate": "evaluation.html"}
 """The HTML file a finished job shows inline, by kind."""
+REPORT_CSP = ("default-src 'none'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+              "font-src 'self' data:; frame-ancestors 'self'")
+"""The reports' own inline styles and SVG/PNG charts; no script, framed only by the page."""
 
 
 def owned(service: Service, job_id: str, who: Identity) -> Any:
@@ -77,5 +80,8 @@ def job_file(request: Request, who: Analyst, job_id: str, name: str) -> FileResp
     if path is None:
         raise PageError(404, "no such file")
     inline = path.suffix == ".html"
-    return FileResponse(path, media_type=content_type(path.name), filename=path.name,
-                        content_disposition_type="inline" if inline else "attachment")
+    answer = FileResponse(path, media_type=content_type(path.name), filename=path.name,
+                          content_disposition_type="inline" if inline else "attachment")
+    if inline:  # a report is a document, never a program: no script at all
+        answer.headers["Content-Security-Policy"] = REPORT_CSP
+    return answer
