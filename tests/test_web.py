@@ -184,6 +184,18 @@ def test_history_is_ones_own_jobs_and_an_admin_sees_everyones(server: Server,
     assert f"/jobs/{bolat}" in chief and "<td>bolat</td>" in chief
     ids = re.findall(r'href="/jobs/([0-9a-f]{32})"', chief)
     assert ids and ids[0] == bolat  # newest first
+    # its files, to the admin: the report framed with no script allowed, the rest downloaded
+    assert server.wait(server.tokens["bolat"], bolat)["status"] == "done"
+    admin = signed_in(server, "chief")
+    report = admin.get(f"/jobs/{bolat}/files/report.html")
+    assert report.status_code == 200 and report.headers["content-disposition"].startswith(
+        "inline")
+    assert "default-src 'none'" in report.headers["content-security-policy"]
+    book = admin.get(f"/jobs/{bolat}/files/results.xlsx")
+    assert book.headers["content-disposition"].startswith("attachment")
+    assert openpyxl.load_workbook(io.BytesIO(book.content), read_only=True).sheetnames
+    assert admin.get(f"/jobs/{bolat}/files/..%2Fsrsopt.db").status_code == 404
+    assert anna.get(f"/jobs/{bolat}/files/results.xlsx").status_code == 404
 
 
 def test_a_revoked_token_signs_the_page_out(server: Server) -> None:
