@@ -102,10 +102,10 @@ def check(request: Request, who: Analyst, file: Annotated[UploadFile, File()]) -
         if stored_name:
             errors = [e | {"table": str(e["table"]).replace(stored_name, shown)} for e in errors]
         return page(request, "new_plan.html.j2", who, status_code=422, errors=errors,
-                    filename=file.filename or "")
+                    filename=shown)
     solver = instance.settings.solver
     return page(request, "new_plan.html.j2", who, read=read_summary(instance),
-                filename=file.filename or "", stored=f"{stored.sha256}{stored.suffix}",
+                filename=shown, stored=stored_name,
                 time_limit=solver.time_limit, gap=100 * solver.mip_rel_gap)
 
 
