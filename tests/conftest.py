@@ -4,7 +4,8 @@ Starting a server (its imports, its Dask worker) takes seconds on a loaded machi
 tests/test_service.py and tests/test_service_recovery.py share one (``live``): a worker,
 uploads up to 2 MB, 3 queued jobs per token, files in English; three tokens (anna and bolat
 analysts, chief an admin). The restart test kills it and starts it again on the same data;
-later tests get the restarted one.
+later tests get the restarted one. The web page's tests (tests/test_web*.py) have their own
+(``web_server``): other tokens, the page's defaults.
 
 The PostgreSQL pass has its own server (``pg_live``), on a throwaway cluster. When the session
 will ask for it, it is launched beside ``live`` so that the two start at once.
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from service_server import Server, generated, postgres, running
+from web_session import make_tokens
 
 from optimizer.service import tokens
 from optimizer.service.db import connect, default_url
@@ -67,3 +69,14 @@ def pg_live(_pg_launched: Server | None) -> Server:
 def generated_zip(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The small generated instance (tests/service_server.py ``generated``), as a .zip."""
     return generated(tmp_path_factory.mktemp("generated"))
+
+
+@pytest.fixture(scope="session")
+def web_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """One server (one worker) for tests/test_web.py and tests/test_web_browser.py: its start
+    is most of their time. Analysts anna, bolat, vera and the admin chief."""
+    data = tmp_path_factory.mktemp("web")
+    with running(data, "--workers", "1") as live:
+        live.tokens = make_tokens(data, ("anna", "analyst"), ("bolat", "analyst"),
+                                  ("vera", "analyst"), ("chief", "admin"))
+        yield live.start()

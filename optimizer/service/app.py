@@ -27,6 +27,7 @@ from optimizer.service.jobs import versions
 from optimizer.service.results import Results
 from optimizer.service.routes import router
 from optimizer.service.state import Service, Settings
+from optimizer.service.web import mount
 
 log = logging.getLogger("srsopt.service")
 
@@ -73,6 +74,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     app.add_middleware(UploadLimit, settings=settings)
     app.include_router(router)
+    mount(app)  # the analysts' page at / (optimizer/service/web, docs/web.md)
     return app
 
 
