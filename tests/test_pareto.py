@@ -25,8 +25,9 @@ YEARS = [2026, 2027, 2028]
 OPTIONS = {"mip_rel_gap": 0.0, "time_limit": 20.0}
 
 
-def two_projects(divisible: bool = False) -> Instance:
-    """The case of the module doc."""
+def two_projects_tables(divisible: bool = False
+                        ) -> tuple[dict[str, Any], dict[str, pd.DataFrame]]:
+    """The case of the module doc as (settings, tables)."""
     settings: dict[str, Any] = {
         "name": "pareto", "years": YEARS, "targets": {"rural": {2028: 1.0}},
         "budget": {"envelope": {2026: 10.0, 2027: 0.0, 2028: 0.0}},
@@ -55,7 +56,12 @@ def two_projects(divisible: bool = False) -> Instance:
         "project_effects": pd.DataFrame([{"project_id": "school", "settlement_id": "village",
                                           "standard_id": "school", "level": 1.0}]),
     }
-    return instance_from_tables(settings, tables, source="pareto")
+    return settings, tables
+
+
+def two_projects(divisible: bool = False) -> Instance:
+    """The case of the module doc."""
+    return instance_from_tables(*two_projects_tables(divisible), source="pareto")
 
 
 def _funded(result: Any) -> dict[str, float]:
