@@ -11,15 +11,20 @@ the row binds).
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pytest
+from typer.testing import CliRunner
 
+from models.folder import write_folder
 from models.instance import Instance, instance_from_tables
+from models.synthetic import generate_tables
 from optimizer import solve
-from optimizer.analysis.pareto import pareto, with_objective
+from optimizer.analysis.pareto import output_added, pareto, with_objective
 from optimizer.check.verify import check_plan
+from optimizer.cli.app import app
 
 YEARS = [2026, 2027, 2028]
 OPTIONS = {"mip_rel_gap": 0.0, "time_limit": 20.0}
@@ -103,3 +108,53 @@ def test_both_backends_solve_the_row(backend: str) -> None:
     result = solve(instance, backend=backend, price_envelope=False, **OPTIONS)
     assert _funded(result) == pytest.approx({"plant": 0.75, "school": 0.25})
     assert result.objective == pytest.approx(750.0)
+
+
+def _generated_with_growth() -> Instance:
+    """A generated instance (2 regions) where every third project adds output: 0.3 x capex a
+    year once operating."""
+    settings, tables = generate_tables(30, 16, 7, years=range(2026, 2029))
+    projects = tables["projects"].copy()
+    projects["grp_effect"] = [0.3 * c if k % 3 == 0 else 0.0
+                              for k, c in enumerate(projects["capex"])]
+    return instance_from_tables(settings, tables | {"projects": projects}, source="generated")
+
+
+def test_pyomo_agrees_with_the_array_build_on_the_row() -> None:
+    instance = _generated_with_growth()
+    front = pareto(instance, 3, **OPTIONS)
+    low, middle, high = front.points["output_added"].tolist()
+    assert low < middle <= high  # the row moves the plan: the middle point adds more
+    floored = with_objective(instance,
+                             growth_floor=float(front.points.at[1, "level"]))
+    got = {b: solve(floored, backend=b, price_envelope=False, **OPTIONS)
+           for b in ("highs", "pyomo")}
+    assert got["highs"].objective == pytest.approx(got["pyomo"].objective, rel=1e-6)
+    assert got["highs"].objective == pytest.approx(front.points.at[1, "objective"], rel=1e-6)
+    for result in got.values():
+        assert check_plan(floored, result) == []
+        assert output_added(instance, result) >= front.points.at[1, "level"] - 1e-6
+
+
+def test_cli_writes_the_curve_and_each_points_plan(tmp_path: Path) -> None:
+    folder = write_folder(*two_projects_tables(), tmp_path / "instance")
+    out = tmp_path / "pareto"
+    run = CliRunner().invoke(app, ["pareto", str(folder), "--points", "3", "--out", str(out),
+                                   "--quiet"])
+    assert run.exit_code == 0, run.output
+    curve = pd.read_csv(out / "pareto.csv")
+    assert curve["shortfall"].tolist() == pytest.approx([0.0, 1000.0, 1000.0])
+    assert (out / "pareto.png").stat().st_size > 1000
+    assert "<svg" in (out / "pareto.html").read_text(encoding="utf-8")
+    starts = pd.read_csv(out / "points" / "point_002" / "starts.csv")
+    assert starts["project_id"].tolist() == ["plant"]
+
+
+@pytest.mark.parametrize("points", ["1", "201", "many"])
+def test_cli_refuses_a_bad_points_count_by_name(tmp_path: Path, points: str) -> None:
+    folder = write_folder(*two_projects_tables(), tmp_path / "instance")
+    run = CliRunner().invoke(app, ["pareto", str(folder), "--points", points, "--out",
+                                   str(tmp_path / "out")])
+    assert run.exit_code == 2
+    assert "--points" in run.output and "Traceback" not in run.output
+    assert not (tmp_path / "out").exists()

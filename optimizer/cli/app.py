@@ -21,8 +21,8 @@ from optimizer.cli import files as cli_files
 from optimizer.cli import montecarlo as cli_montecarlo
 from optimizer.cli import options as opt
 from optimizer.cli import output as cli_output
-from optimizer.cli import serve as cli_serve
 from optimizer.cli import pareto as cli_pareto
+from optimizer.cli import serve as cli_serve
 from optimizer.cli import sweep as cli_sweep
 from optimizer.cli import whatif as cli_whatif
 from optimizer.cli.common import Exit, console, load, stoppable

@@ -1,5 +1,4 @@
-"""The analyses of ``optimizer.analysis`` run as batches: sweep and pareto points, what-if
-cases, draws.
+"""The analyses of ``optimizer.analysis`` as batches: sweep and pareto points, cases, draws.
 
 Each task is one fresh solve of a small spec against the instance sent once: a sweep point is
 ``analysis.sweep.solve_point(instance, scale, options)``, a what-if case
