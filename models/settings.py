@@ -10,6 +10,7 @@ from models.base import (
     Count,
     Description,
     Id,
+    Money,
     MoneyByYear,
     Name,
     Seconds,
@@ -78,6 +79,10 @@ class ObjectiveSettings(StrictModel):
     growth_weight: Weight = 0.0
     """Objective units per million KZT of regional output added (``projects.grp_effect``),
     summed over the horizon (docs/formulation.md, section 14)."""
+    growth_floor: Money | None = None
+    """Output added over the horizon (``projects.grp_effect``) at least this, million KZT: the
+    epsilon-constraint row ``srsopt pareto`` sets per point (docs/formulation.md, section 15);
+    none: no such row."""
     designation_weights: dict[Designation, Weight] = Field(default_factory=dict)
     """Multiplier of the shortfall weight of the residents of settlements with that flag
     (``monotown``, ``border``, ``agglomeration``); the largest applies when several do; a flag

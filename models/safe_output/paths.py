@@ -35,6 +35,7 @@ KINDS = {k.name: k for k in (
     Kind("results", True, "a results folder", legacy=_RESULT_FILES),
     Kind("whatif", True, "a folder for the comparison"),
     Kind("sweep", True, "a folder for the curve"),
+    Kind("pareto", True, "a folder for the trade-off curve"),
     Kind("alternatives", True, "a folder for the plans"),
     Kind("evaluation", True, "a folder for the evaluation of a plan"),
     Kind("montecarlo", True, "a folder for a Monte Carlo run"),

@@ -152,12 +152,25 @@ def check_plan(instance: Instance, result: Result) -> list[str]:
         per_year = per_year.cumsum()
     over = per_year["transfer"] > per_year["envelope"] * (1 + FEAS_TOL) + FEAS_TOL
     violations += [f"envelope exceeded in {y}" for y in per_year.index[over]]
+    violations += growth_floor_problems(instance, starts)
     rules_broken, rules_terms = check_fiscal(instance, result)
     violations += rules_broken
 
     expected = recompute_objective(instance, starts, float(money["transfer"].sum()))
     violations += check_claims(result, expected + rules_terms)
     return violations
+
+
+def growth_floor_problems(instance: Instance, starts: pd.DataFrame) -> list[str]:
+    """Output added over the horizon below ``objective.growth_floor`` (the pareto row)."""
+    level = instance.settings.objective.growth_floor
+    if level is None:
+        return []
+    added = float(project_years(instance, starts)["grp_added"].sum())
+    if added >= level - FEAS_TOL * max(1.0, level):
+        return []
+    return [f"output added over the horizon {added:,.3f} million KZT is below the growth "
+            f"floor {level:,.3f} million KZT"]
 
 
 def check_claims(result: Result, expected: float) -> list[str]:

@@ -21,6 +21,7 @@ from optimizer.cli import files as cli_files
 from optimizer.cli import montecarlo as cli_montecarlo
 from optimizer.cli import options as opt
 from optimizer.cli import output as cli_output
+from optimizer.cli import pareto as cli_pareto
 from optimizer.cli import serve as cli_serve
 from optimizer.cli import sweep as cli_sweep
 from optimizer.cli import whatif as cli_whatif
@@ -84,6 +85,7 @@ app.command()(cli_files.template)
 app.command()(cli_files.report)
 app.command()(stoppable(cli_whatif.whatif))
 app.command()(stoppable(cli_sweep.sweep))
+app.command()(stoppable(cli_pareto.pareto))
 app.command()(stoppable(cli_alternatives.alternatives))
 app.command()(stoppable(cli_evaluate.evaluate))
 app.command()(cli_serve.serve)

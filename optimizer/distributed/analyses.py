@@ -1,4 +1,4 @@
-"""The analyses of ``optimizer.analysis`` run as batches: sweep points, what-if cases, draws.
+"""The analyses of ``optimizer.analysis`` as batches: sweep and pareto points, cases, draws.
 
 Each task is one fresh solve of a small spec against the instance sent once: a sweep point is
 ``analysis.sweep.solve_point(instance, scale, options)``, a what-if case
@@ -17,6 +17,10 @@ from typing import Any
 from models.instance import Instance
 from models.result import Result
 from optimizer.analysis.montecarlo import DrawRecord, MonteCarloBase, run_draw
+from optimizer.analysis.pareto import Front, Point
+from optimizer.analysis.pareto import PointRunner as ParetoRunner
+from optimizer.analysis.pareto import pareto as assemble_pareto
+from optimizer.analysis.pareto import solve_point as pareto_point
 from optimizer.analysis.starts import scenario_seconds, started
 from optimizer.analysis.sweep import Curve, Output, PointRunner, solve_point
 from optimizer.analysis.sweep import sweep as assemble_sweep
@@ -70,6 +74,32 @@ def sweep(instance: Instance, scales: Sequence[float], *, runner: Runner,
                            node_limit=node_limit, start_from=start_from,
                            scenario_time_limit=scenario_time_limit)
     return curve, outcomes
+
+
+def pareto(instance: Instance, points: int, *, runner: Runner,
+           time_limit: float | None = None, mip_rel_gap: float | None = None,
+           threads: int = 1, node_limit: int | None = None,
+           on_progress: OnProgress = None) -> tuple[Front, list[Outcome]]:
+    """``optimizer.analysis.pareto.pareto`` with its points as tasks; the front and outcomes.
+
+    The two ends are solved here first; each level is then one task
+    ``pareto.solve_point(instance, (number, level), options)``, the instance sent once.
+    """
+    outcomes: list[Outcome] = []
+
+    def run(base: Instance, every: list[Point], options: dict[str, Any]
+            ) -> tuple[list[tuple[dict[str, Any], Result | None]], dict[int, str]]:
+        tasks = [Task(f"point {k} (output added >= {level:,.1f})", pareto_point,
+                      ((k, level), options)) for k, level in every]
+        ended = gather(runner.submit(base, tasks), on_progress)
+        outcomes.extend(ended)
+        return ([o.value for o in ended if o.ok],
+                {k: str(o.error) for (k, _), o in zip(every, ended, strict=True) if not o.ok})
+
+    given: ParetoRunner = run
+    front = assemble_pareto(instance, points, run_points=given, time_limit=time_limit,
+                            mip_rel_gap=mip_rel_gap, threads=threads, node_limit=node_limit)
+    return front, outcomes
 
 
 def run_cases(cases: Sequence[Case], *, runner: Runner, time_limit: float | None = None,

@@ -19,6 +19,7 @@ from optimizer.formulation.fiscal import (
     transfer_growth,
 )
 from optimizer.formulation.floors import critical_floor
+from optimizer.formulation.growth import growth_floor
 from optimizer.formulation.index import FloatArray, IndexSets
 from optimizer.formulation.layout import Block, Layout, make_layout
 from optimizer.formulation.money import cofinancing, envelope, fiscal_space, funding
@@ -70,9 +71,10 @@ def stack(blocks: list[Block], n_cols: int) -> tuple[sp.csc_matrix, FloatArray, 
 
 
 def build_formulation(index: IndexSets, objective: ObjectiveSettings) -> Formulation:
-    """Build every family from the index arrays and stack them."""
+    """Build every family from the index arrays and stack them; the growth floor last."""
     layout = make_layout(index)
     blocks = [family(index, layout) for family in FAMILIES]
+    blocks.append(growth_floor(index, layout, objective.growth_floor))
     matrix, lower, upper, ranges = stack(blocks, layout.n_cols)
     return Formulation(layout=layout, columns=columns(index, layout, objective), matrix=matrix,
                        row_lower=lower, row_upper=upper, rows=ranges)

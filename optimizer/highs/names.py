@@ -166,6 +166,8 @@ def row_names(index: IndexSets, form: Formulation,
         "shortfall": keys.groups(index, layout.short_group, layout.short_year),
         **_fiscal_rows(index, keys),
         **_structure_rows(index, keys),
+        "growth_floor": (np.asarray(["horizon"] * (form.rows["growth_floor"].stop
+                                                   - form.rows["growth_floor"].start), dtype=str),),
     }
     blocks = []
     for family, rows in form.rows.items():

@@ -81,6 +81,8 @@ class ModelData:
     """Projects of ``P*`` in each non-empty ``projects.group``."""
     requires: list[tuple[str, str]] = field(default_factory=list)
     """``(p, q)``: project ``p`` of ``P*`` may start only once ``q`` has started."""
+    growth_floor: float | None = None
+    """Output added over the horizon at least this, million KZT (section 15); none: no row."""
 
 
 def start_years(first: int, last: int, duration: int, keeps_late: bool, horizon: list[int],
@@ -188,6 +190,7 @@ def model_data(instance: Instance, late_starts: bool = False) -> ModelData:
         access_weight=s.objective.access_weight,
         cost_weight=s.objective.cost_weight,
         growth_weight=s.objective.growth_weight,
+        growth_floor=s.objective.growth_floor,
         rules=rule_data(instance, pairs, pop, on_time),
         spend_share={p: by_year for p, by_year in spend_share.items() if p in duration},
         group_members=group_members,

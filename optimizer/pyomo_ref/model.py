@@ -141,6 +141,9 @@ def build_model(d: ModelData) -> pyo.ConcreteModel:
                           for s, k in d.pairs for t in d.years) / len(d.years)
     money = pyo.quicksum(tau[r, t] for r in d.regions for t in d.years)
     growth = pyo.quicksum(d.grp[p] * oper(p, t) for p in d.projects for t in d.years)
+    if d.growth_floor is not None:  # section 15: the epsilon-constraint row of srsopt pareto
+        m.growth_floor = pyo.Constraint(expr=growth >= d.growth_floor,
+                                        doc="sum_t sum_p G_p oper[p,t] >= level")
     m.objective = pyo.Objective(
         expr=(short_term - d.access_weight * access + d.cost_weight * money
               - d.growth_weight * growth + rule_terms),

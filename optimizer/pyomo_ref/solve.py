@@ -46,7 +46,7 @@ log = logging.getLogger(__name__)
 STATED_FAMILIES = ("one_start", "provision", "funding", "cofinancing", "fiscal_space",
                    "envelope", "shortfall", "equalization_pool", "equalization_floor",
                    "dependency_cap", "critical_floor", "hold_harmless", "transfer_growth",
-                   "alternatives", "prerequisite")
+                   "alternatives", "prerequisite", "growth_floor")
 """The families the reference states: v1, the fiscal rules of section 11 and the project
 structure of section 12; a family added to the array build later must stay empty until the
 reference states it too."""
