@@ -76,8 +76,11 @@ def flag_monotowns(settlements: pd.DataFrame) -> None:
 
 def flag_agglomerations(settlements: pd.DataFrame,
                         path: Path = SOURCE / "agglomerations.csv") -> None:
-    """In place: core city, member towns (by name where a monotown has it, else the largest
-    free towns) and VILLAGES_PER_DISTRICT largest villages per member district."""
+    """In place: the five agglomerations' core city, member towns and districts.
+
+    Member towns by name where a monotown has it, else the largest free towns; each member
+    district is the region's VILLAGES_PER_DISTRICT largest free villages (SYNTHETIC).
+    """
     settlements["agglomeration"] = ""
     source = pd.read_csv(path, dtype=str).fillna("")
     for _, row in source.iterrows():
@@ -115,8 +118,10 @@ def border_regions(path: Path = SOURCE / "border_regions.csv") -> list[str]:
 
 
 def flag_border(settlements: pd.DataFrame) -> None:
-    """In place: 1,283 border villages, split over the border oblasts by village count and
-    drawn at random within each (SYNTHETIC: the instance has no geography)."""
+    """In place: 1,283 border villages (SYNTHETIC: the instance has no geography).
+
+    Split over the border oblasts by village count and drawn at random within each.
+    """
     rng = np.random.default_rng(BORDER_SEED)
     regions = border_regions()
     villages = settlements[(settlements["area"] == "rural")
