@@ -121,3 +121,14 @@ def test_generated_instance_carries_new_fields_and_solves() -> None:
     result = solve(instance, time_limit=20, mip_rel_gap=1e-2)
     assert result.has_plan and check_plan(instance, result) == []
     assert set(growth["project_id"]) <= set(instance.projects["project_id"])
+
+
+def test_growth_project_without_srs_effect_is_not_idle() -> None:
+    settings, tables = generate_tables(400, 80, 5, growth=2)
+    projects = tables["projects"]
+    idle = projects["project_id"].isin(["G0001", "P00001"])
+    tables["project_effects"] = tables["project_effects"][
+        tables["project_effects"]["project_id"] != "P00001"]
+    instance = instance_from_tables(settings, tables, source="growth, no effects")
+    warned = [w.row_id for w in instance.warnings if "cannot improve provision" in w.message]
+    assert warned == ["P00001"] and idle.sum() == 2  # G0001 has no effect row, yet it grows
