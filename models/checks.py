@@ -203,9 +203,12 @@ def check_coverage_applies(ctx: CheckContext) -> list[Issue]:
 
 
 def check_idle_projects(ctx: CheckContext) -> list[Issue]:
-    """Warning: a project with no effect row cannot improve provision."""
+    """Warning: a project with no effect row and no growth or revenue effect does nothing."""
     projects = ctx.tables["projects"]
     idle = ~projects["project_id"].isin(ctx.ids["project_effects"])
+    for column in ("grp_effect", "revenue_effect"):  # a growth project needs no SRS effect
+        if column in projects:
+            idle &= ~(pd.to_numeric(projects[column], errors="coerce").fillna(0.0) > 0)
     found = issues_where(TABLES["projects"], projects, idle, "project_id",
                          "has no row in project_effects: it cannot improve provision")
     return [Issue(i.table, i.field, i.message, i.line, i.row_id, i.value, "warning")

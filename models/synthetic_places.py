@@ -247,3 +247,13 @@ def provision_by_region(settlements: pd.DataFrame, pairs: Pairs) -> pd.Series:
     frame = pd.DataFrame({"region_id": region, "num": pop * pairs.level, "den": pop})
     sums = frame.groupby("region_id", sort=False)[["num", "den"]].sum()
     return sums["num"] / sums["den"]
+
+
+def national_provision(settlements: pd.DataFrame, coverage: pd.DataFrame) -> pd.Series:
+    """Population-weighted baseline provision by area and overall: sum pop*c0 / sum pop."""
+    cov = coverage.merge(settlements[["settlement_id", "area", "population"]], on="settlement_id")
+    cov["num"] = cov["population"] * cov["level"]
+    by_area = cov.groupby("area")[["num", "population"]].sum()
+    out = by_area["num"] / by_area["population"]
+    out["total"] = cov["num"].sum() / cov["population"].sum()
+    return out

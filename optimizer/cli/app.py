@@ -102,6 +102,10 @@ def generate(
     structure: Annotated[bool, typer.Option(
         "--structure/--no-structure",
         help="Also spend profiles, alternative groups and prerequisites (synthetic).")] = True,
+    growth: Annotated[int | None, typer.Option(
+        "--growth", min=0,
+        help="Growth projects with output and revenue effects (synthetic); default 2% of "
+             "--projects, at least 1.")] = None,
     force: cli_output.ForceOption = False,
 ) -> None:
     """Write a synthetic instance (folder form) of any size; labelled synthetic."""
@@ -109,7 +113,9 @@ def generate(
     from models.synthetic import generate_tables
 
     target = cli_output.plan(out, "instance", force=force)
-    settings, tables = generate_tables(settlements, projects, seed, structure=structure)
+    n_growth = max(1, projects // 50) if growth is None else growth
+    settings, tables = generate_tables(settlements, projects, seed, structure=structure,
+                                       growth=n_growth)
     with cli_output.refusals():
         write_folder(settings, tables, target)
     extra = ""
@@ -118,7 +124,8 @@ def generate(
                  f"{(tables['projects']['group'] != '').sum():,} projects in groups, "
                  f"{len(tables['project_requires']):,} prerequisites")
     console.print(f"wrote synthetic instance to [bold]{shown_path(out)}[/]: {settlements:,} "
-                  f"settlements, {projects:,} projects, seed {seed}{extra}")
+                  f"settlements, {projects:,} projects and {n_growth:,} growth projects, "
+                  f"seed {seed}{extra}")
 
 
 def main() -> None:
