@@ -20,13 +20,12 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from instances.kz_designations import flag_all  # noqa: E402
 from models.folder import SETTINGS_FILE, write_folder  # noqa: E402
 from models.schema import TABLES  # noqa: E402
 from models.synthetic import generate_tables, national_provision  # noqa: E402
 from models.synthetic_growth import add_growth  # noqa: E402
 from models.synthetic_places import split_integer  # noqa: E402
-
-from instances.kz_designations import flag_all  # noqa: E402
 
 logger = logging.getLogger("build_kz")
 
