@@ -206,8 +206,8 @@ def readme(settings: dict[str, Any], tables: dict[str, pd.DataFrame], regions: p
         "and its effects. Settlement names such as `Abai village 0012` are placeholders.", "",
         "**Designations** (`instances/sources/kz_designations/`, docs/data.md section 3b): the",
         "20 monotowns (which 20 since 2024 is not public: a labelled choice) name towns of their",
-        "regions; the five agglomerations (resolution of 19 June 2023) hold their core city, member",
-        "towns and 36 villages per member district (SYNTHETIC); 1,283 border villages (the national",
+        "regions; the five agglomerations (resolution of 19 June 2023) hold their core city, member",  # noqa: E501
+        "towns and 36 villages per member district (SYNTHETIC); 1,283 border villages (the national",  # noqa: E501
         "count within 50 km) are drawn in the 14 border oblasts (SYNTHETIC: no geography).",
         "`regions.grp` = GRP per capita 2024 (BNS) × instance population. Growth projects `G…`",
         "are SYNTHETIC, shaped by the published growth and SEZ projects.", "",
