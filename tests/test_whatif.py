@@ -162,7 +162,8 @@ def test_cli_whatif_and_a_bad_scenario(tmp_path: Path) -> None:
     run = CliRunner().invoke(app, ["whatif", str(TINY), str(bad), "--out", str(tmp_path / "b")])
     assert run.exit_code == 2
     assert "project 'p7' does not exist" in " ".join(run.output.split())
-    run = CliRunner().invoke(app, ["solve", str(TINY), "--scenario", str(bad)])
+    run = CliRunner().invoke(app, ["solve", str(TINY), "--scenario", str(bad), "--out",
+                                   str(tmp_path / "bad")])
     assert run.exit_code == 2 and f"{bad} line 3, change 1 (lock)" in " ".join(run.output.split())
 
 
