@@ -172,8 +172,9 @@ CATALOGUE: dict[str, Bad] = {
         "id is 200 characters")),
     "path-too-long": Bad(lambda folder: ["validate", str(folder / ("a[/x]" * 1000))], (
         "a[/x]a[/x]", "is not a folder holding an instance (File name too long)")),
-    "scenario-is-a-folder": Bad(lambda folder: [*scenario("")(folder)[:3], str(folder),
-                                                "--out", str(folder / "out")], (
+    "scenario-is-a-folder": Bad(lambda folder: [  # the output beside the folder, not in it
+        *scenario("")(folder)[:3], str(folder), "--out", str(folder.with_name(
+            f"{folder.name}-out"))], (
         "whole file: is a folder, not a file",)),
     "json-control-character": Bad(cell("json", "settlements", 0, "name", "Kok\x1b[2Jshetau"), (
         "tables.settlements[0] (kok): name", "holds the control character '\\x1b'")),
