@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from dask_cluster import Cluster
 from service_server import Server, generated, postgres, running
 from web_session import make_tokens
 
@@ -80,3 +81,14 @@ def web_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         live.tokens = make_tokens(data, ("anna", "analyst"), ("bolat", "analyst"),
                                   ("vera", "analyst"), ("chief", "admin"))
         yield live.start()
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    """A real ``dask scheduler`` and two ``dask worker`` processes (tests/dask_cluster.py)."""
+    running = Cluster(tmp_path_factory.mktemp("cluster"))
+    try:
+        running.wait()
+        yield running
+    finally:
+        running.stop()

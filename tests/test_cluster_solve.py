@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -45,16 +44,6 @@ from optimizer.solving.regions import solve_regions
 
 NODES = ["--node-limit", "5"]
 """Reproducible mode: every region MIP and the crossover stop on nodes, the same anywhere."""
-
-
-@pytest.fixture(scope="module")
-def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
-    running = Cluster(tmp_path_factory.mktemp("cluster"))
-    try:
-        running.wait()
-        yield running
-    finally:
-        running.stop()
 
 
 @pytest.fixture(scope="module")

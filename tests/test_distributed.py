@@ -9,14 +9,10 @@ leaves no process behind is ``test_stopping.py::test_sweep_workers_end_with_srso
 
 from __future__ import annotations
 
-import contextlib
 import io
 import os
-import queue
 import signal
 import subprocess
-import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,6 +21,7 @@ import pandas as pd
 import pytest
 from dask_cluster import Cluster, descendants, kill_tree
 from rich.console import Console
+from srsopt_process import Srsopt
 from typer.testing import CliRunner
 
 pytest.importorskip("distributed", reason="Dask distributed is not installed, so the Dask "
@@ -43,16 +40,6 @@ TINY = Path(__file__).resolve().parents[1] / "instances" / "tiny"
 SWEEP = ["--envelope", "0.5:1.5:6", "--node-limit", "5", "--gap", "0.02"]
 """Six points in reproducible mode: each stops after 5 nodes (or within 2%, which a one-thread
 HiGHS decides the same way every time), the same on any machine; 0.4-2 s each."""
-
-
-@pytest.fixture(scope="module")
-def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
-    running = Cluster(tmp_path_factory.mktemp("cluster"))
-    try:
-        running.wait()
-        yield running
-    finally:
-        running.stop()
 
 
 @pytest.fixture(scope="module")
@@ -95,41 +82,6 @@ def test_a_sweep_on_a_dask_cluster_equals_the_sweep_solved_here(
     assert "sweep: 6/6 done, 0 running, 0 failed" in run.output  # plain lines: no terminal
     same_curves(local_curve, out)
     assert len(pd.read_csv(out / "sweep.csv")) == 6 and not (out / "missing.csv").exists()
-
-
-class Srsopt:
-    """``srsopt`` as a real process, its merged output read line by line as it comes."""
-
-    def __init__(self, *args: object, cwd: Path) -> None:
-        self.proc = subprocess.Popen([sys.executable, "-m", "optimizer.cli.app", *map(str, args)],
-                                     cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                     text=True)
-        self.lines: queue.Queue[str] = queue.Queue()
-        self.output: list[str] = []
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self) -> None:
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            self.lines.put(line)
-
-    def wait_for(self, text: str, timeout: float = 60.0) -> None:
-        end = time.monotonic() + timeout
-        while not any(text in line for line in self.output):
-            assert time.monotonic() < end, f"no {text!r} in time: {self.text}"
-            with contextlib.suppress(queue.Empty):
-                self.output.append(self.lines.get(timeout=0.5))
-
-    def finish(self, timeout: float = 120.0) -> int:
-        code = self.proc.wait(timeout=timeout)
-        time.sleep(0.2)
-        while not self.lines.empty():
-            self.output.append(self.lines.get())
-        return code
-
-    @property
-    def text(self) -> str:
-        return " ".join("".join(self.output).split())
 
 
 def worker_process(nanny: subprocess.Popen[bytes]) -> int:

@@ -8,10 +8,8 @@ internal errors are tested in ``test_crash.py``.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import queue
 import signal
 import subprocess
 import sys
@@ -23,6 +21,8 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from dask_cluster import alive, descendants
+from srsopt_process import Srsopt
 
 from models.folder import write_folder
 from models.instance import instance_from_tables, load_instance
@@ -56,69 +56,6 @@ def _unstopped() -> Iterator[None]:
     stopping.reset()
     yield
     stopping.reset()
-
-
-class Srsopt:
-    """``srsopt`` as a real process, its merged output read line by line as it comes."""
-
-    def __init__(self, *args: object, cwd: Path) -> None:
-        self.proc = subprocess.Popen([sys.executable, "-m", "optimizer.cli.app", *map(str, args)],
-                                     cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                     text=True)
-        self.lines: queue.Queue[str] = queue.Queue()
-        self.output: list[str] = []
-        self.reader = threading.Thread(target=self._read, daemon=True)
-        self.reader.start()
-
-    def _read(self) -> None:
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            self.lines.put(line)
-
-    def wait_for(self, text: str, count: int = 1, timeout: float = 60.0) -> None:
-        """Block until ``text`` has appeared in ``count`` lines."""
-        end = time.monotonic() + timeout
-        seen = sum(text in line for line in self.output)
-        while seen < count:
-            try:
-                line = self.lines.get(timeout=0.5)
-            except queue.Empty:
-                assert self.proc.poll() is None, f"srsopt ended first: {self.text}"
-                assert time.monotonic() < end, f"no {text!r} in time: {self.text}"
-                continue
-            self.output.append(line)
-            seen += text in line
-
-    def signal_and_wait(self, signum: int, *, again: tuple[int, ...] = ()) -> tuple[int, float]:
-        """Send ``signum``, then ``again`` in turn every 0.1 s until the end (while srsopt stops
-        and writes); the exit code and the seconds from the first signal to the end."""
-        sent = time.monotonic()
-        self.proc.send_signal(signum)
-        k = 0
-        while again and self.proc.poll() is None:
-            time.sleep(0.1)
-            with contextlib.suppress(ProcessLookupError):
-                self.proc.send_signal(again[k % len(again)])
-            k += 1
-        code = self.proc.wait(timeout=30)
-        elapsed = time.monotonic() - sent
-        self.reader.join(timeout=5)  # the rest of the output, up to its end
-        while not self.lines.empty():
-            self.output.append(self.lines.get())
-        return code, elapsed
-
-    @property
-    def text(self) -> str:
-        return " ".join("".join(self.output).split())
-
-
-def alive(pid: int) -> bool:
-    """Whether ``pid`` runs (a zombie left for a reaper that never comes counts as ended)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
 def children(pid: int) -> list[int]:
@@ -184,16 +121,6 @@ def test_sigint_during_the_mip_writes_the_best_plan_verified_and_interrupted(
     workbook = openpyxl.load_workbook(out / "results.xlsx")
     assert workbook["projects"].max_row == len(result.projects) + 1
     assert not list(tmp_path.glob(".*.srsopt-new-*"))  # no staging copy left behind
-
-
-def descendants(pid: int) -> list[int]:
-    """Every process below ``pid`` (from /proc)."""
-    found, todo = [], [pid]
-    while todo:
-        below = children(todo.pop())
-        found += below
-        todo += below
-    return found
 
 
 def test_sweep_workers_end_with_srsopt(generated: Path, tmp_path: Path) -> None:
