@@ -115,6 +115,6 @@ def cumulative_form(form: Formulation, col_lower: FloatArray, col_upper: FloatAr
                     ) -> CumulativeModel:
     """The whole model in cumulative columns, with these bounds on its original columns."""
     layout = form.layout
-    previous = previous_starts(layout.start_project, layout.n_cols)
+    previous = previous_starts(layout.start_project, form.shape[1])
     return cumulate(form.matrix, form.columns.cost, col_lower, col_upper, form.row_lower,
                     form.row_upper, form.columns.integer, form.columns.offset, previous)

@@ -113,10 +113,14 @@ needed ~4,000 nodes; with a share by columns alone (0.3 s) its plan was 1.5% abo
 bound, after 1 s 0.3%."""
 
 
-def region_models(index: IndexSets, form: Formulation, mu: FloatArray
-                  ) -> list[RegionModel] | None:
-    """Every region's block with transfers priced at ``mu``; None when regions are linked."""
-    col_region = column_regions(index, form)
+def region_models(index: IndexSets, form: Formulation, mu: FloatArray,
+                  col_region: IntArray | None = None) -> list[RegionModel] | None:
+    """Every region's block with transfers priced at ``mu``; None when regions are linked.
+
+    ``col_region``: the region of each column, when the model is not the instance's own
+    (``optimizer.solving.plans``); by default ``column_regions``.
+    """
+    col_region = column_regions(index, form) if col_region is None else col_region
     row_region = row_regions(form, col_region)
     if row_region is None:
         return None
@@ -142,8 +146,8 @@ def region_models(index: IndexSets, form: Formulation, mu: FloatArray
 
 @progress.stage("Lagrangian bound", figures=False)  # region sub-problems
 def lagrangian(index: IndexSets, form: Formulation, options: HighsOptions, mu: FloatArray,
-               seconds: float, workers: int = 2, runner: RegionRunner | None = None
-               ) -> Decomposition | None:
+               seconds: float, workers: int = 2, runner: RegionRunner | None = None,
+               col_region: IntArray | None = None) -> Decomposition | None:
     """``L(mu)`` with the regions solved within ``seconds`` by ``runner``.
 
     The default runner deals them to ``workers`` fresh Python processes
@@ -153,7 +157,7 @@ def lagrangian(index: IndexSets, form: Formulation, options: HighsOptions, mu: F
     every region was solved (a bound needs them all).
     """
     started = time.perf_counter()
-    models = region_models(index, form, mu)
+    models = region_models(index, form, mu, col_region)
     if models is None:
         return None
     deadline = time.time() + seconds - (time.perf_counter() - started)
@@ -165,7 +169,7 @@ def lagrangian(index: IndexSets, form: Formulation, options: HighsOptions, mu: F
         log.warning("Lagrangian bound dropped: %d of %d regions came back", len(ran.rows),
                     len(models))
         return None
-    values = np.zeros(form.layout.n_cols)
+    values = np.zeros(form.shape[1])
     linking = linking_rows(form)
     side = np.where(mu > 0, form.row_upper[linking],
                     np.where(mu < 0, form.row_lower[linking], 0.0))

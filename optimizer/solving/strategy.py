@@ -38,9 +38,9 @@ from optimizer.highs.claims import gap, within_gap
 from optimizer.highs.mip_start import Checked, run_checked
 from optimizer.runtime import stopping
 from optimizer.solving.decompose import lagrangian, linking_prices
-from optimizer.solving.heuristic import crossover, rens, round_lp
+from optimizer.solving.heuristic import crossover, rens
+from optimizer.solving.plans import Plans, index_plans
 from optimizer.solving.regions import RegionRunner
-from optimizer.solving.solution import feasible_plan
 from optimizer.solving.warm import WarmStart, better_plan, crossover_with_lp, incumbent
 
 log = logging.getLogger(__name__)
@@ -109,7 +109,8 @@ def _with_bound(outcome: HighsOutcome, bound: float | None, mip_rel_gap: float
 
 def attack(index: IndexSets, form: Formulation, options: HighsOptions, started: float,
            strategy: Strategy = "engineered", lp: HighsOutcome | None = None,
-           warm: WarmStart | None = None, regions: RegionRunner | None = None) -> Attack:
+           warm: WarmStart | None = None, regions: RegionRunner | None = None,
+           plans: Plans | None = None) -> Attack:
     """Run the strategy within ``options.time_limit`` counted from ``started``.
 
     ``lp``: the LP relaxation already solved (a live model re-solved from its basis,
@@ -119,8 +120,11 @@ def attack(index: IndexSets, form: Formulation, options: HighsOptions, started: 
     within the gap of the LP bound. ``regions``: where the decomposition's region MIPs are
     solved (default: ``PARALLEL_WORKERS`` local processes on models of ``PARALLEL_COLUMNS``,
     else here; ``optimizer.distributed.regions`` gives one on a Dask cluster); models without
-    the decomposition do not use it, and ``steps`` says so.
+    the decomposition do not use it, and ``steps`` says so. ``plans``: how a vector becomes a
+    checked plan of ``form`` and which region each column is in, when ``form`` is not the
+    model of ``index`` itself (the robust model, ``optimizer.solving.stacked``).
     """
+    plans = index_plans(index, form) if plans is None else plans
 
     def left() -> float:
         return max(options.time_limit - (time.perf_counter() - started), 0.5)
@@ -154,8 +158,7 @@ def attack(index: IndexSets, form: Formulation, options: HighsOptions, started: 
                                                options.mip_rel_gap)
     if strategy == "engineered" and is_mip and not stopping.requested() and not settled:
         if lp.values is None:  # the LP did not finish: a greedy plan by value per million KZT
-            start = start if start is not None else feasible_plan(
-                index, form, round_lp(index, form, None))
+            start = start if start is not None else plans.rounded(None)
         else:
             if start is not None:  # warm: decide again where the changed LP and the plan differ
                 start = better_plan(form, start, crossover_with_lp(index, form, replace(
@@ -163,14 +166,14 @@ def attack(index: IndexSets, form: Formulation, options: HighsOptions, started: 
             if bound is not None and lp.row_duals is not None and (
                     form.shape[1] >= DECOMPOSITION_COLUMNS):
                 found, bound = _decomposed(index, form, options, lp.values, lp.row_duals,
-                                           bound, share, steps, regions, start)
+                                           bound, share, steps, regions, plans, start)
                 start = better_plan(form, start, found)
                 decomposed = "lagrangian_bound" in steps  # linked regions: RENS, then HiGHS
             elif start is None:
-                start = feasible_plan(index, form, rens(form, replace(
+                start = plans.feasible(rens(form, replace(
                     options, time_limit=share(HEURISTIC_SHARE)), lp.values))
         if start is None and lp.values is not None and not stopping.requested():
-            start = feasible_plan(index, form, round_lp(index, form, lp.values))
+            start = plans.rounded(lp.values)
         steps["heuristic_seconds"], clock = time.perf_counter() - clock, time.perf_counter()
         steps["heuristic_objective"] = None if start is None else float(
             form.columns.cost @ start + form.columns.offset)
@@ -228,7 +231,7 @@ def _relaxation(form: Formulation, options: HighsOptions) -> Checked:
 def _decomposed(index: IndexSets, form: Formulation, options: HighsOptions,
                 lp_values: np.ndarray, lp_duals: np.ndarray, bound: float,
                 share: Callable[[float], float], steps: dict[str, Any],
-                regions: RegionRunner | None, warm: np.ndarray | None = None
+                regions: RegionRunner | None, plans: Plans, warm: np.ndarray | None = None
                 ) -> tuple[np.ndarray | None, float]:
     """Lagrangian bound by region, then the crossover of its region plans with the LP.
 
@@ -243,7 +246,8 @@ def _decomposed(index: IndexSets, form: Formulation, options: HighsOptions,
     reserve = _reserve(options)
     workers = PARALLEL_WORKERS if form.shape[1] >= PARALLEL_COLUMNS else 1
     split = lagrangian(index, form, options, mu,
-                       max(share(DECOMPOSITION_SHARE) - reserve, 0.0), workers, regions)
+                       max(share(DECOMPOSITION_SHARE) - reserve, 0.0), workers, regions,
+                       plans.col_region)
     steps["lagrangian_seconds"] = time.perf_counter() - clock
     start = None
     if split is not None:  # None after a stop request too
@@ -254,19 +258,19 @@ def _decomposed(index: IndexSets, form: Formulation, options: HighsOptions,
             steps["region_notes"] = list(split.notes)
         bound = max(bound, split.bound)
         sub = replace(options, time_limit=max(share(CROSSOVER_SHARE) - reserve, 0.5))
-        start = better_plan(form, warm, feasible_plan(index, form, crossover(
+        start = better_plan(form, warm, plans.feasible(crossover(
             form, sub, lp_values, split.values)))
         if start is not None and share(1.0) - reserve >= RECROSS_SECONDS and (
                 not stopping.requested()):
             # the plan's own disagreements with the region plans: a small, second neighbourhood
-            again = feasible_plan(index, form, crossover(
+            again = plans.feasible(crossover(
                 form, replace(options, time_limit=share(1.0) - reserve), start, split.values,
                 start=start))
             if again is not None and form.columns.cost @ again < form.columns.cost @ start:
                 start = again
         steps["crossover_seconds"] = time.perf_counter() - clock - steps["lagrangian_seconds"]
     if start is None and warm is None and not stopping.requested():
-        start = feasible_plan(index, form, rens(form, replace(
+        start = plans.feasible(rens(form, replace(
             options, time_limit=share(HEURISTIC_SHARE)), lp_values))
     return start if start is not None else warm, bound
 
