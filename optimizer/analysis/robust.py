@@ -140,9 +140,14 @@ def solve_robust(instance: Instance, *, time_limit: float | None = None,
     built = attacked.steps["build_seconds"]
     outcome = attacked.outcome
     if outcome.values is None or outcome.objective is None:
-        return Result(status=outcome.status, message=f"the robust model ({robust.draws} "
-                      f"draws) has no plan: {outcome.model_status}", metadata={
-                          "robust": {"draws": robust.draws, "status": outcome.status.value}})
+        rows, cols = model.form.shape
+        return Result(status=outcome.status, message=(
+            f"the robust model ({robust.draws} draws, {rows:,} rows x {cols:,} columns) found "
+            f"no plan within {options.time_limit:g} s, its LP relaxation taking "
+            f"{attacked.steps.get('lp_seconds', 0.0):.1f} s of them (HiGHS: "
+            f"{outcome.model_status}): give it more time (on the national instance about "
+            "60 s per draw) or fewer draws"), metadata={
+                "robust": {"draws": robust.draws, "status": outcome.status.value}})
     x = np.clip(np.round(outcome.values[:model.n_start], 9), 0.0, 1.0)
     index = build_index(plain)
     result = score(plain, index, build_formulation(index, objective), x,

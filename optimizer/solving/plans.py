@@ -29,6 +29,8 @@ class Plans:
     """A checked plan rounded from the LP's values (None: the LP did not finish), or None."""
     col_region: IntArray
     """The region of each column; -1 (no region) keeps the model whole."""
+    lp_share: float | None = None
+    """Share of the time for the LP relaxation; None: the strategy's own (``LP_SHARE``)."""
 
 
 def index_plans(index: IndexSets, form: Formulation) -> Plans:

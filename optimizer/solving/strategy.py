@@ -51,7 +51,8 @@ LP_SHARE = 0.3
 """At most this share of the time left goes to the LP relaxation."""
 LP_SHARE_WARM = 0.6
 """... when a warm start brings a plan: the bound is what is missing (a sweep point or a
-what-if case on Dask re-solves the national LP from scratch, 6-8 s, within a 15-s limit)."""
+what-if case on Dask re-solves the national LP from scratch, 6-8 s, within a 15-s limit).
+A model may ask for its own share (``Plans.lp_share``: the robust model)."""
 HEURISTIC_SHARE = 0.3
 """... to the RENS plan (models without the decomposition)."""
 DECOMPOSITION_SHARE = 0.75
@@ -136,9 +137,9 @@ def attack(index: IndexSets, form: Formulation, options: HighsOptions, started: 
     steps: dict[str, Any] = {}
     clock = time.perf_counter()
     if lp is None:
+        lp_share = LP_SHARE_WARM if warm is not None else plans.lp_share or LP_SHARE
         relaxed = _relaxation(form, replace(options, relax_integrality=True,
-                                            time_limit=share(
-                                                LP_SHARE if warm is None else LP_SHARE_WARM)))
+                                            time_limit=share(lp_share)))
         lp = relaxed.outcome
         if relaxed.notes:
             steps["claims"] = list(relaxed.notes)
