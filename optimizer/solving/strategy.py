@@ -216,17 +216,16 @@ def attack(index: IndexSets, form: Formulation, options: HighsOptions, started: 
 
 @progress.stage("LP relaxation")
 def _relaxation(form: Formulation, options: HighsOptions) -> Checked:
-    """The LP relaxation; with a wall-clock limit by HiGHS's parallel dual simplex (PAMI).
+    """The LP relaxation, by HiGHS's serial dual simplex.
 
-    PAMI took 20% less time than the serial dual simplex on 2 cores (generated 7,000 and 20,000
-    settlements, the national model); the reproducible mode keeps the serial one, whose path
-    does not depend on thread timing.
+    Not its parallel dual simplex (PAMI): 20% faster on an idle 2-core machine (national model
+    4.65 -> 3.76 s), it is 5-11x slower when anything else runs (``benchmarks/bench_lp.py`` at
+    load 6-7: national 4.0 s serial against 44.8 s; the robust model of 4 draws 24.3 s against
+    121.3 s), which a shared machine, a sweep with ``--jobs 2`` or the service's workers make
+    the common case.
     """
-    h = make_highs(form, options)
-    if options.node_limit is None:
-        h.setOptionValue("simplex_strategy", 2)
-        h.setOptionValue("parallel", "on")
-    return run_checked(h, deadline=options.time_limit, mip_rel_gap=options.mip_rel_gap)
+    return run_checked(make_highs(form, options), deadline=options.time_limit,
+                       mip_rel_gap=options.mip_rel_gap)
 
 
 def _decomposed(index: IndexSets, form: Formulation, options: HighsOptions,
