@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from models.caps import CAPS
+from models.checks import applicable_mask
 from models.instance import Instance
 from models.scenario import Problem, ScenarioError, existing
 from models.scenario_apply import project_categories
@@ -176,8 +177,26 @@ def draw(coverage: Coverage, seed: int, index: int) -> Draw:
                 population=tuple(population))
 
 
+def _still_applicable(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """The project effects on pairs whose standard still applies after a population change.
+
+    A settlement drawn below a standard's ``min_population`` leaves that pair out of ``A``
+    (docs/formulation.md): nobody there counts for the standard, so an effect on it improves
+    nothing, and validation refuses an effect on such a pair.
+    """
+    effects, places, standards = (tables[name] for name in ("project_effects", "settlements",
+                                                            "standards"))
+    applies = applicable_mask(places, standards)
+    s = pd.Index(places["settlement_id"]).get_indexer(effects["settlement_id"])
+    k = pd.Index(standards["standard_id"]).get_indexer(effects["standard_id"])
+    return effects[applies[s, k]].reset_index(drop=True)
+
+
 def apply_draw(instance: Instance, drawn: Draw) -> Instance:
     """``instance`` with the draw's capex, fiscal space, own revenue and population.
+
+    A settlement whose population falls below a standard's ``min_population`` loses the
+    project effects on that standard (``_still_applicable``).
 
     Raises:
         ScenarioError: a drawn capex or population above its cap (``models.caps``).
@@ -200,6 +219,7 @@ def apply_draw(instance: Instance, drawn: Draw) -> Instance:
                 rows &= places["area"] == area
             factor[rows.to_numpy()] *= value
         places["population"] = places["population"].to_numpy(float) * factor
+        tables["project_effects"] = _still_applicable(tables)
     for table, column in (("projects", "capex"), ("settlements", "population")):
         unit = "money" if column == "capex" else "persons"
         values = tables[table][column].to_numpy(float)
@@ -207,7 +227,8 @@ def apply_draw(instance: Instance, drawn: Draw) -> Instance:
         if bad.any():
             raise ScenarioError("uncertainty", f"draw {drawn.index}", f"a drawn {column} "
                                 f"({values[bad][0]:g}) {CAPS[unit].above()}")
-    # only numbers within their caps changed: the instance stays valid, no second validation
+    # numbers within their caps changed, effects on pairs that no longer apply dropped: the
+    # instance stays valid, no second validation
     return instance.model_copy(update={**tables, "source": f"{instance.source} + draw "
                                        f"{drawn.index}"})
 

@@ -143,6 +143,17 @@ def _codes(values: pd.Series, ids: np.ndarray) -> IntArray:
     return pd.Index(ids).get_indexer(values).astype(np.int64)
 
 
+def _pair_positions(pair_key: IntArray, key: IntArray) -> IntArray:
+    """Position of each ``key`` in the sorted ``pair_key`` of the applicable pairs, -1 if absent.
+
+    An exact match: a key outside ``A`` must not take the position of the next pair.
+    """
+    if not len(pair_key):
+        return np.full(len(key), -1, dtype=np.int64)
+    where = np.minimum(np.searchsorted(pair_key, key), len(pair_key) - 1)
+    return np.where(pair_key[where] == key, where, -1).astype(np.int64)
+
+
 def build_index(instance: Instance) -> IndexSets:
     """Derive every index array of the model from a validated instance."""
     s = instance.settings
@@ -171,9 +182,9 @@ def build_index(instance: Instance) -> IndexSets:
     cov = instance.coverage
     cov_key = (_codes(cov["settlement_id"], settlement_ids) * len(standard_ids)
                + _codes(cov["standard_id"], standard_ids))
-    where = np.searchsorted(pair_key, cov_key)
-    hit = (where < len(pair_key)) & (pair_key[np.minimum(where, len(pair_key) - 1)] == cov_key)
-    c0[where[hit]] = cov["level"].to_numpy(float)[hit]
+    cov_pair = _pair_positions(pair_key, cov_key)
+    hit = cov_pair >= 0  # coverage on a pair where the standard does not apply is ignored
+    c0[cov_pair[hit]] = cov["level"].to_numpy(float)[hit]
 
     n_cat, n_area = len(categories), len(AREAS)
     # residents weighted differently (designation weights) form a shortfall group of their own
@@ -216,9 +227,10 @@ def build_index(instance: Instance) -> IndexSets:
     e_project = _codes(effects["project_id"], project_ids)
     e_key = (_codes(effects["settlement_id"], settlement_ids) * len(standard_ids)
              + _codes(effects["standard_id"], standard_ids))
-    e_pair = np.searchsorted(pair_key, e_key)
-    e_gain = effects["level"].to_numpy(float) - c0[np.minimum(e_pair, len(c0) - 1)]
-    keep = (e_project >= 0) & (e_gain > 0)
+    e_pair = _pair_positions(pair_key, e_key)
+    # an effect outside A (a draw's population fell below min_population) improves nothing
+    e_gain = effects["level"].to_numpy(float) - np.append(c0, 0.0)[e_pair]  # -1: none
+    keep = (e_project >= 0) & (e_pair >= 0) & (e_gain > 0)
     e_project, e_pair, e_gain = e_project[keep], e_pair[keep], e_gain[keep]
     reach = c0 + np.bincount(e_pair, weights=e_gain, minlength=len(c0))
     capped = np.zeros(len(c0), dtype=bool)
