@@ -10,6 +10,7 @@ located.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -38,6 +39,11 @@ def one_project(folder: Path) -> Path:
     It fits while ``capex <= envelope 80 + fiscal space 5 = 85``: at 60 it is built (provision
     1 >= target 0.7, nobody short); 50% over (90) it cannot be, and 700 persons are short.
     """
+    return write_folder(*one_project_tables(), folder)
+
+
+def one_project_tables() -> tuple[dict[str, Any], dict[str, pd.DataFrame]]:
+    """``one_project`` as (settings, tables)."""
     settings = {"name": "one", "years": [2026], "targets": {"rural": {2026: 0.7}},
                 "budget": {"envelope": {2026: 80.0}},
                 "objective": {"access_weight": 0.0, "cost_weight": 0.0},
@@ -61,7 +67,7 @@ def one_project(folder: Path) -> Path:
         "project_effects": pd.DataFrame({"project_id": ["p"], "settlement_id": ["v"],
                                          "standard_id": ["school"], "level": [1.0]}),
     }
-    return write_folder(settings, tables, folder)
+    return settings, tables
 
 
 def test_zero_variance_draws_reproduce_the_plan_exactly(tmp_path: Path) -> None:
@@ -177,3 +183,73 @@ def test_a_bad_uncertainty_file_is_refused_with_every_mistake_located(
     for part in expected:
         assert part in said, said
     assert not (tmp_path / "mc").exists()
+
+
+DRIFT = ("name: drift\npopulation_change:\n"
+         "  - {region: all, area: rural, factor: {distribution: fixed, value: 0.95}}\n")
+"""Every rural settlement's population times 0.95."""
+
+
+def library_village(folder: Path) -> Path:
+    """``one_project`` whose project serves a ``library`` (culture, ``min_population`` 1,000,
+    listed before ``school``) instead of the school."""
+    settings, tables = one_project_tables()
+    tables["standards"] = pd.DataFrame({
+        "standard_id": ["library", "school"], "name": ["Library", "School"],
+        "source": ["-", "-"], "category": ["culture", "education"],
+        "applies_to": ["all", "all"], "min_population": [1000, 0]})
+    tables["project_effects"]["standard_id"] = ["library"]
+    return write_folder(settings, tables, folder)
+
+
+def test_a_drawn_population_below_min_population_takes_the_effect_there_away(
+        tmp_path: Path) -> None:
+    """The national recourse that failed verification (an effect credited to another pair).
+
+    ``one_project`` with a second standard, ``library`` (culture, ``min_population`` 1,000,
+    listed before ``school``), and the project's effect moved to the library (level 1). The
+    plan builds it in 2026. The draw moves the rural population by the factor 0.95: the village
+    has 950 persons, below the library's threshold, so the pair (village, library) leaves ``A``
+    and the project improves nothing. The draw keeps the plan (it fits, cutting it costs the
+    recourse penalty) and ``school`` stays at 0: by hand, ``target 0.7 * 950 - 0 = 665``
+    persons short, weight 1, no access or cost term, so the objective is 665. Before the fix
+    the model credited the library's gain to the next pair, (village, school): 950 served, an
+    objective of 0, refused by the verifier.
+    """
+    instance = library_village(tmp_path / "library")
+    plan = tmp_path / "plan"
+    solved = CliRunner().invoke(app, ["solve", str(instance), "--out", str(plan), "--quiet"])
+    assert solved.exit_code == 0, solved.output
+    drift = tmp_path / "drift.yaml"
+    drift.write_text(DRIFT)
+    out = tmp_path / "mc"
+    run(str(instance), "--plan", str(plan), "--uncertainty", str(drift), "--draws", "1",
+        "--out", str(out), "--lang", "en")
+    row = pd.read_csv(out / "draws.csv").iloc[0]
+    assert row["status"] == "optimal" and row["projects_kept"] == 1
+    assert row["objective"] == pytest.approx(665.0, abs=1e-6)
+    assert row["shortfall_2026"] == pytest.approx(665.0, abs=1e-6)
+
+
+def test_a_draw_stays_valid_and_the_model_counts_no_effect_outside_the_applicable_pairs(
+        tmp_path: Path) -> None:
+    """Each half of the fix on its own, on ``library_village`` with 950 persons.
+
+    ``apply_draw`` drops the effect whose pair left ``A``, so the drawn instance passes
+    validation again; and ``build_index`` never credits an effect outside ``A`` to another
+    pair: the instance with the population changed but the effect kept solves to the
+    verifier's 665 persons short (``0.7 * 950``), not to 0.
+    """
+    from models.instance import instance_from_tables
+    from models.uncertainty import load_uncertainty
+    from models.uncertainty_draw import apply_draw, cover, draw
+    from optimizer.api import solve
+
+    instance = load_instance(library_village(tmp_path / "library"))
+    drift = tmp_path / "drift.yaml"
+    drift.write_text(DRIFT)
+    drawn = apply_draw(instance, draw(cover(load_uncertainty(drift), instance), 1, 0))
+    assert drawn.settlements["population"].tolist() == [950.0] and drawn.project_effects.empty
+    instance_from_tables(drawn.settings, drawn.tables())  # raises on an invalid table
+    kept = drawn.model_copy(update={"project_effects": instance.project_effects})
+    assert solve(kept, price_envelope=False).objective == pytest.approx(665.0, abs=1e-6)
