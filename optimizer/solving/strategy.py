@@ -37,11 +37,13 @@ from optimizer.highs.adapter import HighsOptions, HighsOutcome, make_highs, time
 from optimizer.highs.claims import gap, within_gap
 from optimizer.highs.mip_start import Checked, run_checked
 from optimizer.runtime import stopping
-from optimizer.solving.decompose import lagrangian, linking_prices
+from optimizer.solving.decompose import linking_prices
 from optimizer.solving.heuristic import crossover, rens, round_lp
+from optimizer.solving.lagrange_memory import LagrangeMemory
 from optimizer.solving.regions import RegionRunner
 from optimizer.solving.solution import feasible_plan
 from optimizer.solving.warm import WarmStart, better_plan, crossover_with_lp, incumbent
+from optimizer.solving.warm_split import split as split_by_region
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +94,8 @@ class Attack:
     steps: dict[str, Any]
     """Seconds and bounds of each step, for the summary and benchmarks; ``claims``: what was
     done about a claim of HiGHS that did not hold (``optimizer.highs.mip_start``)."""
+    memory: LagrangeMemory | None = None
+    """The decomposition's multipliers and blocks, for a re-solve of a changed model."""
 
 
 def _with_bound(outcome: HighsOutcome, bound: float | None, mip_rel_gap: float
@@ -142,6 +146,7 @@ def attack(index: IndexSets, form: Formulation, options: HighsOptions, started: 
     bound = lp.objective if lp.status == SolveStatus.OPTIMAL else None
     steps["lp_bound"] = bound
     start = None
+    memory = None
     decomposed = False
     is_mip = bool(form.columns.integer.any())
     if warm is not None and is_mip:
@@ -162,8 +167,9 @@ def attack(index: IndexSets, form: Formulation, options: HighsOptions, started: 
                     options, time_limit=share(HEURISTIC_SHARE)), lp.values, start))
             if bound is not None and lp.row_duals is not None and (
                     form.shape[1] >= DECOMPOSITION_COLUMNS):
-                found, bound = _decomposed(index, form, options, lp.values, lp.row_duals,
-                                           bound, share, steps, regions, start)
+                found, bound, memory = _decomposed(
+                    index, form, options, lp.values, lp.row_duals, bound, share, steps, regions,
+                    start, None if warm is None else warm.memory)
                 start = better_plan(form, start, found)
                 decomposed = "lagrangian_bound" in steps  # linked regions: RENS, then HiGHS
             elif start is None:
@@ -197,7 +203,7 @@ def attack(index: IndexSets, form: Formulation, options: HighsOptions, started: 
                                             else "the decomposition's plan is final"),
             values=start, row_duals=None, objective=objective, bound=bound,
             gap=proven, seconds=0.0, nodes=0)
-        return _done(Attack(outcome=outcome, lp=lp, steps=steps), strategy)
+        return _done(Attack(outcome=outcome, lp=lp, steps=steps, memory=memory), strategy)
     h = make_highs(form, options)
     reserve = _reserve(options)
     h.setOptionValue("time_limit", float(max((1 - MIP_RESERVE) * left() - reserve, 0.1)))
@@ -207,7 +213,7 @@ def attack(index: IndexSets, form: Formulation, options: HighsOptions, started: 
     steps["mip_seconds"] = time.perf_counter() - clock
     if mip.notes:
         steps["claims"] = steps.get("claims", []) + list(mip.notes)
-    return _done(Attack(outcome=outcome, lp=lp, steps=steps), strategy)
+    return _done(Attack(outcome=outcome, lp=lp, steps=steps, memory=memory), strategy)
 
 
 @progress.stage("LP relaxation")
@@ -228,22 +234,25 @@ def _relaxation(form: Formulation, options: HighsOptions) -> Checked:
 def _decomposed(index: IndexSets, form: Formulation, options: HighsOptions,
                 lp_values: np.ndarray, lp_duals: np.ndarray, bound: float,
                 share: Callable[[float], float], steps: dict[str, Any],
-                regions: RegionRunner | None, warm: np.ndarray | None = None
-                ) -> tuple[np.ndarray | None, float]:
+                regions: RegionRunner | None, warm: np.ndarray | None = None,
+                memory: LagrangeMemory | None = None
+                ) -> tuple[np.ndarray | None, float, LagrangeMemory | None]:
     """Lagrangian bound by region, then the crossover of its region plans with the LP.
 
     Falls back to RENS when the regions are linked by more than the envelope and the
     equalization pool, or the crossover finds no plan in its time. Returns the plan (checked
     against every row) and the best bound. ``warm``: a plan already in hand (a warm start):
     the second crossover starts from the better of it and the first crossover's plan, and no
-    RENS is run when the crossover finds nothing.
+    RENS is run when the crossover finds nothing. ``memory``: the base's decomposition
+    (``optimizer.solving.warm_split``). Returns the memory of this one too.
     """
     clock = time.perf_counter()
     mu = linking_prices(form, lp_duals)
     reserve = _reserve(options)
     workers = PARALLEL_WORKERS if form.shape[1] >= PARALLEL_COLUMNS else 1
-    split = lagrangian(index, form, options, mu,
-                       max(share(DECOMPOSITION_SHARE) - reserve, 0.0), workers, regions)
+    split = split_by_region(index, form, options, mu,
+                            lambda: max(share(DECOMPOSITION_SHARE) - reserve, 0.0), workers,
+                            regions, memory, steps)
     steps["lagrangian_seconds"] = time.perf_counter() - clock
     start = None
     if split is not None:  # None after a stop request too
@@ -268,7 +277,7 @@ def _decomposed(index: IndexSets, form: Formulation, options: HighsOptions,
     if start is None and warm is None and not stopping.requested():
         start = feasible_plan(index, form, rens(form, replace(
             options, time_limit=share(HEURISTIC_SHARE)), lp_values))
-    return start if start is not None else warm, bound
+    return start if start is not None else warm, bound, None if split is None else split.memory
 
 
 def _reserve(options: HighsOptions) -> float:
