@@ -20,6 +20,7 @@ result to a worker that builds the changed model from scratch):
 from __future__ import annotations
 
 import hashlib
+import zlib
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -28,6 +29,9 @@ from optimizer.formulation.index import FloatArray, IntArray
 from optimizer.highs.mip_start import meets_rows
 from optimizer.solving.cumulative import CumulativeModel
 from optimizer.solving.regions import RegionModel, RegionRow
+
+SEED_BLOCKS = True
+"""Whether a block solved again starts from its remembered plan."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -39,13 +43,20 @@ class RegionMemo:
     layout: str
     """Of its structure only (nonzero pattern, integrality, start chains): a plan of the one is
     a start of the other."""
-    sides: FloatArray
-    """Column lower and upper bounds, then row lower and upper sides (``block_sides``)."""
+    packed_sides: bytes
+    """Column lower and upper bounds, then row lower and upper sides (``block_sides``),
+    compressed: mostly 0, 1 and infinity, they shrink tenfold (the national model's memory
+    ~0.3 MB)."""
     bound: float
     status: str
     size: int
     support: IntArray
     values: FloatArray
+
+    @property
+    def sides(self) -> FloatArray:
+        """The block's column bounds and row sides when it was solved."""
+        return np.frombuffer(zlib.decompress(self.packed_sides), dtype=float)
 
     def plan(self) -> FloatArray:
         """The block's plan as a full vector of its columns."""
@@ -84,16 +95,15 @@ def block_sides(model: CumulativeModel) -> FloatArray:
 
 def _still_holds(memo: RegionMemo, model: CumulativeModel) -> bool:
     """Whether ``memo``'s bound and plan are the block's: its plans a subset, the plan one."""
-    sides = block_sides(model)
-    if len(sides) != len(memo.sides):
+    sides, before = block_sides(model), memo.sides
+    if len(sides) != len(before):
         return False
     n, m = len(model.cost), len(model.row_lower)
     lower = np.r_[np.ones(n, dtype=bool), np.zeros(n, dtype=bool), np.ones(m, dtype=bool),
                   np.zeros(m, dtype=bool)]
-    narrower = np.where(lower, sides >= memo.sides, sides <= memo.sides)
-    if not narrower.all():
+    if not np.where(lower, sides >= before, sides <= before).all():
         return False
-    if np.array_equal(sides, memo.sides):
+    if np.array_equal(sides, before):
         return True
     return meets_rows(model.matrix, model.row_lower, model.row_upper, model.col_lower,
                       model.col_upper, model.start(memo.plan()))
@@ -111,7 +121,7 @@ def recall(models: list[RegionModel], keys: list[tuple[str, str]],
         memo = None if memory is None else memory.regions.get(model.name)
         if memo is not None and memo.digest == digest and _still_holds(memo, model.model):
             kept.append((model.region, memo.bound, memo.plan(), memo.status))
-        elif memo is not None and memo.layout == layout:
+        elif SEED_BLOCKS and memo is not None and memo.layout == layout:
             todo.append(replace(model, start=memo.plan()))
         else:
             todo.append(model)
@@ -127,7 +137,9 @@ def remember(linking: tuple[int, ...], mu: FloatArray, models: list[RegionModel]
         _, bound, plan, status = by_region[model.region]
         support = np.flatnonzero(plan)
         regions[model.name] = RegionMemo(digest=digest, layout=layout,
-                                         sides=block_sides(model.model), bound=float(bound),
+                                         packed_sides=zlib.compress(
+                                             block_sides(model.model).tobytes()),
+                                         bound=float(bound),
                                          status=status, size=len(plan), support=support,
                                          values=np.asarray(plan)[support])
     return LagrangeMemory(linking=linking, mu=np.array(mu, dtype=float), regions=regions)

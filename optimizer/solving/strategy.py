@@ -250,7 +250,7 @@ def _decomposed(index: IndexSets, form: Formulation, options: HighsOptions,
     mu = linking_prices(form, lp_duals)
     reserve = _reserve(options)
     workers = PARALLEL_WORKERS if form.shape[1] >= PARALLEL_COLUMNS else 1
-    split = split_by_region(index, form, options, mu,
+    split = split_by_region(index, form, options, mu, bound,
                             lambda: max(share(DECOMPOSITION_SHARE) - reserve, 0.0), workers,
                             regions, memory, steps)
     steps["lagrangian_seconds"] = time.perf_counter() - clock

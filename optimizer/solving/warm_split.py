@@ -4,9 +4,11 @@ With a memory of the base's decomposition (``optimizer.solving.lagrange_memory``
 multipliers are the base's when at least ``REUSE_SHARE`` of the blocks priced at them keep
 their remembered bound and plan (a cut envelope): ``L(mu_base)`` of the changed model then comes
 at the cost of the other blocks, solved from their base plans. It is a proven bound of the
-changed model (its own row sides and blocks), but priced for the base; when that pass took
-little of its time, a second one prices the blocks at the changed LP's duals (each block
-starting from its plan), and the better bound of the two is kept, with its region plans.
+changed model (its own row sides and blocks), but priced for the base. When it is below the
+changed LP's bound (a larger change: the money's worth moved) and the pass took little of its
+time, a second one prices the blocks at the changed LP's duals, which gives at least the LP
+bound (each block starting from its plan); the better bound of the two is kept, with its region
+plans. Above the LP bound it is kept as it is, and the time goes to the crossover.
 When few blocks hold (a raised envelope widens every region's cap, a raised target moves the
 shortfall rows), the single pass is at the LP's duals, every block starting from its base plan.
 """
@@ -33,8 +35,9 @@ the time it was given (every block or nearly every one unchanged: an envelope ch
 
 
 def split(index: IndexSets, form: Formulation, options: HighsOptions, lp_mu: FloatArray,
-          seconds: Callable[[], float], workers: int, regions: RegionRunner | None,
-          memory: LagrangeMemory | None, steps: dict[str, Any]) -> Decomposition | None:
+          lp_bound: float, seconds: Callable[[], float], workers: int,
+          regions: RegionRunner | None, memory: LagrangeMemory | None, steps: dict[str, Any]
+          ) -> Decomposition | None:
     """The decomposition of best bound; ``seconds()``: the time for a pass, asked per pass.
 
     Without a memory (or with one of other linking rows) one pass at ``lp_mu``. Writes to
@@ -52,7 +55,8 @@ def split(index: IndexSets, form: Formulation, options: HighsOptions, lp_mu: Flo
     if first is None:
         return None
     steps["lagrangian_base_mu_bound"] = first.bound
-    if time.perf_counter() - clock > REPRICE_SHARE * allowed or stopping.requested():
+    if first.bound >= lp_bound or stopping.requested() or (
+            time.perf_counter() - clock > REPRICE_SHARE * allowed):
         return first
     second = _counted(lagrangian(index, form, options, lp_mu, seconds(), workers, regions,
                                  first.memory), steps)
