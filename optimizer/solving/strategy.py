@@ -161,6 +161,12 @@ def attack(index: IndexSets, form: Formulation, options: HighsOptions, started: 
         if lp.values is None:  # the LP did not finish: a greedy plan by value per million KZT
             start = start if start is not None else feasible_plan(
                 index, form, round_lp(index, form, None))
+            if start is not None and warm is not None and warm.memory is not None and (
+                    form.shape[1] >= DECOMPOSITION_COLUMNS):  # a bound at the base's prices
+                found, bound, memory = _decomposed(index, form, options, start, None, bound,
+                                                   share, steps, regions, start, warm.memory)
+                start = better_plan(form, start, found)
+                decomposed = "lagrangian_bound" in steps
         else:
             if start is not None:  # warm: decide again where the changed LP and the plan differ
                 start = better_plan(form, start, crossover_with_lp(index, form, replace(
@@ -232,11 +238,11 @@ def _relaxation(form: Formulation, options: HighsOptions) -> Checked:
 
 
 def _decomposed(index: IndexSets, form: Formulation, options: HighsOptions,
-                lp_values: np.ndarray, lp_duals: np.ndarray, bound: float,
+                lp_values: np.ndarray, lp_duals: np.ndarray | None, bound: float | None,
                 share: Callable[[float], float], steps: dict[str, Any],
                 regions: RegionRunner | None, warm: np.ndarray | None = None,
                 memory: LagrangeMemory | None = None
-                ) -> tuple[np.ndarray | None, float, LagrangeMemory | None]:
+                ) -> tuple[np.ndarray | None, float | None, LagrangeMemory | None]:
     """Lagrangian bound by region, then the crossover of its region plans with the LP.
 
     Falls back to RENS when the regions are linked by more than the envelope and the
@@ -244,10 +250,11 @@ def _decomposed(index: IndexSets, form: Formulation, options: HighsOptions,
     against every row) and the best bound. ``warm``: a plan already in hand (a warm start):
     the second crossover starts from the better of it and the first crossover's plan, and no
     RENS is run when the crossover finds nothing. ``memory``: the base's decomposition
-    (``optimizer.solving.warm_split``). Returns the memory of this one too.
+    (``optimizer.solving.warm_split``); without the LP (``lp_duals`` None, ``lp_values`` the
+    warm plan) it is priced at the base's multipliers only. Returns its memory too.
     """
     clock = time.perf_counter()
-    mu = linking_prices(form, lp_duals)
+    mu = None if lp_duals is None else linking_prices(form, lp_duals)
     reserve = _reserve(options)
     workers = PARALLEL_WORKERS if form.shape[1] >= PARALLEL_COLUMNS else 1
     split = split_by_region(index, form, options, mu, bound,
@@ -261,7 +268,7 @@ def _decomposed(index: IndexSets, form: Formulation, options: HighsOptions,
             steps["regions_on"] = regions.description
         if split.notes:
             steps["region_notes"] = list(split.notes)
-        bound = max(bound, split.bound)
+        bound = split.bound if bound is None else max(bound, split.bound)
         sub = replace(options, time_limit=max(share(CROSSOVER_SHARE) - reserve, 0.5))
         start = better_plan(form, warm, feasible_plan(index, form, crossover(
             form, sub, lp_values, split.values)))

@@ -34,18 +34,23 @@ REPRICE_SHARE = 0.25
 the time it was given (every block or nearly every one unchanged: an envelope change)."""
 
 
-def split(index: IndexSets, form: Formulation, options: HighsOptions, lp_mu: FloatArray,
-          lp_bound: float, seconds: Callable[[], float], workers: int,
+def split(index: IndexSets, form: Formulation, options: HighsOptions,
+          lp_mu: FloatArray | None, lp_bound: float | None, seconds: Callable[[], float],
+          workers: int,
           regions: RegionRunner | None, memory: LagrangeMemory | None, steps: dict[str, Any]
           ) -> Decomposition | None:
     """The decomposition of best bound; ``seconds()``: the time for a pass, asked per pass.
 
-    Without a memory (or with one of other linking rows) one pass at ``lp_mu``. Writes to
+    Without a memory (or with one of other linking rows) one pass at ``lp_mu``; without the
+    LP (``lp_mu`` None: it did not finish) only the base's, whatever it reuses. Writes to
     ``steps`` the bound of each pass and how many blocks were reused.
     """
     mu = None if memory is None else remembered_prices(form, memory)
     blocks = None if mu is None else priced(index, form, mu, memory)
-    if blocks is None or len(blocks.kept) < REUSE_SHARE * len(blocks.models):
+    if blocks is None or (lp_mu is not None
+                          and len(blocks.kept) < REUSE_SHARE * len(blocks.models)):
+        if lp_mu is None:
+            return None
         return _counted(lagrangian(index, form, options, lp_mu, seconds(), workers, regions,
                                    memory), steps)
     allowed = seconds()
@@ -55,8 +60,9 @@ def split(index: IndexSets, form: Formulation, options: HighsOptions, lp_mu: Flo
     if first is None:
         return None
     steps["lagrangian_base_mu_bound"] = first.bound
-    if first.bound >= lp_bound or stopping.requested() or (
-            time.perf_counter() - clock > REPRICE_SHARE * allowed):
+    late = time.perf_counter() - clock > REPRICE_SHARE * allowed
+    if lp_mu is None or late or stopping.requested() or (
+            lp_bound is not None and first.bound >= lp_bound):
         return first
     second = _counted(lagrangian(index, form, options, lp_mu, seconds(), workers, regions,
                                  first.memory), steps)
