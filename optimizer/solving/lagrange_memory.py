@@ -30,9 +30,6 @@ from optimizer.highs.mip_start import meets_rows
 from optimizer.solving.cumulative import CumulativeModel
 from optimizer.solving.regions import RegionModel, RegionRow
 
-SEED_BLOCKS = True
-"""Whether a block solved again starts from its remembered plan."""
-
 
 @dataclass(frozen=True, eq=False)
 class RegionMemo:
@@ -94,7 +91,11 @@ def block_sides(model: CumulativeModel) -> FloatArray:
 
 
 def _still_holds(memo: RegionMemo, model: CumulativeModel) -> bool:
-    """Whether ``memo``'s bound and plan are the block's: its plans a subset, the plan one."""
+    """Whether ``memo``'s bound and plan are the block's: its plans a subset, the plan one.
+
+    The bound holds on the first condition alone (a plan kept from a region MIP that found none
+    is its LP solution, which the check does not hold to integrality).
+    """
     sides, before = block_sides(model), memo.sides
     if len(sides) != len(before):
         return False
@@ -121,7 +122,7 @@ def recall(models: list[RegionModel], keys: list[tuple[str, str]],
         memo = None if memory is None else memory.regions.get(model.name)
         if memo is not None and memo.digest == digest and _still_holds(memo, model.model):
             kept.append((model.region, memo.bound, memo.plan(), memo.status))
-        elif SEED_BLOCKS and memo is not None and memo.layout == layout:
+        elif memo is not None and memo.layout == layout:
             todo.append(replace(model, start=memo.plan()))
         else:
             todo.append(model)
