@@ -1,7 +1,8 @@
 """Warm-started vs cold MIP re-solves of what-if cases and of a sweep, case by case, in one run.
 
 Usage: python benchmarks/bench_warm.py [--instance instances/kz-2026-2030] [--limits 15,30]
-       [--reference 60] [--base 60] [--scales 0.9,1.1] [--cases/--no-cases]
+       [--reference 60] [--base 60] [--scales 0.9,1.1] [--scenarios a.yaml,b.yaml]
+       [--cases/--no-cases]
        [--sweep 0.8:1.2:16] [--sweep-limit 60]
 
 Cases: the base is solved once on a live model (``--base`` seconds). Each case (every scenario
@@ -54,10 +55,11 @@ REFERENCE_GOAL = 0.005
 """... and its objective within 0.5% of a 60-s cold solve of the same case."""
 
 
-def cases(base: Instance, path: Path, scales: list[float]) -> dict[str, Instance]:
+def cases(base: Instance, path: Path, files: list[Path], scales: list[float]
+          ) -> dict[str, Instance]:
     """Every scenario file that applies to the base, and the envelope scales, by name."""
     found = {}
-    for file in sorted(Path("scenarios").glob("*.yaml")):
+    for file in files:
         try:
             found[file.stem] = scenario_case(base, str(file), path).instance
         except ScenarioError as exc:
@@ -80,8 +82,10 @@ def run_cases(args: argparse.Namespace) -> list[dict[str, Any]]:
     print(f"{'case':22} {'limit':>5} {'warm gap':>9} {'cold gap':>9} {'warm vs 60s':>11} "
           f"{'blocks kept':>11}  warm start")
     rows = []
-    for name, instance in cases(base, Path(args.instance),
-                                [float(s) for s in args.scales.split(",")]).items():
+    files = (sorted(Path("scenarios").glob("*.yaml")) if args.scenarios is None
+             else [Path(f) for f in args.scenarios.split(",") if f])
+    scales = [float(s) for s in args.scales.split(",") if s]
+    for name, instance in cases(base, Path(args.instance), files, scales).items():
         reference = optimizer.solve(instance, time_limit=args.reference, mip_rel_gap=args.gap,
                                     price_envelope=False)
         for limit in limits:
@@ -154,6 +158,8 @@ def main() -> None:
     parser.add_argument("--reference", type=float, default=60.0)
     parser.add_argument("--base", type=float, default=60.0)
     parser.add_argument("--scales", default="0.9,1.1")
+    parser.add_argument("--scenarios", default=None,
+                        help="Scenario files, comma-separated (default: all in scenarios/).")
     parser.add_argument("--gap", type=float, default=1e-3)
     parser.add_argument("--cases", action=argparse.BooleanOptionalAction, default=True)
     parser.add_argument("--sweep", default="")
