@@ -43,7 +43,7 @@ class RegionMemo:
     packed_sides: bytes
     """Column lower and upper bounds, then row lower and upper sides (``block_sides``),
     compressed: mostly 0, 1 and infinity, they shrink tenfold (the national model's memory
-    ~0.3 MB)."""
+    0.34 MB pickled)."""
     bound: float
     status: str
     size: int
