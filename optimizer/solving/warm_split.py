@@ -4,13 +4,12 @@ With a memory of the base's decomposition (``optimizer.solving.lagrange_memory``
 multipliers are the base's when at least ``REUSE_SHARE`` of the blocks priced at them keep
 their remembered bound and plan (a cut envelope): ``L(mu_base)`` of the changed model then comes
 at the cost of the other blocks, solved from their base plans. It is a proven bound of the
-changed model (its own row sides and blocks), but priced for the base. When the pass took
-little of its time, a second one prices the blocks at the changed LP's duals (each block
-starting from its plan), and the better bound of the two is kept, with its region plans:
-always when ``L(mu_base)`` is below the changed LP's bound (a larger change: the money's worth
-moved; at the LP's duals the bound is at least the LP's), otherwise only with at least
-``REPRICE_SECONDS`` for it: with less, its blocks end near their LP bounds, below
-``L(mu_base)``, and the time is the crossover's.
+changed model (its own row sides and blocks), but priced for the base. When it is below the
+changed LP's bound (a larger change: the money's worth moved) and the pass took little of its
+time, a second one prices the blocks at the changed LP's duals, which gives at least the LP
+bound (each block starting from its plan); the better bound of the two is kept, with its region
+plans. Above the LP bound it is kept as it is and the time goes to the crossover: a second
+pass there gained 0.02% of bound and cost the plan more (docs/performance.md).
 When few blocks hold (a raised envelope widens every region's cap, a raised target moves the
 shortfall rows), the single pass is at the LP's duals, every block starting from its base plan.
 """
@@ -32,7 +31,6 @@ from optimizer.solving.regions import RegionRunner
 REUSE_SHARE = 0.5
 """The base's multipliers are tried first when at least this share of the blocks holds there."""
 REPRICE_SHARE = 0.25
-REPRICE_SECONDS = 10.0
 """The LP's multipliers get a pass of their own when the base's took less than this share of
 the time it was given (every block or nearly every one unchanged: an envelope change)."""
 
@@ -64,11 +62,10 @@ def split(index: IndexSets, form: Formulation, options: HighsOptions,
         return None
     steps["lagrangian_base_mu_bound"] = first.bound
     late = time.perf_counter() - clock > REPRICE_SHARE * allowed
-    again = seconds()
     if lp_mu is None or late or stopping.requested() or (
-            lp_bound is not None and first.bound >= lp_bound and again < REPRICE_SECONDS):
+            lp_bound is not None and first.bound >= lp_bound):
         return first
-    second = _counted(lagrangian(index, form, options, lp_mu, again, workers, regions,
+    second = _counted(lagrangian(index, form, options, lp_mu, seconds(), workers, regions,
                                  first.memory), steps)
     if second is None:
         return first
