@@ -135,7 +135,8 @@ def run_cases(cases: Sequence[Case], *, time_limit: float | None = None,
         warm_from = warm and k > 0 and base_plan is not None
         if live is not None and (k == 0 or reason is None):
             result = live.solve(time_limit=seconds if warm_from else None, price_envelope=False,
-                                warm=WarmStart(vector) if warm_from and vector is not None
+                                warm=WarmStart(vector, base_plan.memory)
+                                if warm_from and vector is not None and base_plan is not None
                                 else None)
             vector = live.last_plan if k == 0 else vector
             how: dict[str, object] = {"model": "edited in place" if k else "built",

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -32,8 +32,9 @@ from optimizer.highs import progress
 from optimizer.highs.adapter import HighsOptions
 from optimizer.runtime import stopping
 from optimizer.solving.cumulative import cumulate, previous_starts
+from optimizer.solving.lagrange_memory import LagrangeMemory, block_digests, recall, remember
 from optimizer.solving.region_worker import LocalRegions
-from optimizer.solving.regions import RegionModel, RegionRunner
+from optimizer.solving.regions import RegionModel, RegionRow, RegionRunner, RegionsSolved
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +50,10 @@ class Decomposition:
     """Regions whose MIP finished within its share of the time (the rest use their LP)."""
     notes: tuple[str, ...] = ()
     """What the region runner says went otherwise than planned (``RegionsSolved.notes``)."""
+    reused: int = 0
+    """Blocks not solved again: the same as in the memory given (``lagrange_memory``)."""
+    memory: LagrangeMemory | None = field(default=None, repr=False)
+    """This decomposition's multipliers and blocks, for the solve of a changed model."""
 
 
 LINKING = ("envelope", "equalization_pool")
@@ -67,10 +72,27 @@ def linking_prices(form: Formulation, row_duals: FloatArray) -> FloatArray:
     ``mu = -dual`` (the objective's rise per unit of the row's activity), kept ``>= 0`` on a
     ``<=`` row and ``<= 0`` on a ``>=`` row; free on an equality.
     """
+    return _signed(form, -np.asarray(row_duals)[linking_rows(form)])
+
+
+def _signed(form: Formulation, mu: FloatArray) -> FloatArray:
     rows = linking_rows(form)
-    mu = -np.asarray(row_duals)[rows]
     mu = np.where(np.isinf(form.row_lower[rows]), np.maximum(mu, 0.0), mu)
     return np.where(np.isinf(form.row_upper[rows]), np.minimum(mu, 0.0), mu)
+
+
+def linking_layout(form: Formulation) -> tuple[int, ...]:
+    """How many rows each ``LINKING`` family has in the model (0: none)."""
+    return tuple(len(range(form.shape[0])[form.rows[name]]) if name in form.rows else 0
+                 for name in LINKING)
+
+
+def remembered_prices(form: Formulation, memory: LagrangeMemory) -> FloatArray | None:
+    """The multipliers of ``memory``, signed as ``form``'s linking rows are.
+
+    None when those rows are not the remembered ones (another count per family).
+    """
+    return _signed(form, memory.mu) if memory.linking == linking_layout(form) else None
 
 
 def column_regions(index: IndexSets, form: Formulation) -> IntArray:
@@ -144,11 +166,42 @@ def region_models(index: IndexSets, form: Formulation, mu: FloatArray,
     return models
 
 
+@dataclass(frozen=True)
+class Priced:
+    """The blocks priced at ``mu``: those whose remembered bound and plan hold, those to solve."""
+
+    mu: FloatArray
+    models: list[RegionModel]
+    keys: list[tuple[str, str]]
+    kept: list[RegionRow]
+    todo: list[RegionModel]
+
+
+def priced(index: IndexSets, form: Formulation, mu: FloatArray,
+           memory: LagrangeMemory | None = None, col_region: IntArray | None = None
+           ) -> Priced | None:
+    """The blocks at ``mu``, sorted by ``memory`` (``lagrange_memory.recall``); None: linked.
+
+    ``col_region``: as for ``region_models``.
+    """
+    models = region_models(index, form, mu, col_region)
+    if models is None:
+        return None
+    keys = [block_digests(m.model) for m in models]
+    return Priced(mu, models, keys, *recall(models, keys, memory))
+
+
 @progress.stage("Lagrangian bound", figures=False)  # region sub-problems
-def lagrangian(index: IndexSets, form: Formulation, options: HighsOptions, mu: FloatArray,
-               seconds: float, workers: int = 2, runner: RegionRunner | None = None,
+def lagrangian(index: IndexSets, form: Formulation, options: HighsOptions,
+               mu: FloatArray | Priced, seconds: float, workers: int = 2,
+               runner: RegionRunner | None = None, memory: LagrangeMemory | None = None,
                col_region: IntArray | None = None) -> Decomposition | None:
     """``L(mu)`` with the regions solved within ``seconds`` by ``runner``.
+
+    ``mu``: the multipliers, or the blocks already priced at them (``priced``). ``memory``: a
+    decomposition of the model this one was changed from: its blocks whose bound and plan
+    still hold are not solved again, the others start from their plan
+    (``optimizer.solving.lagrange_memory``).
 
     The default runner deals them to ``workers`` fresh Python processes
     (``optimizer.solving.region_worker.LocalRegions``), each running one HiGHS thread, so
@@ -157,16 +210,19 @@ def lagrangian(index: IndexSets, form: Formulation, options: HighsOptions, mu: F
     every region was solved (a bound needs them all).
     """
     started = time.perf_counter()
-    models = region_models(index, form, mu, col_region)
-    if models is None:
+    blocks = mu if isinstance(mu, Priced) else priced(index, form, mu, memory, col_region)
+    if blocks is None:
         return None
+    models, kept, todo, mu = blocks.models, blocks.kept, blocks.todo, blocks.mu
     deadline = time.time() + seconds - (time.perf_counter() - started)
-    ran = (runner or LocalRegions(workers))(models, options, deadline)
+    ran = (runner or LocalRegions(workers))(todo, options, deadline) if todo else (
+        RegionsSolved([]))
     if stopping.requested():
         log.info("Lagrangian bound dropped: a stop was requested")
         return None
-    if {row[0] for row in ran.rows} != set(range(len(models))):  # a runner's broken promise
-        log.warning("Lagrangian bound dropped: %d of %d regions came back", len(ran.rows),
+    rows = kept + ran.rows
+    if {row[0] for row in rows} != set(range(len(models))):  # a runner's broken promise
+        log.warning("Lagrangian bound dropped: %d of %d regions came back", len(rows),
                     len(models))
         return None
     values = np.zeros(form.shape[1])
@@ -174,9 +230,10 @@ def lagrangian(index: IndexSets, form: Formulation, options: HighsOptions, mu: F
     side = np.where(mu > 0, form.row_upper[linking],
                     np.where(mu < 0, form.row_lower[linking], 0.0))
     total = form.columns.offset - float(mu @ side)
-    for r, bound, plan, _ in sorted(ran.rows, key=lambda row: row[0]):
+    for r, bound, plan, _ in sorted(rows, key=lambda row: row[0]):
         total += bound  # in region order: the same sum wherever and in whatever order solved
         values[models[r].cols] = plan
     return Decomposition(bound=total, values=values, seconds=time.perf_counter() - started,
-                         regions_solved=sum(status == "optimal" for *_, status in ran.rows),
-                         notes=ran.notes)
+                         regions_solved=sum(status == "optimal" for *_, status in rows),
+                         notes=ran.notes, reused=len(kept),
+                         memory=remember(linking_layout(form), mu, models, blocks.keys, rows))

@@ -27,7 +27,7 @@ from optimizer.highs.mip_start import run_checked, set_time_limit
 from optimizer.solving.assemble import assemble_result
 from optimizer.solving.pipeline import envelope_prices
 from optimizer.solving.strategy import LP_SHARE, attack
-from optimizer.solving.warm import WarmStart
+from optimizer.solving.warm import WarmStart, with_memory
 
 log = logging.getLogger(__name__)
 
@@ -201,7 +201,7 @@ class LiveModel:
         attacked = attack(self.index, self.form, options, started, lp=lp, warm=warm)
         self.last_plan = attacked.outcome.values
         prices = envelope_prices(self.form, self.index, lp) if price_envelope else None
-        return assemble_result(self.instance, self.index, self.form, attacked.outcome, options,
-                               build_seconds=self.build_seconds,
-                               solve_seconds=time.perf_counter() - started, prices=prices,
-                               steps=attacked.steps)
+        return with_memory(assemble_result(
+            self.instance, self.index, self.form, attacked.outcome, options,
+            build_seconds=self.build_seconds, solve_seconds=time.perf_counter() - started,
+            prices=prices, steps=attacked.steps), attacked.memory)

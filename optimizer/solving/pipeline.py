@@ -24,7 +24,7 @@ from optimizer.highs.mip_start import run_checked
 from optimizer.solving.assemble import assemble_result
 from optimizer.solving.regions import RegionRunner
 from optimizer.solving.strategy import Strategy, attack
-from optimizer.solving.warm import BasePlan, warm_start
+from optimizer.solving.warm import BasePlan, warm_start, with_memory
 
 log = logging.getLogger(__name__)
 
@@ -119,6 +119,7 @@ def solve_weighted(instance: Instance, options: HighsOptions, *, price_envelope:
     assembled = assemble_result(instance, index, form, result.outcome, options,
                                 build_seconds=build_seconds, solve_seconds=solve_seconds,
                                 prices=prices, steps=result.steps)
+    assembled = with_memory(assembled, result.memory)
     notes = result.steps.get("region_notes")
     if not notes:
         return assembled

@@ -67,7 +67,7 @@ class LocalRegions:
         """Every block's row; see the class."""
         if self.workers == 1:
             return RegionsSolved(solve_regions(models, options, deadline))
-        groups = balanced(models, self.workers)
+        groups = [group for group in balanced(models, self.workers) if group]  # few: fewer
         single = replace(options, threads=1)
         with ThreadPoolExecutor(max_workers=self.workers) as pool:
             futures = [pool.submit(run_worker, group, single, deadline) for group in groups]

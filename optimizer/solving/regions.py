@@ -16,6 +16,7 @@ import numpy as np
 
 from optimizer.formulation.index import FloatArray, IntArray
 from optimizer.highs.adapter import HighsOptions, highs_for, run, time_stops, var_types
+from optimizer.highs.mip_start import run_checked
 from optimizer.runtime import stopping
 from optimizer.solving.cumulative import CumulativeModel
 
@@ -32,6 +33,9 @@ class RegionModel:
     """Its share of the solve time: its columns, at least ``MIN_WEIGHT`` of the mean block."""
     name: str = ""
     """The region's id in the instance, for messages."""
+    start: FloatArray | None = None
+    """A plan of the block (original columns) its MIP starts from: the block's plan in the
+    solve of the model this one was changed from (``optimizer.solving.lagrange_memory``)."""
 
 
 RegionRow = tuple[int, float, FloatArray, str]
@@ -113,6 +117,8 @@ def solve_region(model: RegionModel, options: HighsOptions, seconds: float
                   ) -> tuple[float, FloatArray, str] | None:
     """Bound and plan of one region: its LP first, then its MIP within ``seconds``.
 
+    The MIP starts from ``model.start`` when it has one, handed over claim-checked.
+
     None when a stop request cut its LP short (no bound).
     """
     block = model.model
@@ -132,7 +138,10 @@ def solve_region(model: RegionModel, options: HighsOptions, seconds: float
     h.changeColsIntegrality(len(integer), np.arange(len(integer), dtype=np.int32),
                             var_types(integer))
     h.setOptionValue("time_limit", float(max(seconds, 0.05)))
-    mip = run(h, deadline=max(seconds, 0.05) * 1.2)
+    deadline = max(seconds, 0.05) * 1.2
+    mip = (run(h, deadline=deadline) if model.start is None else run_checked(
+        h, start=block.start(model.start), deadline=deadline,
+        mip_rel_gap=options.mip_rel_gap).outcome)
     if mip.bound is not None:
         bound = max(bound, mip.bound)
     if mip.values is not None:

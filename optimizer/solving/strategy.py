@@ -37,22 +37,23 @@ from optimizer.highs.adapter import HighsOptions, HighsOutcome, make_highs, time
 from optimizer.highs.claims import gap, within_gap
 from optimizer.highs.mip_start import Checked, run_checked
 from optimizer.runtime import stopping
-from optimizer.solving.decompose import lagrangian, linking_prices
+from optimizer.solving.decompose import linking_prices
 from optimizer.solving.heuristic import crossover, rens
+from optimizer.solving.lagrange_memory import LagrangeMemory
 from optimizer.solving.plans import Plans, index_plans
 from optimizer.solving.regions import RegionRunner
 from optimizer.solving.warm import WarmStart, better_plan, crossover_with_lp, incumbent
+from optimizer.solving.warm_split import split as split_by_region
 
 log = logging.getLogger(__name__)
 
 Strategy = Literal["engineered", "plain"]
 
 LP_SHARE = 0.3
-"""At most this share of the time left goes to the LP relaxation."""
+"""At most this share of the time left goes to the LP relaxation (or ``Plans.lp_share``)."""
 LP_SHARE_WARM = 0.6
 """... when a warm start brings a plan: the bound is what is missing (a sweep point or a
-what-if case on Dask re-solves the national LP from scratch, 6-8 s, within a 15-s limit).
-A model may ask for its own share (``Plans.lp_share``: the robust model)."""
+what-if case on Dask re-solves the national LP from scratch, 6-8 s, within a 15-s limit)."""
 HEURISTIC_SHARE = 0.3
 """... to the RENS plan (models without the decomposition)."""
 DECOMPOSITION_SHARE = 0.75
@@ -93,6 +94,8 @@ class Attack:
     steps: dict[str, Any]
     """Seconds and bounds of each step, for the summary and benchmarks; ``claims``: what was
     done about a claim of HiGHS that did not hold (``optimizer.highs.mip_start``)."""
+    memory: LagrangeMemory | None = None
+    """The decomposition's multipliers and blocks, for a re-solve of a changed model."""
 
 
 def _with_bound(outcome: HighsOutcome, bound: float | None, mip_rel_gap: float
@@ -147,6 +150,7 @@ def attack(index: IndexSets, form: Formulation, options: HighsOptions, started: 
     bound = lp.objective if lp.status == SolveStatus.OPTIMAL else None
     steps["lp_bound"] = bound
     start = None
+    memory = None
     decomposed = False
     is_mip = bool(form.columns.integer.any())
     if warm is not None and is_mip:
@@ -160,14 +164,22 @@ def attack(index: IndexSets, form: Formulation, options: HighsOptions, started: 
     if strategy == "engineered" and is_mip and not stopping.requested() and not settled:
         if lp.values is None:  # the LP did not finish: a greedy plan by value per million KZT
             start = start if start is not None else plans.rounded(None)
+            if start is not None and warm is not None and warm.memory is not None and (
+                    form.shape[1] >= DECOMPOSITION_COLUMNS):  # a bound at the base's prices
+                found, bound, memory = _decomposed(index, form, options, start, None, bound,
+                                                   share, steps, regions, plans, start,
+                                                   warm.memory)
+                start = better_plan(form, start, found)
+                decomposed = "lagrangian_bound" in steps
         else:
             if start is not None:  # warm: decide again where the changed LP and the plan differ
                 start = better_plan(form, start, crossover_with_lp(index, form, replace(
                     options, time_limit=share(HEURISTIC_SHARE)), lp.values, start))
             if bound is not None and lp.row_duals is not None and (
                     form.shape[1] >= DECOMPOSITION_COLUMNS):
-                found, bound = _decomposed(index, form, options, lp.values, lp.row_duals,
-                                           bound, share, steps, regions, plans, start)
+                found, bound, memory = _decomposed(
+                    index, form, options, lp.values, lp.row_duals, bound, share, steps, regions,
+                    plans, start, None if warm is None else warm.memory)
                 start = better_plan(form, start, found)
                 decomposed = "lagrangian_bound" in steps  # linked regions: RENS, then HiGHS
             elif start is None:
@@ -201,7 +213,7 @@ def attack(index: IndexSets, form: Formulation, options: HighsOptions, started: 
                                             else "the decomposition's plan is final"),
             values=start, row_duals=None, objective=objective, bound=bound,
             gap=proven, seconds=0.0, nodes=0)
-        return _done(Attack(outcome=outcome, lp=lp, steps=steps), strategy)
+        return _done(Attack(outcome=outcome, lp=lp, steps=steps, memory=memory), strategy)
     h = make_highs(form, options)
     reserve = _reserve(options)
     h.setOptionValue("time_limit", float(max((1 - MIP_RESERVE) * left() - reserve, 0.1)))
@@ -211,7 +223,7 @@ def attack(index: IndexSets, form: Formulation, options: HighsOptions, started: 
     steps["mip_seconds"] = time.perf_counter() - clock
     if mip.notes:
         steps["claims"] = steps.get("claims", []) + list(mip.notes)
-    return _done(Attack(outcome=outcome, lp=lp, steps=steps), strategy)
+    return _done(Attack(outcome=outcome, lp=lp, steps=steps, memory=memory), strategy)
 
 
 @progress.stage("LP relaxation")
@@ -229,25 +241,28 @@ def _relaxation(form: Formulation, options: HighsOptions) -> Checked:
 
 
 def _decomposed(index: IndexSets, form: Formulation, options: HighsOptions,
-                lp_values: np.ndarray, lp_duals: np.ndarray, bound: float,
+                lp_values: np.ndarray, lp_duals: np.ndarray | None, bound: float | None,
                 share: Callable[[float], float], steps: dict[str, Any],
-                regions: RegionRunner | None, plans: Plans, warm: np.ndarray | None = None
-                ) -> tuple[np.ndarray | None, float]:
+                regions: RegionRunner | None, plans: Plans, warm: np.ndarray | None = None,
+                memory: LagrangeMemory | None = None
+                ) -> tuple[np.ndarray | None, float | None, LagrangeMemory | None]:
     """Lagrangian bound by region, then the crossover of its region plans with the LP.
 
     Falls back to RENS when the regions are linked by more than the envelope and the
     equalization pool, or the crossover finds no plan in its time. Returns the plan (checked
     against every row) and the best bound. ``warm``: a plan already in hand (a warm start):
     the second crossover starts from the better of it and the first crossover's plan, and no
-    RENS is run when the crossover finds nothing.
+    RENS is run when the crossover finds nothing. ``memory``: the base's decomposition
+    (``optimizer.solving.warm_split``); without the LP (``lp_duals`` None, ``lp_values`` the
+    warm plan) it is priced at the base's multipliers only. Returns its memory too.
     """
     clock = time.perf_counter()
-    mu = linking_prices(form, lp_duals)
+    mu = None if lp_duals is None else linking_prices(form, lp_duals)
     reserve = _reserve(options)
     workers = PARALLEL_WORKERS if form.shape[1] >= PARALLEL_COLUMNS else 1
-    split = lagrangian(index, form, options, mu,
-                       max(share(DECOMPOSITION_SHARE) - reserve, 0.0), workers, regions,
-                       plans.col_region)
+    split = split_by_region(index, form, options, mu, bound,
+                            lambda: max(share(DECOMPOSITION_SHARE) - reserve, 0.0), workers,
+                            regions, memory, steps, plans.col_region)
     steps["lagrangian_seconds"] = time.perf_counter() - clock
     start = None
     if split is not None:  # None after a stop request too
@@ -256,7 +271,7 @@ def _decomposed(index: IndexSets, form: Formulation, options: HighsOptions,
             steps["regions_on"] = regions.description
         if split.notes:
             steps["region_notes"] = list(split.notes)
-        bound = max(bound, split.bound)
+        bound = split.bound if bound is None else max(bound, split.bound)
         sub = replace(options, time_limit=max(share(CROSSOVER_SHARE) - reserve, 0.5))
         start = better_plan(form, warm, plans.feasible(crossover(
             form, sub, lp_values, split.values)))
@@ -272,7 +287,7 @@ def _decomposed(index: IndexSets, form: Formulation, options: HighsOptions,
     if start is None and warm is None and not stopping.requested():
         start = plans.feasible(rens(form, replace(
             options, time_limit=share(HEURISTIC_SHARE)), lp_values))
-    return start if start is not None else warm, bound
+    return start if start is not None else warm, bound, None if split is None else split.memory
 
 
 def _reserve(options: HighsOptions) -> float:

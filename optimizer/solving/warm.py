@@ -18,7 +18,7 @@ and HiGHS gets it through the claim-checked path (``optimizer.highs.mip_start``)
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -28,11 +28,14 @@ from optimizer.formulation import Formulation
 from optimizer.formulation.index import FloatArray, IndexSets
 from optimizer.highs.adapter import HighsOptions
 from optimizer.solving.heuristic import crossover, round_lp
+from optimizer.solving.lagrange_memory import LagrangeMemory
 from optimizer.solving.solution import feasible_plan
 
 WARM_KEPT = "base plan kept"
 WARM_REPAIRED = "base plan repaired"
 WARM_UNUSABLE = "base plan unusable"
+MEMORY_KEY = "decomposition_memory"
+"""``Result.metadata`` key of a solve's ``LagrangeMemory`` (not written to any output)."""
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,8 @@ class WarmStart:
 
     values: FloatArray
     """The base plan: a full column vector of the base model (same structure)."""
+    memory: LagrangeMemory | None = field(default=None, repr=False)
+    """The base's Lagrangian multipliers and region blocks (``optimizer.solving.warm_split``)."""
 
 
 @dataclass(frozen=True)
@@ -56,6 +61,8 @@ class BasePlan:
     """project_id, start_year, share: the plan's funded starts."""
     transfers: pd.DataFrame
     """region_id, year, transfer (million KZT)."""
+    memory: LagrangeMemory | None = field(default=None, repr=False)
+    """The base solve's decomposition, when it had one (``optimizer.solving.lagrange_memory``)."""
 
     @classmethod
     def of_starts(cls, starts: pd.DataFrame) -> BasePlan:
@@ -69,7 +76,21 @@ class BasePlan:
         if not result.has_plan or result.starts is None or result.region_years is None:
             return None
         return cls(starts=result.starts[["project_id", "start_year", "share"]].copy(),
-                   transfers=result.region_years[["region_id", "year", "transfer"]].copy())
+                   transfers=result.region_years[["region_id", "year", "transfer"]].copy(),
+                   memory=memory_of(result))
+
+
+def memory_of(result: Result) -> LagrangeMemory | None:
+    """The decomposition memory ``result`` carries (``MEMORY_KEY``), if any."""
+    memory = result.metadata.get(MEMORY_KEY)
+    return memory if isinstance(memory, LagrangeMemory) else None
+
+
+def with_memory(result: Result, memory: LagrangeMemory | None) -> Result:
+    """``result`` carrying ``memory`` for the warm starts of changed models (``BasePlan.of``)."""
+    if memory is None:
+        return result
+    return result.model_copy(update={"metadata": result.metadata | {MEMORY_KEY: memory}})
 
 
 def warm_start(index: IndexSets, form: Formulation, plan: BasePlan) -> WarmStart:
@@ -86,7 +107,7 @@ def warm_start(index: IndexSets, form: Formulation, plan: BasePlan) -> WarmStart
     found = (region >= 0) & (year >= 0)
     values[form.layout.transfer0 + region[found] * index.n_years + year[found]] = (
         plan.transfers["transfer"].to_numpy(dtype=float)[found])
-    return WarmStart(values)
+    return WarmStart(values, plan.memory)
 
 
 @dataclass(frozen=True)
