@@ -26,7 +26,7 @@ from optimizer.distributed import Progress, Runner, Task, gather
 from optimizer.service import store
 from optimizer.service.db import jobs
 from optimizer.service.inputs import Inputs
-from optimizer.service.jobs import payload, stored_of
+from optimizer.service.jobs import files_of
 from optimizer.service.results import Rendered, Results
 from optimizer.service.work import cancel_name, progress_name, run_job
 
@@ -96,9 +96,9 @@ class Dispatcher:
         log.info("job %s started (attempt %d, %s, input %s)", row.id, row.attempts, row.kind,
                  row.input_sha256[:12])
         try:
-            work = payload(row.kind, stored_of(row.options), row.options, self.inputs)
-            work["lang"], work["job"] = self.lang, row.id
-        except Exception as exc:  # checked at submission: only a lost input gets here
+            work = {"kind": row.kind, "options": row.options, "lang": self.lang,
+                    "files": files_of(row.options, self.inputs)}
+        except Exception as exc:  # a lost input
             store.finish(self.engine, row.id, self.server, "failed",
                          error=f"its input cannot be used: {exc}")
             return

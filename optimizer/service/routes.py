@@ -168,7 +168,7 @@ def cancel_job(request: Request, who: Caller, job_id: str) -> Job:
 def job_events(request: Request, who: Caller, job_id: str) -> Any:
     """The job's progress as Server-Sent Events while it runs; its status at the end."""
     service = _service(request)
-    return stream(service.engine, _job(service, job_id, who).id)
+    return stream(service.streams, _job(service, job_id, who).id)
 
 
 @router.get("/jobs/{job_id}/files", responses={404: {}})

@@ -1,7 +1,9 @@
 """What a Dask worker runs for a job: one solve, what-if or evaluation, stoppable from afar.
 
-``run_job(payload, job_id)`` is a task of ``optimizer.distributed`` (the payload is the batch's
-shared value). While it runs, two threads talk to the scheduler under the job's id:
+``run_job(spec, job_id)`` is a task of ``optimizer.distributed`` (the spec is the batch's shared
+value: the job's kind, options, language and its input files as bytes; the instance is built
+from them here, ``optimizer.service.jobs.payload``, not in the web process). While it runs,
+two threads talk to the scheduler under the job's id:
 
 - the cancel: a Dask ``Event`` (``cancel_name``) set by the server is turned into this
   process's stop request (``optimizer.runtime.stopping``), which the HiGHS interrupt callback
@@ -25,6 +27,7 @@ from optimizer.analysis.whatif import run_cases, with_scenario
 from optimizer.api import solve
 from optimizer.highs import progress
 from optimizer.runtime import stopping
+from optimizer.service.jobs import payload, stored_of, unpacked
 from optimizer.service.results import Rendered, render
 
 POLL_SECONDS = 0.5
@@ -118,9 +121,14 @@ def _run(payload: dict[str, Any]) -> Any:
     return with_scenario(solve(payload["instance"], **options), payload.get("record"))
 
 
-def run_job(payload: dict[str, Any], job_id: str) -> Rendered:
-    """Run the job and render its files here (the server only puts them in place)."""
+def run_job(spec: dict[str, Any], job_id: str) -> Rendered:
+    """Build the job's inputs, run it and render its files here (the server puts them in place).
+
+    ``spec``: ``kind``, ``options`` (the job row's), ``files`` (``jobs.files_of``), ``lang``.
+    """
+    with unpacked(spec["files"]) as inputs:
+        work = payload(spec["kind"], stored_of(spec["options"]), spec["options"], inputs)
     feed = Feed()
     with _talking(job_id, feed), progress.listening(feed):
-        value = _run(payload)
-    return render(payload["kind"], value, payload, payload.get("lang", "ru"))
+        value = _run(work)
+    return render(spec["kind"], value, work, spec.get("lang", "ru"))
