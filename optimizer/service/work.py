@@ -82,29 +82,32 @@ def _talking(job_id: str, feed: Feed) -> Iterator[None]:
     def watch() -> None:
         while not ended.is_set():
             with contextlib.suppress(Exception):  # the scheduler busy or gone: ask again
-                if cancel.wait(timeout=POLL_SECONDS):
+                if cancel.wait(timeout=POLL_SECONDS) and not ended.is_set():
                     stopping.request()
                     return
 
     def publish() -> None:
         while not ended.is_set():
-            if feed.changed.wait(POLL_SECONDS):
+            if feed.changed.wait(POLL_SECONDS) and not ended.is_set():
                 feed.changed.clear()
                 with feed.lock:
                     events = list(feed.events)
                 with contextlib.suppress(Exception):
                     shown.set(events)
 
-    threads = [threading.Thread(target=t, daemon=True, name=f"job-{t.__name__}")
-               for t in (watch, publish)]
-    for thread in threads:
-        thread.start()
+    watcher, publisher = (threading.Thread(target=t, daemon=True, name=f"job-{t.__name__}")
+                          for t in (watch, publish))
+    watcher.start()
+    publisher.start()
     try:
         yield
     finally:
+        # Not waiting for the watcher: it sits in a Dask wait of up to POLL_SECONDS (every
+        # job took that much longer) and asks for no stop once ``ended`` is set. The
+        # publisher is woken, so that the last progress below is set after its own.
         ended.set()
-        for thread in threads:
-            thread.join(2 * POLL_SECONDS)
+        feed.changed.set()
+        publisher.join(2 * POLL_SECONDS)
         with feed.lock:
             events = list(feed.events)
         with contextlib.suppress(Exception):
