@@ -3,7 +3,8 @@
 ``create_app(Settings(...))`` is what ``srsopt serve`` hands uvicorn. At start (the lifespan)
 the database is connected and its schema made, the runner opened (a ``LocalCluster`` of
 ``workers`` isolated processes, or a client of ``scheduler``: never this process), the
-dispatcher and the health monitor started; at shutdown they stop (the dispatcher's running
+dispatcher and the health monitor started, and what FastAPI would build at the first requests
+built (``optimizer.service.ready``); at shutdown they stop (the dispatcher's running
 jobs become ``interrupted``) and the cluster is closed.
 """
 
@@ -11,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import logging
 from collections.abc import AsyncIterator
 
@@ -26,6 +26,7 @@ from optimizer.service.execution import Dispatcher
 from optimizer.service.health import Monitor
 from optimizer.service.inputs import Inputs
 from optimizer.service.jobs import versions
+from optimizer.service.ready import prepare
 from optimizer.service.results import Results
 from optimizer.service.routes import router
 from optimizer.service.state import Service, Settings
@@ -49,19 +50,6 @@ def _open(app: FastAPI, settings: Settings, stack: contextlib.ExitStack) -> None
     service.dispatcher.start()
 
 
-def settle() -> None:
-    """Keep what the server holds once started out of every later garbage collection.
-
-    The web process holds a large heap from the start (pandas, Dask, SQLAlchemy, FastAPI):
-    a full collection walked it all, 130-170 ms with the GIL held, every few seconds under
-    load, and froze the event loop for that long (``/v1/health`` over 200 ms).
-    ``gc.freeze`` moves it to the permanent generation; later collections only walk what
-    the requests and jobs make.
-    """
-    gc.collect()
-    gc.freeze()
-
-
 def create_app(settings: Settings) -> FastAPI:
     """The app, with its routes; the service starts with the app's lifespan."""
     @contextlib.asynccontextmanager
@@ -74,7 +62,7 @@ def create_app(settings: Settings) -> FastAPI:
         with contextlib.ExitStack() as stack:
             await asyncio.to_thread(_open, app, settings, stack)
             await asyncio.to_thread(service.monitor.start)
-            settle()
+            await prepare(app)  # before serving: nothing left to build on the loop
             try:
                 yield
             finally:
