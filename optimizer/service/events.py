@@ -50,11 +50,6 @@ class Streams:
         self.engine = engine
         self._jobs: dict[str, _Followed] = {}
 
-    @property
-    def open(self) -> int:
-        """Streams open now."""
-        return sum(f.streams for f in self._jobs.values())
-
     @contextlib.asynccontextmanager
     async def following(self, job_id: str) -> AsyncIterator[Callable[[], Awaitable[Any]]]:
         """A reader of the job's row for one stream (the job forgotten with its last stream)."""
