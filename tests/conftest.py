@@ -7,8 +7,10 @@ analysts, chief an admin). The restart test kills it and starts it again on the 
 later tests get the restarted one. The web page's tests (tests/test_web*.py) have their own
 (``web_server``): other tokens, the page's defaults.
 
-The PostgreSQL pass has its own server (``pg_live``), on a throwaway cluster. When the session
-will ask for it, it is launched beside ``live`` so that the two start at once.
+The PostgreSQL pass has its own server (``pg_live``), the same but on a throwaway cluster.
+``server`` is either, a parameter: the endpoint tests run once on each (the PostgreSQL one
+skipped, saying why, where there is no PostgreSQL). When the session will ask for it, it is
+launched beside ``live`` so that the two start at once.
 """
 
 from __future__ import annotations
@@ -24,11 +26,22 @@ from web_session import make_tokens
 from optimizer.service import tokens
 from optimizer.service.db import connect, default_url
 
+SERVE_ARGS = ("--workers", "1", "--max-upload-mb", "2", "--max-queued", "3", "--lang", "en")
+WHO: tuple[tuple[str, tokens.Role], ...] = (("anna", "analyst"), ("bolat", "analyst"),
+                                            ("chief", "admin"))
 
-def _tokens(server: Server, url: str, *who: tuple[str, tokens.Role]) -> None:
+
+def _tokens(server: Server, url: str) -> None:
     engine = connect(url)
-    server.tokens = {name: tokens.create(engine, name, role) for name, role in who}
+    server.tokens = {name: tokens.create(engine, name, role) for name, role in WHO}
     engine.dispose()
+
+
+def _on_postgresql(item: pytest.Item) -> bool:
+    """Whether a collected test will ask for the PostgreSQL server."""
+    callspec = getattr(item, "callspec", None)
+    return "pg_live" in getattr(item, "fixturenames", ()) or (
+        callspec is not None and callspec.params.get("server") == "postgresql")
 
 
 @pytest.fixture(scope="session")
@@ -38,20 +51,18 @@ def _pg_launched(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server | 
         if url is None:
             yield None
             return
-        with running(tmp_path_factory.mktemp("serve-pg"), "--workers", "1", db=url) as server:
-            _tokens(server, url, ("anna", "analyst"))
+        with running(tmp_path_factory.mktemp("serve-pg"), *SERVE_ARGS, db=url) as server:
+            _tokens(server, url)
             yield server.launch()
 
 
 @pytest.fixture(scope="session")
 def live(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
          ) -> Iterator[Server]:
-    with running(tmp_path_factory.mktemp("serve"), "--workers", "1", "--max-upload-mb", "2",
-                 "--max-queued", "3", "--lang", "en") as server:
-        _tokens(server, default_url(server.data), ("anna", "analyst"), ("bolat", "analyst"),
-                ("chief", "admin"))
+    with running(tmp_path_factory.mktemp("serve"), *SERVE_ARGS) as server:
+        _tokens(server, default_url(server.data))
         server.launch()
-        if any("pg_live" in getattr(item, "fixturenames", ()) for item in request.session.items):
+        if any(_on_postgresql(item) for item in request.session.items):
             request.getfixturevalue("_pg_launched")  # both start at once
         yield server.ready()
 
@@ -64,6 +75,13 @@ def pg_live(_pg_launched: Server | None) -> Server:
                     "PostgreSQL pass is skipped")
     assert _pg_launched.db is not None
     return _pg_launched.ready()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def server(request: pytest.FixtureRequest) -> Server:
+    """The session's server on SQLite (``live``), then the one on PostgreSQL (``pg_live``)."""
+    found: Server = request.getfixturevalue("live" if request.param == "sqlite" else "pg_live")
+    return found
 
 
 @pytest.fixture(scope="session")

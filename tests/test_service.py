@@ -1,29 +1,27 @@
 """srsopt serve through a live process: the tiny instance in its three forms, the refusals
 (401/404/413/422/429), cancel, what-if and evaluate jobs, SSE, reuse and the Python client.
 
-They share the session's server (tests/conftest.py ``live``: one Dask worker, uploads up to
-2 MB, 3 queued jobs per token).
+Each runs twice: on the session's server on SQLite, then on the one on PostgreSQL
+(tests/conftest.py ``server``: one Dask worker, uploads up to 2 MB, 3 queued jobs per token).
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import struct
 import time
 import zipfile
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 from service_server import POLL_SECONDS, ROOT, TINY, TINY_OBJECTIVE, Server, srsopt, zipped
 
 from models.instance import read_raw
 from models.jsonform import save_json
 from models.workbook import save_workbook
-
-
-@pytest.fixture
-def server(live: Server) -> Server:
-    return live
 
 
 @pytest.fixture(scope="module")
@@ -219,3 +217,55 @@ def test_cancel_keeps_the_best_plan_and_the_queue_limit_is_429(
     health = server.call("GET", "/v1/health").json()
     assert health["database"] is True and health["queue"] == 0
 
+
+
+STREAMS = 100
+BURST = 20
+
+
+async def _follow(server: Server, token: str, job_id: str, seconds: float) -> dict[str, Any]:
+    """``STREAMS`` event streams of a running job. While all are open: how long ``/v1/health``
+    and ``BURST`` concurrent ``GET /v1/jobs/{id}`` take; then, the job cancelled, each
+    stream's last data line."""
+    async def follow(http: httpx.AsyncClient, opened: asyncio.Event) -> str:
+        last = ""
+        async with http.stream("GET", f"/v1/jobs/{job_id}/events") as answer:
+            async for line in answer.aiter_lines():
+                opened.set()
+                last = line if line.startswith("data:") else last
+        return last
+
+    headers = {"Authorization": f"Bearer {token}"}
+    limits = httpx.Limits(max_connections=STREAMS + BURST + 1)
+    async with httpx.AsyncClient(base_url=server.url, headers=headers, timeout=seconds,
+                                 limits=limits) as http:
+        opened = [asyncio.Event() for _ in range(STREAMS)]
+        followers = [asyncio.create_task(follow(http, o)) for o in opened]
+        await asyncio.wait_for(asyncio.gather(*(o.wait() for o in opened)), seconds)
+        asked = time.perf_counter()
+        health = await http.get("/v1/health")
+        answered = time.perf_counter()
+        burst = await asyncio.gather(*(http.get(f"/v1/jobs/{job_id}") for _ in range(BURST)))
+        figures = {"health_s": answered - asked, "burst_s": time.perf_counter() - answered,
+                   "health": health.status_code, "burst": {b.json()["status"] for b in burst}}
+        await http.delete(f"/v1/jobs/{job_id}")
+        figures["ends"] = await asyncio.wait_for(asyncio.gather(*followers), seconds)
+    return figures
+
+
+def test_a_hundred_event_streams_leave_the_other_endpoints_free(
+        server: Server, generated_zip: Path) -> None:
+    """Open streams wait on the event loop, not in threads: with 100 open, health and 20
+    concurrent job reads answer at once (with a thread per stream's step, the streams took
+    the pool's 40 threads and the burst took 5 s), and every stream gets the job's end."""
+    anna = tok(server, "anna")
+    answer = server.submit(anna, generated_zip, data={"time_limit": "120", "gap": "0",
+                                                      "excel": "false", "report": "false"})
+    assert answer.status_code == 202, answer.text
+    job_id = answer.json()["id"]
+    server.wait(anna, job_id, until=("running",))
+    figures = asyncio.run(_follow(server, anna, job_id, seconds=60))
+    assert figures["health"] == 200 and figures["burst"] == {"running"}, figures
+    assert figures["health_s"] < 2 and figures["burst_s"] < 2, figures  # generous: loaded box
+    assert len(figures["ends"]) == STREAMS
+    assert set(figures["ends"]) == {'data: {"status": "cancelled"}'}, set(figures["ends"])

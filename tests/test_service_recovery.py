@@ -7,8 +7,9 @@
   and started again on the same data: the job is not left ``running``: it is run again and
   ends ``done`` (or ``failed`` with its reason), and its stored input is intact (its sha256 is
   its name).
-- PostgreSQL: a throwaway cluster (initdb + pg_ctl in a temp folder); the tiny instance solved
-  through ``--db postgresql+psycopg://...``, and two claims never take the same job.
+- PostgreSQL (the server's throwaway cluster, tests/conftest.py ``pg_live``): two claims of one
+  queued job never both take it. (Every endpoint test of tests/test_service.py runs on
+  PostgreSQL too.)
 """
 
 from __future__ import annotations
@@ -17,11 +18,12 @@ import hashlib
 import os
 import signal
 import time
+import uuid
 from pathlib import Path
 
 import psutil
-import pytest
-from service_server import POLL_SECONDS, TINY, TINY_OBJECTIVE, Server, zipped
+from service_server import POLL_SECONDS, Server
+from sqlalchemy import create_engine, text
 
 from optimizer.service import store
 from optimizer.service.db import connect
@@ -76,19 +78,15 @@ def test_a_killed_server_leaves_no_job_running_and_no_input_lost(live: Server,
     assert job["summary"]["status"] in ("time_limit", "optimal")
 
 
-def test_the_service_on_postgresql(pg_live: Server, tmp_path: Path) -> None:
+def test_two_claims_never_take_the_same_job_on_postgresql(pg_live: Server) -> None:
     assert pg_live.db is not None
-    token = pg_live.tokens["anna"]
-    answer = pg_live.submit(token, zipped(TINY, tmp_path / "tiny.zip"),
-                            data={"report": "false", "excel": "false"})
-    assert answer.status_code == 202, answer.text
-    job = pg_live.wait(token, answer.json()["id"])
-    assert job["status"] == "done", job
-    assert job["summary"]["objective"] == pytest.approx(TINY_OBJECTIVE, abs=0.01)
-    assert pg_live.call("GET", "/v1/health").json()["database"] is True
-    pg_live.kill(signal.SIGTERM)  # its dispatcher would claim the job below
-    # two servers' claims of one queued job: exactly one gets it
-    engine = connect(pg_live.db)
+    # a database of its own in the same cluster: the server's dispatcher would claim the job
+    name = f"claims_{uuid.uuid4().hex[:8]}"
+    cluster = create_engine(pg_live.db, isolation_level="AUTOCOMMIT")
+    with cluster.connect() as db:
+        db.execute(text(f"CREATE DATABASE {name}"))
+    cluster.dispose()
+    engine = connect(f"{pg_live.db.rpartition('/')[0]}/{name}")
     job_id = store.create(engine, owner="x", kind="solve", input_sha256="0" * 64,
                           options={}, reuse_key="k")
     claims = [store.claim(engine, "a:1:x"), store.claim(engine, "b:2:y")]

@@ -3,7 +3,8 @@
 ``create_app(Settings(...))`` is what ``srsopt serve`` hands uvicorn. At start (the lifespan)
 the database is connected and its schema made, the runner opened (a ``LocalCluster`` of
 ``workers`` isolated processes, or a client of ``scheduler``: never this process), the
-dispatcher and the health monitor started; at shutdown they stop (the dispatcher's running
+dispatcher and the health monitor started, and what FastAPI would build at the first requests
+built (``optimizer.service.ready``); at shutdown they stop (the dispatcher's running
 jobs become ``interrupted``) and the cluster is closed.
 """
 
@@ -20,10 +21,12 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from optimizer.distributed import open_runner
 from optimizer.service.db import connect
+from optimizer.service.events import Streams
 from optimizer.service.execution import Dispatcher
 from optimizer.service.health import Monitor
 from optimizer.service.inputs import Inputs
 from optimizer.service.jobs import versions
+from optimizer.service.ready import prepare
 from optimizer.service.results import Results
 from optimizer.service.routes import router
 from optimizer.service.state import Service, Settings
@@ -54,11 +57,12 @@ def create_app(settings: Settings) -> FastAPI:
         settings.data.mkdir(parents=True, exist_ok=True)
         engine = connect(settings.url)
         service = Service(settings, engine, Inputs(settings.data), Results(settings.data),
-                          Monitor(engine))
+                          Monitor(engine), Streams(engine))
         app.state.service = service
         with contextlib.ExitStack() as stack:
             await asyncio.to_thread(_open, app, settings, stack)
             await asyncio.to_thread(service.monitor.start)
+            await prepare(app)  # before serving: nothing left to build on the loop
             try:
                 yield
             finally:

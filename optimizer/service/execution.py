@@ -1,7 +1,8 @@
 """The dispatcher: claims queued jobs, runs each as a one-task batch on Dask, records the end.
 
 One thread per ``srsopt serve`` claims jobs while it has free worker slots (so a job stays
-``queued`` in the database, where any server may take it, until a worker is free); a thread
+``queued`` in the database, where any server may take it, until a worker is free), every
+``POLL_SECONDS`` and at once when this server queues a job or a slot frees (``wake``); a thread
 per running job submits it (``optimizer.distributed``: a ``LocalCluster`` of ``--workers``
 isolated processes, or the cluster of ``--scheduler``), copies its progress into the database
 every second (which is also this server's heartbeat), passes a cancel on to the solve (a Dask
@@ -26,7 +27,7 @@ from optimizer.distributed import Progress, Runner, Task, gather
 from optimizer.service import store
 from optimizer.service.db import jobs
 from optimizer.service.inputs import Inputs
-from optimizer.service.jobs import payload, stored_of
+from optimizer.service.jobs import files_of
 from optimizer.service.results import Rendered, Results
 from optimizer.service.work import cancel_name, progress_name, run_job
 
@@ -45,8 +46,10 @@ class Dispatcher:
         self.engine, self.inputs, self.results, self.runner = engine, inputs, results, runner
         self.slots, self.lang = max(slots, 1), lang
         self.server = store.server_id()
-        self.running: dict[str, threading.Thread] = {}
+        self.running: set[str] = set()
+        """The jobs running here (each one's thread takes it out as it ends)."""
         self._stop = threading.Event()
+        self._wake = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="dispatcher", daemon=True)
         self._client: Any = getattr(runner, "client", None)
 
@@ -59,6 +62,7 @@ class Dispatcher:
     def stop(self) -> None:
         """Stop claiming; the jobs still running here become ``interrupted`` (run again later)."""
         self._stop.set()
+        self._wake.set()
         self._thread.join(5)
         with self.engine.begin() as db:
             db.execute(update(jobs).where(jobs.c.server == self.server,
@@ -66,10 +70,14 @@ class Dispatcher:
                        .values(status="interrupted",
                                error="its server was shut down while it ran; submitted again"))
 
+    def wake(self) -> None:
+        """Look for a job now, not at the next poll (a job was queued, or a slot freed)."""
+        self._wake.set()
+
     @property
     def busy(self) -> int:
         """Jobs running here now."""
-        return sum(t.is_alive() for t in list(self.running.values()))  # list(): atomic
+        return len(self.running)
 
     def _loop(self) -> None:
         recovered = time.monotonic()
@@ -78,27 +86,33 @@ class Dispatcher:
                 if time.monotonic() - recovered > RECOVER_SECONDS:
                     recovered = time.monotonic()
                     store.recover(self.engine, self.server)
-                self.running = {k: t for k, t in self.running.items() if t.is_alive()}
                 while len(self.running) < self.slots and not self._stop.is_set():
                     row = store.claim(self.engine, self.server)
                     if row is None:
                         break
-                    thread = threading.Thread(target=self._run, args=(row,), daemon=True,
-                                              name=f"job-{row.id[:8]}")
-                    self.running[row.id] = thread
-                    thread.start()
+                    self.running.add(row.id)
+                    threading.Thread(target=self._run, args=(row,), daemon=True,
+                                     name=f"job-{row.id[:8]}").start()
             except Exception:  # the database away for a moment: try again
                 log.exception("dispatcher")
-            self._stop.wait(POLL_SECONDS)
+            self._wake.wait(POLL_SECONDS)
+            self._wake.clear()
 
     def _run(self, row: Any) -> None:
-        """Run one claimed job to its end in the database."""
+        """Run one claimed job to its end in the database; then its slot is free at once."""
+        try:
+            self._run_job(row)
+        finally:
+            self.running.discard(row.id)
+            self.wake()
+
+    def _run_job(self, row: Any) -> None:
         log.info("job %s started (attempt %d, %s, input %s)", row.id, row.attempts, row.kind,
                  row.input_sha256[:12])
         try:
-            work = payload(row.kind, stored_of(row.options), row.options, self.inputs)
-            work["lang"], work["job"] = self.lang, row.id
-        except Exception as exc:  # checked at submission: only a lost input gets here
+            work = {"kind": row.kind, "options": row.options, "lang": self.lang,
+                    "files": files_of(row.options, self.inputs)}
+        except Exception as exc:  # a lost input
             store.finish(self.engine, row.id, self.server, "failed",
                          error=f"its input cannot be used: {exc}")
             return

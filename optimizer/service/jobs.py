@@ -2,14 +2,17 @@
 
 ``Submission`` is checked in the web process before anything is queued (the instance and any
 scenario or plan validated: 422 with every located error); the job row keeps only hashes and
-options, and ``payload`` rebuilds the same objects from the stored files when the job runs
-(on any server sharing the database and the data folder).
+options, and ``payload`` rebuilds the same objects from the stored files when the job runs: on
+the Dask worker, from the files' bytes sent with the task (``files_of``, ``unpacked``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -136,3 +139,25 @@ def stored_of(options: dict[str, Any]) -> Stored:
     """The ``Stored`` inputs recorded in a job's options."""
     sha, suffix = _split(options["input"])
     return Stored(sha, suffix, list(options.get("scenarios") or []), options.get("plan"))
+
+
+def files_of(options: dict[str, Any], inputs: Inputs) -> dict[str, bytes]:
+    """The stored files a job reads (``<sha256><suffix>`` -> bytes): what travels with its task.
+
+    The server sends bytes, not the instance built from them: building it is the pandas work
+    of a validation, which in the web process held the GIL against the event loop, and a
+    pickled instance was unpickled again by the scheduler (in the web process too).
+    """
+    stored = stored_of(options)
+    names = [stored.record()["input"], *stored.scenarios, *([stored.plan] if stored.plan else [])]
+    return {name: inputs.path(*_split(name)).read_bytes() for name in names}
+
+
+@contextlib.contextmanager
+def unpacked(files: dict[str, bytes]) -> Iterator[Inputs]:
+    """``files_of``'s files as an ``Inputs`` in a temporary folder (where the job runs)."""
+    with tempfile.TemporaryDirectory(prefix="srsopt-inputs-") as folder:
+        inputs = Inputs(Path(folder))
+        for name, data in files.items():
+            inputs.path(*_split(name)).write_bytes(data)
+        yield inputs

@@ -2,7 +2,8 @@
 
 Handlers are plain ``def``: FastAPI runs them in its thread pool, so reading an upload or
 the database never blocks the event loop; ``/v1/health`` alone is ``async``, answered from
-memory. A job id that is not the caller's is 404, as one that
+memory, and an event stream, once its job is found, is an async generator that holds no
+thread (``optimizer.service.events``). A job id that is not the caller's is 404, as one that
 does not exist (an analyst learns nothing of others' jobs).
 """
 
@@ -168,7 +169,7 @@ def cancel_job(request: Request, who: Caller, job_id: str) -> Job:
 def job_events(request: Request, who: Caller, job_id: str) -> Any:
     """The job's progress as Server-Sent Events while it runs; its status at the end."""
     service = _service(request)
-    return stream(service.engine, _job(service, job_id, who).id)
+    return stream(service.streams, _job(service, job_id, who).id)
 
 
 @router.get("/jobs/{job_id}/files", responses={404: {}})

@@ -8,6 +8,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from optimizer.service.db import default_url
+from optimizer.service.events import Streams
 from optimizer.service.execution import Dispatcher
 from optimizer.service.health import Monitor
 from optimizer.service.inputs import Inputs
@@ -48,4 +49,5 @@ class Service:
     inputs: Inputs
     results: Results
     monitor: Monitor
+    streams: Streams
     dispatcher: Dispatcher | None = None

@@ -116,4 +116,6 @@ def submit(service: Service, who: Identity, kind: str, file: Upload, scenarios: 
     job_id = store.create(engine, owner=who.id, kind=kind, input_sha256=stored.sha256,
                           options=record, reuse_key=key)
     log.info("%s: job %s queued (%s, input %s)", who.name, job_id, kind, stored.sha256[:12])
+    if service.dispatcher is not None:
+        service.dispatcher.wake()
     return Submitted(id=job_id, status="queued")

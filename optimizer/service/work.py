@@ -1,7 +1,9 @@
 """What a Dask worker runs for a job: one solve, what-if or evaluation, stoppable from afar.
 
-``run_job(payload, job_id)`` is a task of ``optimizer.distributed`` (the payload is the batch's
-shared value). While it runs, two threads talk to the scheduler under the job's id:
+``run_job(spec, job_id)`` is a task of ``optimizer.distributed`` (the spec is the batch's shared
+value: the job's kind, options, language and its input files as bytes; the instance is built
+from them here, ``optimizer.service.jobs.payload``, not in the web process). While it runs,
+two threads talk to the scheduler under the job's id:
 
 - the cancel: a Dask ``Event`` (``cancel_name``) set by the server is turned into this
   process's stop request (``optimizer.runtime.stopping``), which the HiGHS interrupt callback
@@ -25,6 +27,7 @@ from optimizer.analysis.whatif import run_cases, with_scenario
 from optimizer.api import solve
 from optimizer.highs import progress
 from optimizer.runtime import stopping
+from optimizer.service.jobs import payload, stored_of, unpacked
 from optimizer.service.results import Rendered, render
 
 POLL_SECONDS = 0.5
@@ -79,29 +82,32 @@ def _talking(job_id: str, feed: Feed) -> Iterator[None]:
     def watch() -> None:
         while not ended.is_set():
             with contextlib.suppress(Exception):  # the scheduler busy or gone: ask again
-                if cancel.wait(timeout=POLL_SECONDS):
+                if cancel.wait(timeout=POLL_SECONDS) and not ended.is_set():
                     stopping.request()
                     return
 
     def publish() -> None:
         while not ended.is_set():
-            if feed.changed.wait(POLL_SECONDS):
+            if feed.changed.wait(POLL_SECONDS) and not ended.is_set():
                 feed.changed.clear()
                 with feed.lock:
                     events = list(feed.events)
                 with contextlib.suppress(Exception):
                     shown.set(events)
 
-    threads = [threading.Thread(target=t, daemon=True, name=f"job-{t.__name__}")
-               for t in (watch, publish)]
-    for thread in threads:
-        thread.start()
+    watcher, publisher = (threading.Thread(target=t, daemon=True, name=f"job-{t.__name__}")
+                          for t in (watch, publish))
+    watcher.start()
+    publisher.start()
     try:
         yield
     finally:
+        # Not waiting for the watcher: it sits in a Dask wait of up to POLL_SECONDS (every
+        # job took that much longer) and asks for no stop once ``ended`` is set. The
+        # publisher is woken, so that the last progress below is set after its own.
         ended.set()
-        for thread in threads:
-            thread.join(2 * POLL_SECONDS)
+        feed.changed.set()
+        publisher.join(2 * POLL_SECONDS)
         with feed.lock:
             events = list(feed.events)
         with contextlib.suppress(Exception):
@@ -118,9 +124,14 @@ def _run(payload: dict[str, Any]) -> Any:
     return with_scenario(solve(payload["instance"], **options), payload.get("record"))
 
 
-def run_job(payload: dict[str, Any], job_id: str) -> Rendered:
-    """Run the job and render its files here (the server only puts them in place)."""
+def run_job(spec: dict[str, Any], job_id: str) -> Rendered:
+    """Build the job's inputs, run it and render its files here (the server puts them in place).
+
+    ``spec``: ``kind``, ``options`` (the job row's), ``files`` (``jobs.files_of``), ``lang``.
+    """
+    with unpacked(spec["files"]) as inputs:
+        work = payload(spec["kind"], stored_of(spec["options"]), spec["options"], inputs)
     feed = Feed()
     with _talking(job_id, feed), progress.listening(feed):
-        value = _run(payload)
-    return render(payload["kind"], value, payload, payload.get("lang", "ru"))
+        value = _run(work)
+    return render(spec["kind"], value, work, spec.get("lang", "ru"))

@@ -60,7 +60,7 @@ def job_page(request: Request, who: Analyst, job_id: str) -> Response:
 def job_events(request: Request, who: Analyst, job_id: str) -> Response:
     """The job's progress as Server-Sent Events (the API's stream)."""
     service = service_of(request)
-    return stream(service.engine, owned(service, job_id, who).id)
+    return stream(service.streams, owned(service, job_id, who).id)
 
 
 @router.post("/jobs/{job_id}/cancel", dependencies=[CheckedForm])
