@@ -19,8 +19,7 @@ import time
 from pathlib import Path
 
 from models.instance import load_instance
-from models.uncertainty import read_uncertainty
-from models.uncertainty_draw import apply_draw, cover, draw
+from optimizer.analysis.robust import drawn_from
 from optimizer.formulation import Formulation, build_formulation
 from optimizer.formulation.index import build_index
 from optimizer.formulation.robust import robust_model
@@ -50,11 +49,8 @@ def main() -> None:
     parser.add_argument("--time-limit", type=float, default=300.0)
     args = parser.parse_args()
     instance = load_instance(args.instance)
-    found, problems = read_uncertainty(Path(args.uncertainty))
-    coverage = cover(found, instance, problems)
     for k in args.draws:
-        drawn = [instance] if k == 1 else [apply_draw(instance, draw(coverage, 1, d))
-                                           for d in range(k)]
+        drawn = [instance] if k == 1 else drawn_from(instance, Path(args.uncertainty), k, 1)[1]
         forms = [build_formulation(build_index(d), instance.settings.objective) for d in drawn]
         form = forms[0] if k == 1 else robust_model(forms).form
         times: dict[str, list[float]] = {"serial": [], "PAMI": []}

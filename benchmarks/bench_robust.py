@@ -20,9 +20,7 @@ import time
 from pathlib import Path
 
 from models.instance import load_instance
-from models.uncertainty import read_uncertainty
-from models.uncertainty_draw import apply_draw, cover, draw
-from optimizer.analysis.robust import solve_stacked
+from optimizer.analysis.robust import drawn_from, solve_stacked
 from optimizer.solving.pipeline import solve_options
 
 
@@ -38,9 +36,7 @@ def main() -> None:
                         choices=["engineered", "plain"])
     args = parser.parse_args()
     instance = load_instance(args.instance)
-    found, problems = read_uncertainty(Path(args.uncertainty))
-    coverage = cover(found, instance, problems)
-    drawn = [apply_draw(instance, draw(coverage, 1, k)) for k in range(args.draws)]
+    drawn = drawn_from(instance, Path(args.uncertainty), args.draws, 1)[1]
     options = solve_options(instance, args.time_limit, None, None, False, None)
     for strategy in args.strategies:
         started = time.perf_counter()

@@ -19,9 +19,7 @@ import pytest
 
 from models.instance import Instance, instance_from_tables
 from models.synthetic import generate_tables
-from models.uncertainty import read_uncertainty
-from models.uncertainty_draw import apply_draw, cover, draw
-from optimizer.analysis.robust import solve_stacked
+from optimizer.analysis.robust import drawn_from, solve_stacked
 from optimizer.formulation import Formulation, build_formulation
 from optimizer.formulation.index import build_index
 from optimizer.formulation.robust import RobustModel, cvar, robust_model
@@ -46,9 +44,7 @@ def draws(folder: Path, settlements: int, projects: int, seed: int, k: int) -> l
     settings, tables = generate_tables(settlements, projects, seed)
     instance = instance_from_tables(settings, tables, source=f"generated {seed}")
     (folder / "risk.yaml").write_text(RISK)
-    found, problems = read_uncertainty(folder / "risk.yaml")
-    coverage = cover(found, instance, problems)
-    return [apply_draw(instance, draw(coverage, 5, d)) for d in range(k)]
+    return drawn_from(instance, folder / "risk.yaml", k, 5)[1]
 
 
 @pytest.fixture(scope="module")

@@ -51,17 +51,23 @@ def uncertainty_path(instance: Instance, name: str) -> Path:
     return (source if source.is_dir() else source.parent) / name
 
 
-def drawn_instances(instance: Instance, robust: RobustSettings
-                    ) -> tuple[Coverage, list[Instance]]:
-    """The ``K`` draws of ``robust`` applied to ``instance`` (draws ``0..K-1``).
+def drawn_from(instance: Instance, path: Path, draws: int, seed: int
+               ) -> tuple[Coverage, list[Instance]]:
+    """Draws ``0..draws-1`` of the uncertainty file ``path`` (with ``seed``) on ``instance``.
 
     Raises:
         ScenarioError: the uncertainty file is missing or wrong (every problem, located).
     """
-    found, problems = read_uncertainty(uncertainty_path(instance, robust.uncertainty))
+    found, problems = read_uncertainty(path)
     coverage = cover(found, instance, problems)
-    return coverage, [apply_draw(instance, draw(coverage, robust.seed, k))
-                      for k in range(robust.draws)]
+    return coverage, [apply_draw(instance, draw(coverage, seed, k)) for k in range(draws)]
+
+
+def drawn_instances(instance: Instance, robust: RobustSettings
+                    ) -> tuple[Coverage, list[Instance]]:
+    """The ``K`` draws of ``robust`` applied to ``instance`` (``drawn_from``)."""
+    return drawn_from(instance, uncertainty_path(instance, robust.uncertainty), robust.draws,
+                      robust.seed)
 
 
 def nominal(instance: Instance) -> Instance:

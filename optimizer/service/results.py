@@ -108,8 +108,10 @@ class Results:
                 if p.is_file() and not any(part.startswith(".")
                                            for part in p.relative_to(root).parts)]
 
-    def file(self, job_id: str, name: str) -> Path | None:
-        """The file ``name`` of the job, only if it is one ``files`` lists."""
+    def file(self, job_id: str | None, name: str) -> Path | None:
+        """The file ``name`` of the job, only if it is one ``files`` lists (None: no result)."""
+        if job_id is None:
+            return None
         listed = {f["name"] for f in self.files(job_id)}
         return self.path(job_id) / name if name in listed else None
 

@@ -186,7 +186,7 @@ def job_file(request: Request, who: Caller, job_id: str, name: str) -> FileRespo
     """One file of a finished job, with its content type."""
     service = _service(request)
     row = _job(service, job_id, who)
-    path = service.results.file(row.result_of, name) if row.result_of else None
+    path = service.results.file(row.result_of, name)
     if path is None:
         raise HTTPException(404, "no such file")
     from optimizer.service.results import content_type

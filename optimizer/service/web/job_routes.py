@@ -76,7 +76,7 @@ def job_file(request: Request, who: Analyst, job_id: str, name: str) -> FileResp
     """One file of the finished job, with its content type (HTML shown, the rest downloaded)."""
     service = service_of(request)
     row = owned(service, job_id, who)
-    path = service.results.file(row.result_of, name) if row.result_of else None
+    path = service.results.file(row.result_of, name)
     if path is None:
         raise PageError(404, "no such file")
     inline = path.suffix == ".html"
