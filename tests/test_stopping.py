@@ -31,12 +31,13 @@ from models.safe_output import write_output
 from models.synthetic import generate_tables
 from optimizer.analysis.whatif import Case, run_cases
 from optimizer.check.verify import check_plan
-from optimizer.formulation import build_formulation
-from optimizer.formulation.index import build_index
+from optimizer.formulation import Formulation, build_formulation
+from optimizer.formulation.index import FloatArray, IndexSets, build_index
 from optimizer.highs.adapter import HighsOptions, make_highs, run
 from optimizer.outputs.report import load_results
 from optimizer.runtime import isolated, stopping
 from optimizer.solving.decompose import lagrangian, linking_prices
+from optimizer.solving.region_worker import started_early
 
 TINY = Path(__file__).resolve().parent.parent / "instances" / "tiny"
 UNCERTAINTY = TINY.parent.parent / "scenarios" / "uncertainty-example.yaml"
@@ -165,12 +166,7 @@ def test_workers_never_import_from_the_current_folder(tmp_path: Path,
         path.parent.mkdir(parents=True, exist_ok=True)
         markers.append(tmp_path / f"ran-{path.parent.name}-{path.stem}")
         path.write_text(PLANTED.format(marker=str(markers[-1])))
-    settings, tables = generate_tables(40, 90, 0)
-    instance = instance_from_tables(settings, tables, source="generated")
-    index = build_index(instance)
-    form = build_formulation(index, instance.settings.objective)
-    options = HighsOptions(time_limit=30.0)
-    lp = run(make_highs(form, replace(options, relax_integrality=True)))
+    index, form, options, mu = small_split()
     monkeypatch.chdir(planted)
     monkeypatch.setenv("PYTHONPATH", str(planted))
     started = []
@@ -183,11 +179,42 @@ def test_workers_never_import_from_the_current_folder(tmp_path: Path,
     monkeypatch.setattr(subprocess, "Popen", popen)
     failed = []
     monkeypatch.setattr("optimizer.solving.region_worker.log.warning", lambda *a: failed.append(a))
-    split = lagrangian(index, form, options, linking_prices(form, lp.row_duals), 3.0, workers=2)
+    split = lagrangian(index, form, options, mu, 3.0, workers=2)
     assert len(started) == 2 and failed == []  # both regions' groups solved by the workers
     assert split is not None
     assert [m for m in markers if m.exists()] == []
     assert all(Path(cwd) == isolated.ROOT for cwd in started)
+
+
+def small_split() -> tuple[IndexSets, Formulation, HighsOptions, FloatArray]:
+    """A generated model of several regions and its LP's linking prices."""
+    settings, tables = generate_tables(40, 90, 0)
+    instance = instance_from_tables(settings, tables, source="generated")
+    index = build_index(instance)
+    form = build_formulation(index, instance.settings.objective)
+    options = HighsOptions(time_limit=30.0)
+    lp = run(make_highs(form, replace(options, relax_integrality=True)))
+    return index, form, options, linking_prices(form, lp.row_duals)
+
+
+def test_region_workers_started_early_are_the_ones_used_and_the_rest_end(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    index, form, options, mu = small_split()
+    started: list[subprocess.Popen] = []
+    real_popen = subprocess.Popen
+
+    def popen(*args: object, **kwargs: object) -> subprocess.Popen:
+        started.append(real_popen(*args, **kwargs))  # type: ignore[call-overload]
+        return started[-1]
+
+    monkeypatch.setattr(subprocess, "Popen", popen)
+    with started_early(3):
+        assert len(started) == 3
+        split = lagrangian(index, form, options, mu, 3.0, workers=2)
+        assert len(started) == 3  # the two groups of regions went to workers started early
+        assert [proc.poll() is None for proc in started].count(True) == 1  # one left waiting
+    assert split is not None  # every region came back (else None)
+    assert all(proc.poll() is not None for proc in started)  # the unused one ended too
 
 
 def test_a_worker_ends_when_its_parent_is_killed(tmp_path: Path) -> None:

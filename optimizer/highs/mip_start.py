@@ -238,3 +238,19 @@ def _unclaimed(h: highspy.Highs, outcome: HighsOutcome, start: np.ndarray | None
     return replace(outcome, status=status, values=best,
                    objective=model_objective(h, best), bound=None, gap=None, row_duals=None,
                    model_status=note)
+
+
+def with_bound(outcome: HighsOutcome, bound: float | None, mip_rel_gap: float
+                ) -> HighsOutcome:
+    """The outcome with the stronger of its own and a ``bound`` proven elsewhere.
+
+    Optimal if that bound proves the gap (an LP or a Lagrangian bound).
+    """
+    if bound is None or outcome.objective is None:
+        return outcome
+    best = bound if outcome.bound is None else max(outcome.bound, bound)
+    status = outcome.status
+    if status in (SolveStatus.TIME_LIMIT, SolveStatus.LIMIT, SolveStatus.INTERRUPTED) and (
+            within_gap(outcome.objective, best, mip_rel_gap)):
+        status = SolveStatus.OPTIMAL
+    return replace(outcome, bound=best, gap=gap(outcome.objective, best), status=status)

@@ -44,7 +44,7 @@ GRACE_SECONDS = 3.0
 POLL_SECONDS = 0.1
 PARENT_POLL_SECONDS = 0.5
 _BOOT = ("import sys; sys.argv[1] in sys.path or sys.path.insert(0, sys.argv[1]); "
-         "from optimizer.runtime.isolated import serve; serve(int(sys.argv[2]))")
+         "from optimizer.runtime.isolated import serve; serve(int(sys.argv[2]), sys.argv[3])")
 """Put srsopt's folder first unless it is on the path already (an installed srsopt: then it is
 site-packages, which must stay behind the standard library)."""
 
@@ -56,9 +56,53 @@ class WorkerError(RuntimeError):
     """A worker ended without an answer: killed, crashed, or stopped before it could answer."""
 
 
-def command() -> list[str]:
-    """The worker's command line: the running interpreter, isolated, srsopt's folder first."""
-    return [sys.executable, "-I", "-c", _BOOT, str(ROOT), str(os.getpid())]
+def command(function: str = "") -> list[str]:
+    """The worker's command line: the running interpreter, isolated, srsopt's folder first.
+
+    ``function`` (``module:name``): its module is imported as soon as the worker starts.
+    """
+    return [sys.executable, "-I", "-c", _BOOT, str(ROOT), str(os.getpid()), function]
+
+
+class Worker:
+    """A worker process started ahead of its one call, ``function`` loaded while it waits.
+
+    Starting an interpreter and importing srsopt's solving code takes ~1.3 s: a caller that
+    knows it will need workers starts them before its own work (the region workers during the
+    LP relaxation, ``optimizer.solving.region_worker``) and calls them when ready.
+    """
+
+    def __init__(self, function: str) -> None:
+        self.function = function
+        self.proc = subprocess.Popen(command(function), stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT,
+                                     start_new_session=True)
+        with _lock:
+            _live.add(self.proc)
+
+    def __call__(self, *args: Any) -> Any:
+        """``function(*args)`` in the worker, which then ends; its return value (see ``call``)."""
+        try:
+            _send(self.proc, pickle.dumps((self.function, args)))
+            out, err = _communicate(self.proc)
+        finally:
+            self.close()
+        if not out:
+            tail = err.decode(errors="replace").strip().splitlines()[-3:]
+            raise WorkerError(f"worker for {self.function} ended with code "
+                              f"{self.proc.returncode} and no answer"
+                              f"{': ' + ' | '.join(tail) if tail else ''}")
+        ok, value, trace = pickle.loads(out)
+        if ok:
+            return value
+        value.add_note(f"in the worker process:\n{trace}")
+        raise value
+
+    def close(self) -> None:
+        """End the worker (an unused one too): its group killed, the process reaped."""
+        _end(self.proc)
+        with _lock:
+            _live.discard(self.proc)
 
 
 def call(function: str, *args: Any) -> Any:
@@ -69,26 +113,7 @@ def call(function: str, *args: Any) -> Any:
         Exception: whatever the function raised in the worker, with the worker's traceback
             as a note.
     """
-    proc = subprocess.Popen(command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, cwd=ROOT, start_new_session=True)
-    with _lock:
-        _live.add(proc)
-    try:
-        _send(proc, pickle.dumps((function, args)))
-        out, err = _communicate(proc)
-    finally:
-        _end(proc)
-        with _lock:
-            _live.discard(proc)
-    if not out:
-        tail = err.decode(errors="replace").strip().splitlines()[-3:]
-        raise WorkerError(f"worker for {function} ended with code {proc.returncode} and no "
-                           f"answer{': ' + ' | '.join(tail) if tail else ''}")
-    ok, value, trace = pickle.loads(out)
-    if ok:
-        return value
-    value.add_note(f"in the worker process:\n{trace}")
-    raise value
+    return Worker(function)(*args)
 
 
 def _send(proc: subprocess.Popen[bytes], data: bytes) -> None:
@@ -156,18 +181,21 @@ def _watch_parent(parent: int) -> None:
     threading.Thread(target=watch, name="watch-parent", daemon=True).start()
 
 
-def serve(parent: int) -> None:
+def serve(parent: int, preload: str = "") -> None:
     """The worker's side: read (function, args) on stdin, answer (ok, value, trace) on stdout.
 
     ``parent``: the process id of the caller, which this worker must not outlive.
+    ``preload``: ``module:name`` whose module is imported before the call arrives.
     """
     answer = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # descriptor 1 is now stderr: nothing else can write into the answer
     _watch_parent(parent)
-    function, args = pickle.load(sys.stdin.buffer)
-    module, name = function.split(":")
     with stopping.on_signals():  # SIGTERM from the parent: stop, and still answer
         try:
+            if preload:
+                importlib.import_module(preload.split(":")[0])
+            function, args = pickle.load(sys.stdin.buffer)
+            module, name = function.split(":")
             reply = (True, getattr(importlib.import_module(module), name)(*args), "")
         except Exception as exc:  # handed to the parent
             reply = (False, exc, traceback.format_exc())

@@ -8,13 +8,16 @@ it imports only srsopt's own code whatever the current directory holds, never th
 from __future__ import annotations
 
 import logging
+import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import replace
 
 from optimizer.highs.adapter import HighsOptions, note_time_stop
 from optimizer.runtime import stopping
-from optimizer.runtime.isolated import call
+from optimizer.runtime.isolated import Worker
 from optimizer.solving.regions import RegionModel, RegionRow, RegionsSolved, solve_regions
 
 log = logging.getLogger(__name__)
@@ -23,14 +26,38 @@ FALLBACK_SECONDS = 1.0
 """A block whose worker failed is solved here: its LP (the bound) and at least this long a MIP."""
 
 
-def run_worker(models: list[RegionModel], options: HighsOptions, deadline: float
-               ) -> tuple[list[RegionRow], list[str]]:
-    """Solve ``models`` in a fresh Python process.
+SOLVE = "optimizer.solving.regions:solve_regions_counted"
+_ready: list[Worker] = []
+_lock = threading.Lock()
 
-    Returns ``solve_regions``' rows and the worker's runs that ended on time
-    (``optimizer.highs.adapter.time_stops``).
+
+@contextmanager
+def started_early(count: int) -> Iterator[None]:
+    """Start ``count`` region workers now, for the decomposition to come.
+
+    Their start-up (an interpreter and srsopt's solving code, ~1.3 s each) then overlaps the
+    caller's own work, the LP relaxation; ``LocalRegions`` takes them before starting others.
+    Those left unused end with the context.
     """
-    return call("optimizer.solving.regions:solve_regions_counted", models, options, deadline)
+    mine = [Worker(SOLVE) for _ in range(count)]
+    with _lock:
+        _ready.extend(mine)
+    try:
+        yield
+    finally:
+        with _lock:
+            unused = [worker for worker in mine if worker in _ready]
+            _ready[:] = [worker for worker in _ready if worker not in unused]
+        for worker in unused:
+            worker.close()
+
+
+def _worker() -> Worker:
+    """A worker started early, or a new one."""
+    with _lock:
+        if _ready:
+            return _ready.pop()
+    return Worker(SOLVE)
 
 
 def solve_here(models: list[RegionModel], options: HighsOptions, deadline: float
@@ -70,7 +97,7 @@ class LocalRegions:
         groups = [group for group in balanced(models, self.workers) if group]  # few: fewer
         single = replace(options, threads=1)
         with ThreadPoolExecutor(max_workers=self.workers) as pool:
-            futures = [pool.submit(run_worker, group, single, deadline) for group in groups]
+            futures = [pool.submit(_worker(), group, single, deadline) for group in groups]
         solved: list[RegionRow] = []
         notes: list[str] = []
         for group, future in zip(groups, futures, strict=True):

@@ -35,12 +35,13 @@ from optimizer.formulation.index import IndexSets
 from optimizer.highs import progress
 from optimizer.highs.adapter import HighsOptions, HighsOutcome, make_highs, time_stopped
 from optimizer.highs.claims import gap, within_gap
-from optimizer.highs.mip_start import Checked, run_checked
+from optimizer.highs.mip_start import Checked, run_checked, with_bound
 from optimizer.runtime import stopping
 from optimizer.solving.decompose import linking_prices
 from optimizer.solving.heuristic import crossover, rens
 from optimizer.solving.lagrange_memory import LagrangeMemory
-from optimizer.solving.plans import Plans, index_plans
+from optimizer.solving.plans import Plans, index_plans, objective_of
+from optimizer.solving.region_worker import started_early
 from optimizer.solving.regions import RegionRunner
 from optimizer.solving.warm import WarmStart, better_plan, crossover_with_lp, incumbent
 from optimizer.solving.warm_split import split as split_by_region
@@ -98,19 +99,6 @@ class Attack:
     """The decomposition's multipliers and blocks, for a re-solve of a changed model."""
 
 
-def _with_bound(outcome: HighsOutcome, bound: float | None, mip_rel_gap: float
-                ) -> HighsOutcome:
-    """The outcome with the stronger of its own and ``bound``; optimal if that proves the gap."""
-    if bound is None or outcome.objective is None:
-        return outcome
-    best = bound if outcome.bound is None else max(outcome.bound, bound)
-    status = outcome.status
-    if status in (SolveStatus.TIME_LIMIT, SolveStatus.LIMIT, SolveStatus.INTERRUPTED) and (
-            within_gap(outcome.objective, best, mip_rel_gap)):
-        status = SolveStatus.OPTIMAL
-    return replace(outcome, bound=best, gap=gap(outcome.objective, best), status=status)
-
-
 def attack(index: IndexSets, form: Formulation, options: HighsOptions, started: float,
            strategy: Strategy = "engineered", lp: HighsOutcome | None = None,
            warm: WarmStart | None = None, regions: RegionRunner | None = None,
@@ -128,8 +116,16 @@ def attack(index: IndexSets, form: Formulation, options: HighsOptions, started: 
     checked plan of ``form`` and which region each column is in, when ``form`` is not the
     model of ``index`` itself (the robust model, ``optimizer.solving.stacked``).
     """
-    plans = index_plans(index, form) if plans is None else plans
+    early = PARALLEL_WORKERS if (strategy == "engineered" and regions is None and (
+        form.shape[1] >= DECOMPOSITION_COLUMNS) and form.columns.integer.any()) else 0
+    with started_early(early):  # the region workers start while the LP is solved
+        return _attack(index, form, options, started, strategy, lp, warm, regions,
+                       index_plans(index, form) if plans is None else plans)
 
+
+def _attack(index: IndexSets, form: Formulation, options: HighsOptions, started: float,
+            strategy: Strategy, lp: HighsOutcome | None, warm: WarmStart | None,
+            regions: RegionRunner | None, plans: Plans) -> Attack:
     def left() -> float:
         return max(options.time_limit - (time.perf_counter() - started), 0.5)
 
@@ -175,6 +171,7 @@ def attack(index: IndexSets, form: Formulation, options: HighsOptions, started: 
             if start is not None:  # warm: decide again where the changed LP and the plan differ
                 start = better_plan(form, start, crossover_with_lp(index, form, replace(
                     options, time_limit=share(HEURISTIC_SHARE)), lp.values, start))
+                steps["warm_crossover_objective"] = objective_of(form, start)
             if bound is not None and lp.row_duals is not None and (
                     form.shape[1] >= DECOMPOSITION_COLUMNS):
                 found, bound, memory = _decomposed(
@@ -188,15 +185,13 @@ def attack(index: IndexSets, form: Formulation, options: HighsOptions, started: 
         if start is None and lp.values is not None and not stopping.requested():
             start = plans.rounded(lp.values)
         steps["heuristic_seconds"], clock = time.perf_counter() - clock, time.perf_counter()
-        steps["heuristic_objective"] = None if start is None else float(
-            form.columns.cost @ start + form.columns.offset)
+        steps["heuristic_objective"] = objective_of(form, start)
     if regions is not None and "lagrangian_bound" not in steps and not stopping.requested():
         steps["region_notes"] = [
             f"{regions.description}: not used, the model ({form.shape[1]:,} columns) is "
             f"solved here whole (it is split by region from {DECOMPOSITION_COLUMNS:,} columns, "
             "when the LP relaxation finishes and no row links two regions)"]
-    objective = None if start is None else float(form.columns.cost @ start
-                                                  + form.columns.offset)
+    objective = objective_of(form, start)
     proven = gap(objective, bound)
     within = objective is not None and within_gap(objective, bound, options.mip_rel_gap)
     too_late = decomposed or (options.node_limit is None
@@ -219,7 +214,7 @@ def attack(index: IndexSets, form: Formulation, options: HighsOptions, started: 
     h.setOptionValue("time_limit", float(max((1 - MIP_RESERVE) * left() - reserve, 0.1)))
     mip = run_checked(h, start=start, deadline=max(left() - reserve, 0.1),
                       mip_rel_gap=options.mip_rel_gap)
-    outcome = _with_bound(mip.outcome, bound, options.mip_rel_gap)
+    outcome = with_bound(mip.outcome, bound, options.mip_rel_gap)
     steps["mip_seconds"] = time.perf_counter() - clock
     if mip.notes:
         steps["claims"] = steps.get("claims", []) + list(mip.notes)
@@ -275,14 +270,15 @@ def _decomposed(index: IndexSets, form: Formulation, options: HighsOptions,
         sub = replace(options, time_limit=max(share(CROSSOVER_SHARE) - reserve, 0.5))
         start = better_plan(form, warm, plans.feasible(crossover(
             form, sub, lp_values, split.values)))
+        steps["crossover_objective"] = objective_of(form, start)
         if start is not None and share(1.0) - reserve >= RECROSS_SECONDS and (
                 not stopping.requested()):
             # the plan's own disagreements with the region plans: a small, second neighbourhood
             again = plans.feasible(crossover(
                 form, replace(options, time_limit=share(1.0) - reserve), start, split.values,
                 start=start))
-            if again is not None and form.columns.cost @ again < form.columns.cost @ start:
-                start = again
+            start = better_plan(form, start, again)
+            steps["recross_objective"] = objective_of(form, start)
         steps["crossover_seconds"] = time.perf_counter() - clock - steps["lagrangian_seconds"]
     if start is None and warm is None and not stopping.requested():
         start = plans.feasible(rens(form, replace(

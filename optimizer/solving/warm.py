@@ -29,6 +29,7 @@ from optimizer.formulation.index import FloatArray, IndexSets
 from optimizer.highs.adapter import HighsOptions
 from optimizer.solving.heuristic import crossover, round_lp
 from optimizer.solving.lagrange_memory import LagrangeMemory
+from optimizer.solving.plans import objective_of
 from optimizer.solving.solution import feasible_plan
 
 WARM_KEPT = "base plan kept"
@@ -132,16 +133,12 @@ def incumbent(index: IndexSets, form: Formulation, warm: WarmStart,
         return Incumbent(None, WARM_UNUSABLE + ": the model's columns changed", None)
     kept = feasible_plan(index, form, warm.values)
     if kept is not None:
-        return Incumbent(kept, WARM_KEPT, _objective(form, kept))
+        return Incumbent(kept, WARM_KEPT, objective_of(form, kept))
     guide = warm.values if lp_values is None else 0.5 * (warm.values + lp_values)
     repaired = feasible_plan(index, form, round_lp(index, form, guide))
     if repaired is not None:
-        return Incumbent(repaired, WARM_REPAIRED, _objective(form, repaired))
+        return Incumbent(repaired, WARM_REPAIRED, objective_of(form, repaired))
     return Incumbent(None, WARM_UNUSABLE + ": it breaks a rule the repair does not know", None)
-
-
-def _objective(form: Formulation, values: FloatArray) -> float:
-    return float(form.columns.cost @ values + form.columns.offset)
 
 
 def better_plan(form: Formulation, a: FloatArray | None, b: FloatArray | None

@@ -30,6 +30,10 @@ from optimizer.solving.regions import RegionRunner
 
 REUSE_SHARE = 0.5
 """The base's multipliers are tried first when at least this share of the blocks holds there."""
+REPRICE_SECONDS = 8.0
+"""... and even above the LP bound when it gets at least this long: priced for the base,
+``L(mu_base)`` misses what money is worth after the change (a 5% cut: 11,869,654 against
+11,943,409 at the LP's prices, docs/performance.md)."""
 REPRICE_SHARE = 0.25
 """The LP's multipliers get a pass of their own when the base's took less than this share of
 the time it was given (every block or nearly every one unchanged: an envelope change)."""
@@ -63,10 +67,11 @@ def split(index: IndexSets, form: Formulation, options: HighsOptions,
         return None
     steps["lagrangian_base_mu_bound"] = first.bound
     late = time.perf_counter() - clock > REPRICE_SHARE * allowed
+    again = seconds()
     if lp_mu is None or late or stopping.requested() or (
-            lp_bound is not None and first.bound >= lp_bound):
+            lp_bound is not None and first.bound >= lp_bound and again < REPRICE_SECONDS):
         return first
-    second = _counted(lagrangian(index, form, options, lp_mu, seconds(), workers, regions,
+    second = _counted(lagrangian(index, form, options, lp_mu, again, workers, regions,
                                  first.memory, col_region), steps)
     if second is None:
         return first
