@@ -24,6 +24,7 @@ from optimizer.formulation import Formulation, build_formulation
 from optimizer.formulation.index import IndexSets, build_index
 from optimizer.highs.adapter import HighsOptions, HighsOutcome, make_highs, run
 from optimizer.highs.mip_start import Checked
+from optimizer.solving import side_by_side
 from optimizer.solving import strategy as strategy_module
 from optimizer.solving.decompose import Decomposition, lagrangian, linking_prices, priced
 from optimizer.solving.warm import BasePlan
@@ -145,5 +146,30 @@ def test_without_the_lp_the_base_prices_still_give_a_proven_bound(
     steps = warm.metadata["steps"]
     assert steps["lp_bound"] is None and steps["blocks_reused"] == 2
     assert warm.bound == pytest.approx(steps["lagrangian_base_mu_bound"], rel=1e-12)
+    assert warm.bound is not None and warm.objective is not None
+    assert warm.bound <= cut[1] <= warm.objective
+
+
+def test_a_warm_solve_searches_its_plan_beside_its_bound_and_both_hold(
+        base: Instance, cut: tuple[Instance, float], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The plan's neighbourhood here, the blocks in a worker process, at once."""
+    monkeypatch.setattr(strategy_module, "DECOMPOSITION_COLUMNS", 0)
+    plan = BasePlan.of(optimizer.solve(base, mip_rel_gap=1e-3, node_limit=500,
+                                       price_envelope=False))
+    assert plan is not None
+    ran: list[str] = []
+    real = side_by_side.split
+
+    def split(*args: Any) -> Any:
+        ran.append(args[7].description)  # the runner of the blocks
+        return real(*args)
+
+    monkeypatch.setattr(side_by_side, "split", split)
+    warm = optimizer.solve(cut[0], mip_rel_gap=1e-3, node_limit=500, price_envelope=False,
+                           start_from=plan)
+    steps = warm.metadata["steps"]
+    assert ran == ["1 local worker process"]
+    assert steps["warm_crossover_objective"] <= steps["warm_objective"]
+    assert warm.bound == pytest.approx(max(steps["lp_bound"], steps["lagrangian_bound"]))
     assert warm.bound is not None and warm.objective is not None
     assert warm.bound <= cut[1] <= warm.objective

@@ -254,3 +254,11 @@ def with_bound(outcome: HighsOutcome, bound: float | None, mip_rel_gap: float
             within_gap(outcome.objective, best, mip_rel_gap)):
         status = SolveStatus.OPTIMAL
     return replace(outcome, bound=best, gap=gap(outcome.objective, best), status=status)
+
+
+def without_mip(values: np.ndarray, objective: float, bound: float | None,
+                status: SolveStatus, why: str) -> HighsOutcome:
+    """A heuristic's plan as the outcome, HiGHS's MIP not run (``why``); gap against ``bound``."""
+    return HighsOutcome(status=status, model_status="MIP not run: " + why, values=values,
+                        row_duals=None, objective=objective, bound=bound,
+                        gap=gap(objective, bound), seconds=0.0, nodes=0)

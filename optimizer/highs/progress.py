@@ -54,15 +54,24 @@ Listener = Callable[[Progress], None]
 
 
 class _Audience:
-    """The process-wide listener, when it started listening, and the stages being run.
+    """The process-wide listener and when it started listening.
 
     Process-wide, not per context: the decomposition solves regions in its own threads.
     """
 
     listener: ClassVar[Listener | None] = None
     started: ClassVar[float] = 0.0
-    stages: ClassVar[list[tuple[str, bool, bool]]] = []
     lock: ClassVar[threading.Lock] = threading.Lock()
+
+
+class _Stages(threading.local):
+    """The stages being run, per thread (a warm solve runs two at once, each names its own)."""
+
+    def __init__(self) -> None:
+        self.stack: list[tuple[str, bool, bool]] = []
+
+
+_stages = _Stages()
 
 
 @contextmanager
@@ -91,11 +100,11 @@ def stage(name: str, figures: bool = True, bounds: bool = True) -> Iterator[None
     heuristic's sub-MIP bounds only its neighbourhood): only the plan is reported, never a
     bound or a gap that would read as proven.
     """
-    _Audience.stages.append((name, figures, bounds))
+    _stages.stack.append((name, figures, bounds))
     try:
         yield
     finally:
-        _Audience.stages.pop()
+        _stages.stack.pop()
 
 
 def _finite(value: float | None) -> float | None:
@@ -120,7 +129,7 @@ class Watch:
     """One HiGHS run reported to the listener: ``done`` with its final figures, then ``stop``."""
 
     def __init__(self, h: highspy.Highs, mip: bool) -> None:
-        name, figures, bounds = (_Audience.stages[-1] if _Audience.stages
+        name, figures, bounds = (_stages.stack[-1] if _stages.stack
                                  else ("MIP" if mip else "LP", True, True))
         self.h, self.name, self.figures, self.bounds = h, name, figures, bounds
         self.flags: dict[str, bool] = {}

@@ -80,19 +80,25 @@ def balanced(models: list[RegionModel], groups: int) -> list[list[RegionModel]]:
 class LocalRegions:
     """The blocks dealt to ``workers`` processes, one HiGHS thread each; 1: solved here.
 
+    ``here=False`` with one worker: in one process beside this one, which then does
+    other work (``optimizer.solving.side_by_side``).
+
     Each worker's own scheduler is its HiGHS's, so its nodes do not depend on the others; a
     failed worker's blocks are solved here.
     """
 
-    def __init__(self, workers: int) -> None:
+    def __init__(self, workers: int, here: bool | None = None) -> None:
         self.workers = max(1, workers)
-        self.description = ("this process" if self.workers == 1
-                            else f"{self.workers} local worker processes")
+        self.here = self.workers == 1 if here is None else here
+        """Solved in this process (one worker only), not in worker processes."""
+        self.description = ("this process" if self.here
+                            else f"{self.workers} local worker process"
+                            + ("es" if self.workers > 1 else ""))
 
     def __call__(self, models: list[RegionModel], options: HighsOptions, deadline: float
                  ) -> RegionsSolved:
         """Every block's row; see the class."""
-        if self.workers == 1:
+        if self.here:
             return RegionsSolved(solve_regions(models, options, deadline))
         groups = [group for group in balanced(models, self.workers) if group]  # few: fewer
         single = replace(options, threads=1)

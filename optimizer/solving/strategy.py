@@ -34,8 +34,8 @@ from optimizer.formulation import Formulation
 from optimizer.formulation.index import IndexSets
 from optimizer.highs import progress
 from optimizer.highs.adapter import HighsOptions, HighsOutcome, make_highs, time_stopped
-from optimizer.highs.claims import gap, within_gap
-from optimizer.highs.mip_start import Checked, run_checked, with_bound
+from optimizer.highs.claims import within_gap
+from optimizer.highs.mip_start import Checked, run_checked, with_bound, without_mip
 from optimizer.runtime import stopping
 from optimizer.solving.decompose import linking_prices
 from optimizer.solving.heuristic import crossover, rens
@@ -43,6 +43,7 @@ from optimizer.solving.lagrange_memory import LagrangeMemory
 from optimizer.solving.plans import Plans, index_plans, objective_of
 from optimizer.solving.region_worker import started_early
 from optimizer.solving.regions import RegionRunner
+from optimizer.solving.side_by_side import plan_and_bound
 from optimizer.solving.warm import WarmStart, better_plan, crossover_with_lp, incumbent
 from optimizer.solving.warm_split import split as split_by_region
 
@@ -168,12 +169,18 @@ def _attack(index: IndexSets, form: Formulation, options: HighsOptions, started:
                 start = better_plan(form, start, found)
                 decomposed = "lagrangian_bound" in steps
         else:
-            if start is not None:  # warm: decide again where the changed LP and the plan differ
+            splits = bound is not None and lp.row_duals is not None and (
+                form.shape[1] >= DECOMPOSITION_COLUMNS)
+            if warm and start is not None and splits and regions is None:  # warm, here
+                start, split = plan_and_bound(index, form, options, lp, start, warm.memory,
+                                              share(1.0) - _reserve(options), steps, plans)
+                if split is not None:
+                    bound, memory, decomposed = max(split.bound, bound or 0), split.memory, True
+            elif start is not None:  # warm: decide again where the changed LP and plan differ
                 start = better_plan(form, start, crossover_with_lp(index, form, replace(
                     options, time_limit=share(HEURISTIC_SHARE)), lp.values, start))
                 steps["warm_crossover_objective"] = objective_of(form, start)
-            if bound is not None and lp.row_duals is not None and (
-                    form.shape[1] >= DECOMPOSITION_COLUMNS):
+            if splits and not decomposed:
                 found, bound, memory = _decomposed(
                     index, form, options, lp.values, lp.row_duals, bound, share, steps, regions,
                     plans, start, None if warm is None else warm.memory)
@@ -192,22 +199,18 @@ def _attack(index: IndexSets, form: Formulation, options: HighsOptions, started:
             f"solved here whole (it is split by region from {DECOMPOSITION_COLUMNS:,} columns, "
             "when the LP relaxation finishes and no row links two regions)"]
     objective = objective_of(form, start)
-    proven = gap(objective, bound)
     within = objective is not None and within_gap(objective, bound, options.mip_rel_gap)
     too_late = decomposed or (options.node_limit is None
                               and left() < MIP_SECONDS_PER_COLUMN * form.shape[1])
     stopped = stopping.requested()
-    if start is not None and (within or too_late or stopped):
-        outcome = HighsOutcome(
-            status=SolveStatus.OPTIMAL if within else SolveStatus.INTERRUPTED if stopped
-            else SolveStatus.LIMIT if options.node_limit is not None and not time_stopped()
-            else SolveStatus.TIME_LIMIT,
-            model_status="MIP not run: " + ("the plan is within the gap of the proven bound"
-                                            if within else "a stop was requested" if stopped
-                                            else "too little time left" if not decomposed
-                                            else "the decomposition's plan is final"),
-            values=start, row_duals=None, objective=objective, bound=bound,
-            gap=proven, seconds=0.0, nodes=0)
+    if start is not None and objective is not None and (within or too_late or stopped):
+        limit = (SolveStatus.LIMIT if options.node_limit is not None and not time_stopped()
+                 else SolveStatus.TIME_LIMIT)
+        outcome = without_mip(start, objective, bound, *(
+            (SolveStatus.OPTIMAL, "the plan is within the gap of the proven bound") if within
+            else (SolveStatus.INTERRUPTED, "a stop was requested") if stopped
+            else (limit, "too little time left" if not decomposed
+                  else "the decomposition's plan is final")))
         return _done(Attack(outcome=outcome, lp=lp, steps=steps, memory=memory), strategy)
     h = make_highs(form, options)
     reserve = _reserve(options)

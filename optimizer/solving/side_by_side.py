@@ -1,0 +1,79 @@
+"""A warm-started solve's plan and bound, searched side by side on the machine's two cores.
+
+With the base plan in hand, the plan comes from one sub-MIP: every start fixed where the changed
+LP and the plan agree, about 6,000 of the national model's 58,000 starts left free
+(``warm.crossover_with_lp``). Alone, it lands 0.9-1.3% above the plan of a 60-s cold solve in
+4 s and 0.04-0.06% above it in 8-16 s (docs/performance.md). The bound comes from the
+Lagrangian blocks (``warm_split``), which need about 40 s of one core to finish them all. Run
+in turn, each got a part of the time and neither was done at 15 s. Here the sub-MIP runs in
+this process while the blocks run in one worker process, each for most of the time; the region
+plans then get what is left: the neighbourhood where they disagree with the plan
+(``heuristic.crossover``).
+"""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from typing import Any
+
+from optimizer.formulation import Formulation
+from optimizer.formulation.index import FloatArray, IndexSets
+from optimizer.highs.adapter import HighsOptions, HighsOutcome
+from optimizer.runtime import stopping
+from optimizer.solving.decompose import Decomposition, linking_prices
+from optimizer.solving.heuristic import crossover
+from optimizer.solving.lagrange_memory import LagrangeMemory
+from optimizer.solving.plans import Plans, objective_of
+from optimizer.solving.region_worker import LocalRegions
+from optimizer.solving.warm import better_plan, crossover_with_lp
+from optimizer.solving.warm_split import split
+
+BLOCK_SHARE = 0.8
+"""Of the time, the share the blocks get; the rest is for the neighbourhood of their plans."""
+RECROSS_SECONDS = 2.0
+"""That neighbourhood is searched only with at least this long left."""
+
+
+def plan_and_bound(index: IndexSets, form: Formulation, options: HighsOptions,
+                   lp: HighsOutcome, start: FloatArray, memory: LagrangeMemory | None,
+                   seconds: float, steps: dict[str, Any], plans: Plans
+                   ) -> tuple[FloatArray, Decomposition | None]:
+    """Within ``seconds``: the plan's neighbourhood here, the blocks in a worker process.
+
+    Returns the best plan of the two searches and the decomposition (None: no bound).
+
+    ``lp``: the changed model's LP relaxation, finished (values, duals, objective); ``start``:
+    the warm plan, checked; ``memory``: the base's decomposition, if any. Writes the bounds and
+    seconds of each search to ``steps``.
+    """
+    assert lp.values is not None and lp.row_duals is not None and lp.objective is not None
+    clock = time.perf_counter()
+    end = clock + seconds
+    blocks_end = clock + BLOCK_SHARE * seconds
+
+    def for_blocks() -> float:
+        return max(blocks_end - time.perf_counter(), 0.0)
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        bound = pool.submit(split, index, form, options, linking_prices(form, lp.row_duals),
+                            lp.objective, for_blocks, 1, LocalRegions(1, here=False), memory,
+                            steps, plans.col_region)
+        plan = better_plan(form, start, crossover_with_lp(
+            index, form, replace(options, time_limit=seconds), lp.values, start))
+        assert plan is not None
+        steps["warm_crossover_objective"] = objective_of(form, plan)
+        steps["warm_crossover_seconds"] = time.perf_counter() - clock
+        decomposition = bound.result()
+    steps["lagrangian_seconds"] = time.perf_counter() - clock
+    left = end - time.perf_counter()
+    if decomposition is not None:
+        steps["lagrangian_bound"] = decomposition.bound
+        if left >= RECROSS_SECONDS and not stopping.requested():
+            plan = better_plan(form, plan, plans.feasible(crossover(
+                form, replace(options, time_limit=left), plan, decomposition.values,
+                start=plan)))
+            steps["recross_objective"] = objective_of(form, plan)
+    assert plan is not None
+    return plan, decomposition
