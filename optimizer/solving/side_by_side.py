@@ -60,8 +60,8 @@ def plan_and_bound(index: IndexSets, form: Formulation, options: HighsOptions,
         bound = pool.submit(split, index, form, options, linking_prices(form, lp.row_duals),
                             lp.objective, for_blocks, 1, LocalRegions(1, here=False), memory,
                             steps, plans.col_region)
-        plan = better_plan(form, start, crossover_with_lp(
-            index, form, replace(options, time_limit=seconds), lp.values, start))
+        plan = better_plan(form, start, crossover_with_lp(  # one core: the other's the blocks'
+            index, form, replace(options, time_limit=seconds, threads=1), lp.values, start))
         assert plan is not None
         steps["warm_crossover_objective"] = objective_of(form, plan)
         steps["warm_crossover_seconds"] = time.perf_counter() - clock

@@ -35,6 +35,8 @@ from optimizer.solving.solution import feasible_plan
 WARM_KEPT = "base plan kept"
 WARM_REPAIRED = "base plan repaired"
 WARM_UNUSABLE = "base plan unusable"
+WARM_CUT_POOL = 500
+"""HiGHS's cut pool in the warm crossover's sub-MIP (``heuristic.crossover``'s ``cut_pool``)."""
 MEMORY_KEY = "decomposition_memory"
 """``Result.metadata`` key of a solve's ``LagrangeMemory`` (not written to any output)."""
 
@@ -157,4 +159,5 @@ def crossover_with_lp(index: IndexSets, form: Formulation, options: HighsOptions
     a raised target adds some): the starts decided again are those, with the plan as
     incumbent, within ``options.time_limit``.
     """
-    return feasible_plan(index, form, crossover(form, options, lp_values, plan, start=plan))
+    return feasible_plan(index, form, crossover(form, options, lp_values, plan, start=plan,
+                                                cut_pool=WARM_CUT_POOL))
