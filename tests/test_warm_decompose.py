@@ -8,6 +8,9 @@ block, a raised one none, and the bound of a warm solve stays below the changed 
 
 from __future__ import annotations
 
+import subprocess
+import threading
+import time
 from dataclasses import replace
 from typing import Any
 
@@ -26,7 +29,14 @@ from optimizer.highs.adapter import HighsOptions, HighsOutcome, make_highs, run
 from optimizer.highs.mip_start import Checked
 from optimizer.solving import side_by_side
 from optimizer.solving import strategy as strategy_module
-from optimizer.solving.decompose import Decomposition, lagrangian, linking_prices, priced
+from optimizer.solving.decompose import (
+    Decomposition,
+    lagrangian,
+    linking_prices,
+    priced,
+    region_models,
+)
+from optimizer.solving.region_worker import JoinedLater, dealt
 from optimizer.solving.warm import BasePlan
 
 OPTIONS = HighsOptions(time_limit=60.0, mip_rel_gap=1e-3, node_limit=500)
@@ -161,15 +171,38 @@ def test_a_warm_solve_searches_its_plan_beside_its_bound_and_both_hold(
     real = side_by_side.split
 
     def split(*args: Any) -> Any:
-        ran.append(args[7].description)  # the runner of the blocks
+        ran.append(args[7].description)  # the runner of the blocks: a worker beside this one
         return real(*args)
 
     monkeypatch.setattr(side_by_side, "split", split)
     warm = optimizer.solve(cut[0], mip_rel_gap=1e-3, node_limit=500, price_envelope=False,
                            start_from=plan)
     steps = warm.metadata["steps"]
-    assert ran == ["1 local worker process"]
+    assert ran == [JoinedLater.description]
     assert steps["warm_crossover_objective"] <= steps["warm_objective"]
     assert warm.bound == pytest.approx(max(steps["lp_bound"], steps["lagrangian_bound"]))
     assert warm.bound is not None and warm.objective is not None
     assert warm.bound <= cut[1] <= warm.objective
+
+
+def test_the_second_worker_takes_its_blocks_once_the_plan_search_is_done(
+        base: Instance, monkeypatch: pytest.MonkeyPatch) -> None:
+    index, form = built(base)
+    lp = run(make_highs(form, replace(OPTIONS, relax_integrality=True)))
+    models = region_models(index, form, linking_prices(form, lp.row_duals))
+    assert models is not None and [len(g) for g in dealt(models, [0.5, 0.5])] == [1, 1]
+    assert [len(g) for g in dealt(models, [1.0, 0.0])] == [2, 0]
+    started: list[float] = []
+    real = subprocess.Popen
+
+    def popen(*args: Any, **kwargs: Any) -> subprocess.Popen:
+        started.append(time.monotonic())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(subprocess, "Popen", popen)
+    free = threading.Event()
+    threading.Timer(1.0, free.set).start()
+    clock = time.monotonic()
+    ran = JoinedLater(free, 0.5)(models, OPTIONS, time.time() + 30.0)
+    assert sorted(row[0] for row in ran.rows) == [0, 1]
+    assert len(started) == 2 and started[0] - clock < 0.5 and started[1] - clock >= 1.0

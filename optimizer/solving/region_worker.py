@@ -68,13 +68,7 @@ def solve_here(models: list[RegionModel], options: HighsOptions, deadline: float
 
 def balanced(models: list[RegionModel], groups: int) -> list[list[RegionModel]]:
     """Blocks dealt to ``groups`` workers, largest first to the least loaded."""
-    loads = [0.0] * groups
-    dealt: list[list[RegionModel]] = [[] for _ in range(groups)]
-    for model in sorted(models, key=lambda m: -m.weight):
-        k = loads.index(min(loads))
-        dealt[k].append(model)
-        loads[k] += model.weight
-    return dealt
+    return dealt(models, [1.0] * groups)
 
 
 class LocalRegions:
@@ -120,3 +114,48 @@ class LocalRegions:
                              "were solved here")
                 solved += solve_here(group, options, deadline)
         return RegionsSolved(solved, tuple(notes))
+
+
+class JoinedLater:
+    """Blocks in two worker processes, the second joining when ``free`` is set (its core free).
+
+    A warm solve's blocks start in one worker beside the plan's search
+    (``optimizer.solving.side_by_side``); when that search ends, the other core takes the
+    blocks dealt to it. ``later_share``: the share of the blocks' weight dealt to the second
+    worker, the share of the time it is expected to have. It starts at the latest with
+    ``LATEST_SECONDS`` left, so that every block has its bound.
+    """
+
+    LATEST_SECONDS = 1.0
+    description = "2 local worker processes, the second once the plan's search is done"
+
+    def __init__(self, free: threading.Event, later_share: float) -> None:
+        self.free, self.later_share = free, later_share
+
+    def __call__(self, models: list[RegionModel], options: HighsOptions, deadline: float
+                 ) -> RegionsSolved:
+        """Every block's row; see the class."""
+        first, later = dealt(models, [1.0 - self.later_share, self.later_share])
+        one = LocalRegions(1, here=False)
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            now = pool.submit(one, first, options, deadline) if first else None
+            if later:
+                self.free.wait(max(deadline - time.time() - self.LATEST_SECONDS, 0.0))
+            joined = one(later, options, deadline) if later else RegionsSolved([])
+            ran = now.result() if now is not None else RegionsSolved([])
+        return RegionsSolved(ran.rows + joined.rows, ran.notes + joined.notes)
+
+
+def dealt(models: list[RegionModel], shares: list[float]) -> list[list[RegionModel]]:
+    """Blocks dealt to groups of these shares of their weight.
+
+    Largest first, each to the group with the most of its share still to fill.
+    """
+    total = sum(m.weight for m in models)
+    room = [share * total for share in shares]
+    groups: list[list[RegionModel]] = [[] for _ in shares]
+    for model in sorted(models, key=lambda m: -m.weight):
+        k = room.index(max(room))
+        groups[k].append(model)
+        room[k] -= model.weight
+    return groups

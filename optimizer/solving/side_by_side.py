@@ -6,13 +6,14 @@ LP and the plan agree, about 6,000 of the national model's 58,000 starts left fr
 4 s and 0.04-0.06% above it in 8-16 s (docs/performance.md). The bound comes from the
 Lagrangian blocks (``warm_split``), which need about 40 s of one core to finish them all. Run
 in turn, each got a part of the time and neither was done at 15 s. Here the sub-MIP runs in
-this process while the blocks run in one worker process, each for most of the time; the region
-plans then get what is left: the neighbourhood where they disagree with the plan
-(``heuristic.crossover``).
+this process while the blocks run in one worker process; when the sub-MIP is done, its core
+takes a second worker's share of the blocks. The region plans then get what is left: the
+neighbourhood where they disagree with the plan (``heuristic.crossover``).
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -26,12 +27,17 @@ from optimizer.solving.decompose import Decomposition, linking_prices
 from optimizer.solving.heuristic import crossover
 from optimizer.solving.lagrange_memory import LagrangeMemory
 from optimizer.solving.plans import Plans, objective_of
-from optimizer.solving.region_worker import LocalRegions
+from optimizer.solving.region_worker import JoinedLater
 from optimizer.solving.warm import better_plan, crossover_with_lp
 from optimizer.solving.warm_split import split
 
 BLOCK_SHARE = 0.8
 """Of the time, the share the blocks get; the rest is for the neighbourhood of their plans."""
+CROSSOVER_SECONDS = 10.0
+CROSSOVER_SHARE = 0.4
+"""The plan's search gets the larger of these (at most all the time): with a cut pool of 500
+it is within 0.2% of the optimum in 9 s; then its core joins the blocks
+(``region_worker.JoinedLater``)."""
 RECROSS_SECONDS = 2.0
 """That neighbourhood is searched only with at least this long left."""
 
@@ -51,17 +57,24 @@ def plan_and_bound(index: IndexSets, form: Formulation, options: HighsOptions,
     assert lp.values is not None and lp.row_duals is not None and lp.objective is not None
     clock = time.perf_counter()
     end = clock + seconds
-    blocks_end = clock + BLOCK_SHARE * seconds
+    blocks, crossing = BLOCK_SHARE * seconds, min(seconds, max(CROSSOVER_SECONDS,
+                                                                CROSSOVER_SHARE * seconds))
 
     def for_blocks() -> float:
-        return max(blocks_end - time.perf_counter(), 0.0)
+        return max(clock + blocks - time.perf_counter(), 0.0)
 
+    free = threading.Event()
+    runner = JoinedLater(free, max(blocks - crossing, 0.0) / max(2 * blocks - crossing, 1e-9))
     with ThreadPoolExecutor(max_workers=1) as pool:
         bound = pool.submit(split, index, form, options, linking_prices(form, lp.row_duals),
-                            lp.objective, for_blocks, 1, LocalRegions(1, here=False), memory,
-                            steps, plans.col_region)
-        plan = better_plan(form, start, crossover_with_lp(  # one core: the other's the blocks'
-            index, form, replace(options, time_limit=seconds, threads=1), lp.values, start))
+                            lp.objective, for_blocks, 1, runner, memory, steps,
+                            plans.col_region)
+        try:
+            plan = better_plan(form, start, crossover_with_lp(  # one core, the other's blocks'
+                index, form, replace(options, time_limit=crossing, threads=1), lp.values,
+                start))
+        finally:
+            free.set()
         assert plan is not None
         steps["warm_crossover_objective"] = objective_of(form, plan)
         steps["warm_crossover_seconds"] = time.perf_counter() - clock
