@@ -1,6 +1,7 @@
 """Cold solve vs in-place re-solve of the LP relaxation of a national-size model.
 
 Usage: python benchmarks/bench_resolve.py [--instance instances/kz-2026-2030] [--repeats 5]
+       [--mip 15,30]
 
 For each scenario: *cold* builds the changed instance's arrays, hands them to a new HiGHS object
 and solves the relaxation from scratch (with presolve); *re-solve* builds the same arrays, finds
@@ -10,6 +11,10 @@ HiGHS's solve; the instance's re-validation is not timed (every path needs it). 
 re-solves the live model is switched back to the base and re-solved, untimed, so each timed
 re-solve starts from the base optimum. Times are medians of ``--repeats`` runs; the machine may
 be shared, so compare ratios.
+
+``--mip 15,30``: then the MIP of every what-if case, warm-started against cold, at each of
+these limits, case by case in the same run (``bench_warm.py``'s cases: every scenario file that
+applies, the envelope x0.95 and x1.1, each against a 60-s cold solve).
 """
 
 from __future__ import annotations
@@ -83,6 +88,7 @@ def main() -> None:
     parser.add_argument("--instance", default="instances/kz-2026-2030")
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--time-limit", type=float, default=300.0)
+    parser.add_argument("--mip", default="", help="limits (s) of the warm vs cold MIP cases")
     args = parser.parse_args()
     base = load_instance(args.instance)
     options = HighsOptions(time_limit=args.time_limit, relax_integrality=True)
@@ -111,6 +117,12 @@ def main() -> None:
         print(f"{name:34} {c:10.2f} {c_lp:6.2f} {w:14.2f} {w_lp:6.2f} {c / w:13.1f}x "
               f"{c_lp / w_lp:5.1f}x  {how}")
     print(json.dumps(rows))
+    if args.mip:
+        import bench_warm  # the same folder: the script's own
+
+        print(json.dumps(bench_warm.run_cases(argparse.Namespace(
+            instance=args.instance, limits=args.mip, reference=60.0, base=60.0,
+            scales="0.95,1.1", scenarios=None, gap=1e-3))))
 
 
 if __name__ == "__main__":
