@@ -19,7 +19,7 @@ import pytest
 
 import optimizer
 from models.instance import Instance, instance_from_tables
-from models.result import SolveStatus
+from models.result import Result, SolveStatus
 from models.scenario import parse_scenario
 from models.scenario_apply import apply_scenarios
 from models.synthetic import generate_tables
@@ -125,14 +125,28 @@ def test_a_cut_envelope_keeps_every_block_and_its_bound_stays_valid(
     assert raised is not None and raised.kept == [] and len(raised.todo) == 2
 
 
-def test_a_warm_solve_reuses_the_base_decomposition_and_its_bound_holds(
-        base: Instance, cut: tuple[Instance, float], monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(strategy_module, "DECOMPOSITION_COLUMNS", 0)
-    first = optimizer.solve(base, mip_rel_gap=1e-3, node_limit=500, price_envelope=False)
-    plan = BasePlan.of(first)
+@pytest.fixture(scope="module")
+def base_plan(base: Instance) -> BasePlan:
+    """The base solved with the decomposition on (any size): its plan and its memory."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(strategy_module, "DECOMPOSITION_COLUMNS", 0)
+        plan = BasePlan.of(optimizer.solve(base, mip_rel_gap=1e-3, node_limit=500,
+                                           price_envelope=False))
     assert plan is not None and plan.memory is not None
-    warm = optimizer.solve(cut[0], mip_rel_gap=1e-3, node_limit=500, price_envelope=False,
+    return plan
+
+
+def warm_solve(instance: Instance, plan: BasePlan, monkeypatch: pytest.MonkeyPatch) -> Result:
+    """``instance`` solved from ``plan``, the decomposition on (any size)."""
+    monkeypatch.setattr(strategy_module, "DECOMPOSITION_COLUMNS", 0)
+    return optimizer.solve(instance, mip_rel_gap=1e-3, node_limit=500, price_envelope=False,
                            start_from=plan)
+
+
+def test_a_warm_solve_reuses_the_base_decomposition_and_its_bound_holds(
+        cut: tuple[Instance, float], base_plan: BasePlan,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    warm = warm_solve(cut[0], base_plan, monkeypatch)
     steps = warm.metadata["steps"]
     assert steps["blocks_reused"] >= 2 and "lagrangian_base_mu_bound" in steps
     assert warm.bound is not None and warm.objective is not None
@@ -141,18 +155,14 @@ def test_a_warm_solve_reuses_the_base_decomposition_and_its_bound_holds(
 
 
 def test_without_the_lp_the_base_prices_still_give_a_proven_bound(
-        base: Instance, cut: tuple[Instance, float], monkeypatch: pytest.MonkeyPatch) -> None:
+        cut: tuple[Instance, float], base_plan: BasePlan,
+        monkeypatch: pytest.MonkeyPatch) -> None:
     """An LP that did not finish (a loaded machine) leaves no bound; the base's prices do."""
-    monkeypatch.setattr(strategy_module, "DECOMPOSITION_COLUMNS", 0)
-    plan = BasePlan.of(optimizer.solve(base, mip_rel_gap=1e-3, node_limit=500,
-                                       price_envelope=False))
-    assert plan is not None
     unfinished = HighsOutcome(status=SolveStatus.TIME_LIMIT, model_status="time limit",
                               values=None, row_duals=None, objective=None, bound=None, gap=None,
                               seconds=1.0, nodes=0)
     monkeypatch.setattr(strategy_module, "_relaxation", lambda *_: Checked(unfinished))
-    warm = optimizer.solve(cut[0], mip_rel_gap=1e-3, node_limit=500, price_envelope=False,
-                           start_from=plan)
+    warm = warm_solve(cut[0], base_plan, monkeypatch)
     steps = warm.metadata["steps"]
     assert steps["lp_bound"] is None and steps["blocks_reused"] == 2
     assert warm.bound == pytest.approx(steps["lagrangian_base_mu_bound"], rel=1e-12)
@@ -161,12 +171,9 @@ def test_without_the_lp_the_base_prices_still_give_a_proven_bound(
 
 
 def test_a_warm_solve_searches_its_plan_beside_its_bound_and_both_hold(
-        base: Instance, cut: tuple[Instance, float], monkeypatch: pytest.MonkeyPatch) -> None:
+        cut: tuple[Instance, float], base_plan: BasePlan,
+        monkeypatch: pytest.MonkeyPatch) -> None:
     """The plan's neighbourhood here, the blocks in a worker process, at once."""
-    monkeypatch.setattr(strategy_module, "DECOMPOSITION_COLUMNS", 0)
-    plan = BasePlan.of(optimizer.solve(base, mip_rel_gap=1e-3, node_limit=500,
-                                       price_envelope=False))
-    assert plan is not None
     ran: list[str] = []
     real = side_by_side.split
 
@@ -175,8 +182,7 @@ def test_a_warm_solve_searches_its_plan_beside_its_bound_and_both_hold(
         return real(*args)
 
     monkeypatch.setattr(side_by_side, "split", split)
-    warm = optimizer.solve(cut[0], mip_rel_gap=1e-3, node_limit=500, price_envelope=False,
-                           start_from=plan)
+    warm = warm_solve(cut[0], base_plan, monkeypatch)
     steps = warm.metadata["steps"]
     assert ran == [JoinedLater.description]
     assert steps["warm_crossover_objective"] <= steps["warm_objective"]
