@@ -36,8 +36,10 @@ from optimizer.solving.decompose import (
     priced,
     region_models,
 )
-from optimizer.solving.region_worker import JoinedLater, dealt
-from optimizer.solving.warm import BasePlan
+from optimizer.solving.plans import index_plans, objective_of
+from optimizer.solving.region_worker import Handoff, JoinedLater, dealt
+from optimizer.solving.regions import RegionModel
+from optimizer.solving.warm import BasePlan, warm_start
 
 OPTIONS = HighsOptions(time_limit=60.0, mip_rel_gap=1e-3, node_limit=500)
 
@@ -206,9 +208,32 @@ def test_the_second_worker_takes_its_blocks_once_the_plan_search_is_done(
         return real(*args, **kwargs)
 
     monkeypatch.setattr(subprocess, "Popen", popen)
-    free = threading.Event()
-    threading.Timer(1.0, free.set).start()
+    handoff = Handoff()
+    threading.Timer(1.0, handoff.give, [None]).start()
     clock = time.monotonic()
-    ran = JoinedLater(free, 0.5)(models, OPTIONS, time.time() + 30.0)
+    ran = JoinedLater(handoff, 0.5)(models, OPTIONS, time.time() + 30.0)
     assert sorted(row[0] for row in ran.rows) == [0, 1]
     assert len(started) == 2 and started[0] - clock < 0.5 and started[1] - clock >= 1.0
+
+
+def test_a_block_starts_from_the_better_of_its_start_and_a_plan_at_its_prices(
+        base: Instance, base_plan: BasePlan,
+        decomposed: tuple[np.ndarray, Decomposition]) -> None:
+    mu, _ = decomposed
+    index, form = built(base)
+    lp = run(make_highs(form, replace(OPTIONS, relax_integrality=True)))
+    good = warm_start(index, form, base_plan).values  # the base's plan, near its optimum
+    rounded = index_plans(index, form).rounded(lp.values)  # greedy: worse
+    assert rounded is not None and objective_of(form, good) < objective_of(form, rounded)
+    models = region_models(index, form, mu)
+    assert models is not None
+    for model in models:
+        def cost(x: np.ndarray, block: RegionModel = model) -> float:
+            return float(block.model.cost @ block.model.start(x[block.cols]))
+
+        chosen = replace(model, start=rounded[model.cols]).started_from(good)
+        assert chosen.start is not None
+        assert float(model.model.cost @ model.model.start(chosen.start)) == min(
+            cost(rounded), cost(good))
+        kept = replace(model, start=good[model.cols])
+        assert kept.started_from(rounded).start is kept.start or cost(rounded) < cost(good)

@@ -37,6 +37,20 @@ class RegionModel:
     """A plan of the block (original columns) its MIP starts from: the block's plan in the
     solve of the model this one was changed from (``optimizer.solving.lagrange_memory``)."""
 
+    def started_from(self, plan: FloatArray) -> RegionModel:
+        """The block starting from the better, at its prices, of its start and ``plan``'s part.
+
+        ``plan``: a plan of the whole model, so its part meets the block's rows. Near the
+        optimum it is near the block's optimum too, and HiGHS stops as soon as its root proves
+        it: from a 10% raised envelope's plan 0.06% above the optimum, the national blocks took
+        26.7 s of one core against 49.5 s from their base plans (docs/performance.md).
+        """
+        part = plan[self.cols]
+        if self.start is not None and (self.model.cost @ self.model.start(self.start)
+                                       <= self.model.cost @ self.model.start(part)):
+            return self
+        return replace(self, start=part)
+
 
 RegionRow = tuple[int, float, FloatArray, str]
 """A solved block: (region, bound, plan in the original columns, status of its MIP)."""

@@ -13,7 +13,6 @@ neighbourhood where they disagree with the plan (``heuristic.crossover``).
 
 from __future__ import annotations
 
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -27,7 +26,7 @@ from optimizer.solving.decompose import Decomposition, linking_prices
 from optimizer.solving.heuristic import crossover
 from optimizer.solving.lagrange_memory import LagrangeMemory
 from optimizer.solving.plans import Plans, objective_of
-from optimizer.solving.region_worker import JoinedLater
+from optimizer.solving.region_worker import Handoff, JoinedLater
 from optimizer.solving.warm import better_plan, crossover_with_lp
 from optimizer.solving.warm_split import split
 
@@ -38,6 +37,9 @@ CROSSOVER_SHARE = 0.4
 """The plan's search gets the larger of these (at most all the time): with a cut pool of 500
 it is within 0.2% of the optimum in 9 s; then its core joins the blocks
 (``region_worker.JoinedLater``)."""
+SPEED_FROM_PLAN = 2.0
+"""Blocks started from that plan finish this much sooner (``RegionModel.started_from``): the
+second worker is dealt their share of the blocks' weight accordingly."""
 RECROSS_SECONDS = 2.0
 """That neighbourhood is searched only with at least this long left."""
 
@@ -63,18 +65,20 @@ def plan_and_bound(index: IndexSets, form: Formulation, options: HighsOptions,
     def for_blocks() -> float:
         return max(clock + blocks - time.perf_counter(), 0.0)
 
-    free = threading.Event()
-    runner = JoinedLater(free, max(blocks - crossing, 0.0) / max(2 * blocks - crossing, 1e-9))
+    handoff = Handoff()
+    later = SPEED_FROM_PLAN * max(blocks - crossing, 0.0)  # the second worker's capacity
+    runner = JoinedLater(handoff, later / (blocks + later) if later else 0.0)
     with ThreadPoolExecutor(max_workers=1) as pool:
         bound = pool.submit(split, index, form, options, linking_prices(form, lp.row_duals),
                             lp.objective, for_blocks, 1, runner, memory, steps,
                             plans.col_region)
+        plan = None
         try:
             plan = better_plan(form, start, crossover_with_lp(  # one core, the other's blocks'
                 index, form, replace(options, time_limit=crossing, threads=1), lp.values,
                 start))
         finally:
-            free.set()
+            handoff.give(plan)
         assert plan is not None
         steps["warm_crossover_objective"] = objective_of(form, plan)
         steps["warm_crossover_seconds"] = time.perf_counter() - clock
