@@ -116,7 +116,9 @@ def test_finished_regions_settle_the_starts_the_lp_leaves_fractional(
     monkeypatch.setattr(recombine, "crossover",
                         lambda *a, **k: calls.append((a, k)) or crossover(*a, **k))
     monkeypatch.setattr(recombine, "RECROSS_SECONDS", 0.0)
-    solve(model["instance"], time_limit=10, mip_rel_gap=1e-3, price_envelope=False)
+    result = solve(model["instance"], time_limit=10, mip_rel_gap=1e-3, price_envelope=False)
+    steps = result.metadata["steps"]  # the second can only improve on the first
+    assert steps["recross_objective"] <= steps["crossover_objective"]
     assert len(calls) == 2
     (first_args, first), (second_args, second) = calls
     assert first["settled"].shape == (form.shape[1],) and first["settled"].any()

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 
@@ -35,19 +36,26 @@ RECROSS_SECONDS = 3.0
 
 def recombine(form: Formulation, options: HighsOptions, lp_values: FloatArray,
               split: Decomposition, plans: Plans, warm: FloatArray | None, first: float,
-              left: Callable[[], float]) -> FloatArray | None:
+              left: Callable[[], float], steps: dict[str, Any]) -> FloatArray | None:
     """The better of ``warm`` and the crossovers' plan (checked against every row), or None.
 
     ``first``: seconds of the first crossover; ``left()``: the seconds still free after it,
-    all of them for the second.
+    all of them for the second. Writes the objective after each to ``steps``
+    (``crossover_objective``, ``recross_objective``; None: no plan yet).
     """
     settled = np.isin(plans.col_region, split.finished)
     found = plans.feasible(crossover(form, replace(options, time_limit=first), lp_values,
                                      split.values, settled=settled))
     start = better_plan(form, warm, found)
+    steps["crossover_objective"] = _objective(form, start)
     if left() >= RECROSS_SECONDS and not stopping.requested():
         # the LP's whole neighbourhood, every fractional start free, from the plan found
         again = plans.feasible(crossover(form, replace(options, time_limit=left()), lp_values,
                                          split.values, start=found))
         start = better_plan(form, start, again)
+        steps["recross_objective"] = _objective(form, start)
     return start
+
+
+def _objective(form: Formulation, values: FloatArray | None) -> float | None:
+    return None if values is None else float(form.columns.cost @ values + form.columns.offset)

@@ -274,7 +274,7 @@ def _decomposed(index: IndexSets, form: Formulation, options: HighsOptions,
         bound = split.bound if bound is None else max(bound, split.bound)
         start = recombine(form, options, lp_values, split, plans, warm,
                           max(share(CROSSOVER_SHARE) - reserve, 0.5),
-                          lambda: share(1.0) - reserve)
+                          lambda: share(1.0) - reserve, steps)
         steps["crossover_seconds"] = time.perf_counter() - clock - steps["lagrangian_seconds"]
     if start is None and warm is None and not stopping.requested():
         start = plans.feasible(rens(form, replace(
