@@ -224,7 +224,8 @@ def crossover(form: Formulation, options: HighsOptions, anchor: FloatArray,
     freeing them too made the sub-MIP too large to find a plan near the region plans in its
     time (seed 4, every region finished: 33,138 against 23,931 in 12 s, the region plans
     stitched 23,780). A region plan cut short by its time is no better a guide than the LP
-    there, so those starts stay free (docs/performance.md, issue 23).
+    there, so those starts stay free. The solve does not use it: its whole-solve benchmark
+    was worse (docs/performance.md, issue 23); ``benchmarks/bench_regions.py`` measures it.
     """
     return _fixed_submip(form, options, agreeing(form, anchor, region_values, settled), anchor,
                          start)
