@@ -5,9 +5,9 @@ Usage: python benchmarks/bench_regions.py [--settlements 7000] [--projects 27000
 
 Runs the engineered path's pieces one by one on a generated instance: the LP relaxation, the
 region blocks priced at its duals solved by the default runner (2 processes) within
-``--region-seconds``, then the first crossover (``solving.recombine``: finished regions settle
-the LP's fractional starts) and the crossover with every fractional LP start free (the rule
-before issue 23, now the second crossover's neighbourhood), each alone. Prints each block's
+``--region-seconds``, then two first crossovers, each alone: with the finished regions settling
+the LP's fractional starts (``crossover(settled=...)``, measured, not used by the solve) and
+with every fractional LP start free (the solve's, ``solving.recombine``). Prints each block's
 columns, status, bound and plan (priced objective), the Lagrangian bound, the stitched region
 plans' objective and envelope use, and each crossover's free starts and plan, with the load.
 """
