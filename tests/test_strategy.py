@@ -19,8 +19,9 @@ from optimizer.check.verify import check_plan
 from optimizer.formulation import build_formulation
 from optimizer.formulation.index import build_index
 from optimizer.highs.adapter import HighsOptions, make_highs, run
+from optimizer.solving import heuristic, recombine
 from optimizer.solving import strategy as strategy_module
-from optimizer.solving.decompose import lagrangian, linking_prices
+from optimizer.solving.decompose import column_regions, lagrangian, linking_prices
 from optimizer.solving.heuristic import crossover, rens
 from optimizer.solving.solution import feasible_plan
 
@@ -78,6 +79,50 @@ def test_crossover_and_rens_plans_are_feasible_and_no_better_than_optimum(model:
     # the crossover frees at least what RENS frees, so it is at least as good
     crossed, renss = (_objective(form, full) for full in plans)
     assert crossed <= renss + 1e-6 * abs(mip.objective)
+
+
+def test_finished_regions_settle_the_starts_the_lp_leaves_fractional(
+        model: dict, monkeypatch: pytest.MonkeyPatch) -> None:
+    index, form, lp, mip = model["index"], model["form"], model["lp"], model["mip"]
+    split = lagrangian(index, form, OPTIONS, linking_prices(form, lp.row_duals), 3.0, 1)
+    freed: list[np.ndarray] = []
+    real = heuristic._fixed_submip
+
+    def recorded(form: object, options: HighsOptions, fixed: np.ndarray, *rest: object
+                 ) -> object:
+        freed.append(~fixed)
+        return real(form, options, fixed, *rest)
+
+    monkeypatch.setattr(heuristic, "_fixed_submip", recorded)
+    n = form.layout.n_start
+    col_region = column_regions(index, form)
+    half = np.isin(col_region, np.arange(index.n_regions // 2))  # those regions finished
+    exact = replace(OPTIONS, mip_rel_gap=0.0)
+    plans = [feasible_plan(index, form, crossover(form, exact, lp.values, split.values,
+                                                  settled=settled))
+             for settled in (None, half)]
+    x_lp, x_regions = lp.values[:n], split.values[:n]
+    fractional = form.columns.integer[:n] & (np.abs(x_lp - np.round(x_lp)) > 1e-6)
+    leaning = fractional & (np.round(x_lp) == np.round(x_regions))
+    assert (leaning & half[:n]).any() and (leaning & ~half[:n]).any()
+    assert freed[0][leaning].all()  # by default every fractional LP start is decided again
+    # a finished region's plan settles those the LP leans its way; the others stay free
+    np.testing.assert_array_equal(freed[1], freed[0] & ~(leaning & half[:n]))
+    tol = 1e-6 * abs(mip.objective)
+    for full in plans:
+        assert full is not None and _objective(form, full) >= mip.bound - tol
+    monkeypatch.setattr(strategy_module, "DECOMPOSITION_COLUMNS", 0)
+    calls: list[tuple[tuple, dict]] = []
+    monkeypatch.setattr(recombine, "crossover",
+                        lambda *a, **k: calls.append((a, k)) or crossover(*a, **k))
+    monkeypatch.setattr(recombine, "RECROSS_SECONDS", 0.0)
+    result = solve(model["instance"], time_limit=10, mip_rel_gap=1e-3, price_envelope=False)
+    steps = result.metadata["steps"]  # the second can only improve on the first
+    assert steps["recross_objective"] <= steps["crossover_objective"]
+    assert len(calls) == 2
+    (_, first), (second_args, second) = calls
+    assert "settled" not in first  # the solve frees every fractional LP start (measured)
+    np.testing.assert_array_equal(second_args[2], second["start"])  # the plan's neighbourhood
 
 
 def test_decomposed_solve_verifies_with_an_honest_gap(model: dict,

@@ -48,6 +48,8 @@ class Decomposition:
     seconds: float
     regions_solved: int
     """Regions whose MIP finished within its share of the time (the rest use their LP)."""
+    finished: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    """Those regions (positions): their plans are their blocks' optima at these prices."""
     notes: tuple[str, ...] = ()
     """What the region runner says went otherwise than planned (``RegionsSolved.notes``)."""
     reused: int = 0
@@ -235,5 +237,7 @@ def lagrangian(index: IndexSets, form: Formulation, options: HighsOptions,
         values[models[r].cols] = plan
     return Decomposition(bound=total, values=values, seconds=time.perf_counter() - started,
                          regions_solved=sum(status == "optimal" for *_, status in rows),
+                         finished=np.array(sorted(r for r, *_, status in rows
+                                                  if status == "optimal"), dtype=np.int64),
                          notes=ran.notes, reused=len(kept),
                          memory=remember(linking_layout(form), mu, models, blocks.keys, rows))

@@ -210,7 +210,8 @@ def rens(form: Formulation, options: HighsOptions, lp_values: FloatArray) -> Flo
 @progress.stage("heuristic", bounds=False)  # a neighbourhood's bound is not the model's
 def crossover(form: Formulation, options: HighsOptions, anchor: FloatArray,
               region_values: FloatArray, start: FloatArray | None = None,
-              cut_pool: int | None = None) -> FloatArray | None:
+              cut_pool: int | None = None, settled: np.ndarray | None = None
+              ) -> FloatArray | None:
     """Solve the sub-MIP with every start fixed where ``anchor`` and the region plans agree.
 
     The region plans (``optimizer.solving.decompose``) come from each region's own MIP with the
@@ -226,8 +227,24 @@ def crossover(form: Formulation, options: HighsOptions, anchor: FloatArray,
     sooner, and with them the wait for its root heuristics, where the plans come from (a 10%
     raised envelope, ~6,000 starts free: 0.07% above the optimum in 9 s at 500 cuts, 0.2-1.3%
     at the default, docs/performance.md).
+
+    ``settled``: per column, whether its region plan is final (its region's MIP finished). A
+    fractional anchor start there agrees where it rounds to the region plan's value. With 27,000
+    projects the LP leaves ~1,000 integer starts fractional that the region plans have decided;
+    freeing them too made the sub-MIP too large to find a plan near the region plans in its
+    time (seed 4, every region finished: 33,138 against 23,931 in 12 s, the region plans
+    stitched 23,780). A region plan cut short by its time is no better a guide than the LP
+    there, so those starts stay free. The solve does not use it: its whole-solve benchmark
+    was worse (docs/performance.md, issue 23); ``benchmarks/bench_regions.py`` measures it.
     """
-    agree = (_integral(form, anchor) & _integral(form, region_values)
-             & (np.round(anchor[:form.layout.n_start])
-                == np.round(region_values[:form.layout.n_start])))
-    return _fixed_submip(form, options, agree, anchor, start, cut_pool)
+    return _fixed_submip(form, options, agreeing(form, anchor, region_values, settled), anchor,
+                         start, cut_pool)
+
+
+def agreeing(form: Formulation, anchor: FloatArray, region_values: FloatArray,
+             settled: np.ndarray | None = None) -> np.ndarray:
+    """The start columns ``crossover`` fixes: integral in both, the same value (see there)."""
+    n = form.layout.n_start
+    decided = _integral(form, anchor) | (False if settled is None else settled[:n])
+    return (_integral(form, region_values) & decided
+            & (np.round(anchor[:n]) == np.round(region_values[:n])))

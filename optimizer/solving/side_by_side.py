@@ -21,11 +21,10 @@ from typing import Any
 from optimizer.formulation import Formulation
 from optimizer.formulation.index import FloatArray, IndexSets
 from optimizer.highs.adapter import HighsOptions, HighsOutcome
-from optimizer.runtime import stopping
 from optimizer.solving.decompose import Decomposition, linking_prices
-from optimizer.solving.heuristic import crossover
 from optimizer.solving.lagrange_memory import LagrangeMemory
 from optimizer.solving.plans import Plans, objective_of
+from optimizer.solving.recombine import recross
 from optimizer.solving.region_worker import Handoff, JoinedLater
 from optimizer.solving.warm import better_plan, crossover_with_lp
 from optimizer.solving.warm_split import split
@@ -87,10 +86,7 @@ def plan_and_bound(index: IndexSets, form: Formulation, options: HighsOptions,
     left = end - time.perf_counter()
     if decomposition is not None:
         steps["lagrangian_bound"] = decomposition.bound
-        if left >= RECROSS_SECONDS and not stopping.requested():
-            plan = better_plan(form, plan, plans.feasible(crossover(
-                form, replace(options, time_limit=left), plan, decomposition.values,
-                start=plan)))
-            steps["recross_objective"] = objective_of(form, plan)
+        if left >= RECROSS_SECONDS:
+            plan = recross(form, options, plan, decomposition, plans, left, steps)
     assert plan is not None
     return plan, decomposition

@@ -38,9 +38,10 @@ from optimizer.highs.claims import within_gap
 from optimizer.highs.mip_start import Checked, run_checked, with_bound, without_mip
 from optimizer.runtime import stopping
 from optimizer.solving.decompose import linking_prices
-from optimizer.solving.heuristic import crossover, rens
+from optimizer.solving.heuristic import rens
 from optimizer.solving.lagrange_memory import LagrangeMemory
 from optimizer.solving.plans import Plans, index_plans, objective_of
+from optimizer.solving.recombine import recombine
 from optimizer.solving.region_worker import started_early
 from optimizer.solving.regions import RegionRunner
 from optimizer.solving.side_by_side import plan_and_bound
@@ -62,10 +63,9 @@ DECOMPOSITION_SHARE = 0.75
 """... to the Lagrangian decomposition (of what is left after the LP, less the reserve)."""
 CROSSOVER_SHARE = 0.6
 """... to the crossover of its region plans with the LP; the rest (if at least
-``RECROSS_SECONDS``) to a second crossover of that plan with the region plans. HiGHS's full
-MIP is not run after the decomposition: on these models its pre-root phase alone can outlast
-the limit (20,000 settlements: 263 s for a 75 s remainder)."""
-RECROSS_SECONDS = 3.0
+``recombine.RECROSS_SECONDS``) to a second crossover of that plan with the region plans.
+HiGHS's full MIP is not run after the decomposition: on these models its pre-root phase alone
+can outlast the limit (20,000 settlements: 263 s for a 75 s remainder)."""
 DECOMPOSITION_COLUMNS = 50_000
 """Models with at least this many columns get the Lagrangian bound; smaller ones give the time
 to HiGHS's MIP, which closes them further (2,000 settlements, 24k columns, 60 s: 0.19% with
@@ -270,18 +270,9 @@ def _decomposed(index: IndexSets, form: Formulation, options: HighsOptions,
         if split.notes:
             steps["region_notes"] = list(split.notes)
         bound = split.bound if bound is None else max(bound, split.bound)
-        sub = replace(options, time_limit=max(share(CROSSOVER_SHARE) - reserve, 0.5))
-        start = better_plan(form, warm, plans.feasible(crossover(
-            form, sub, lp_values, split.values)))
-        steps["crossover_objective"] = objective_of(form, start)
-        if start is not None and share(1.0) - reserve >= RECROSS_SECONDS and (
-                not stopping.requested()):
-            # the plan's own disagreements with the region plans: a small, second neighbourhood
-            again = plans.feasible(crossover(
-                form, replace(options, time_limit=share(1.0) - reserve), start, split.values,
-                start=start))
-            start = better_plan(form, start, again)
-            steps["recross_objective"] = objective_of(form, start)
+        start = recombine(form, options, lp_values, split, plans, warm,
+                          max(share(CROSSOVER_SHARE) - reserve, 0.5),
+                          lambda: share(1.0) - reserve, steps)
         steps["crossover_seconds"] = time.perf_counter() - clock - steps["lagrangian_seconds"]
     if start is None and warm is None and not stopping.requested():
         start = plans.feasible(rens(form, replace(
