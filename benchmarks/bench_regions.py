@@ -23,12 +23,12 @@ import numpy as np
 
 from models.instance import instance_from_tables
 from models.synthetic import generate_tables
-from optimizer.formulation import build_formulation
+from optimizer.formulation import build_formulation, objective_of
 from optimizer.formulation.index import build_index
 from optimizer.highs.adapter import HighsOptions, make_highs, run
 from optimizer.solving import heuristic
 from optimizer.solving.decompose import lagrangian, linking_prices, linking_rows, region_models
-from optimizer.solving.plans import index_plans, objective_of
+from optimizer.solving.plans import index_plans
 
 
 def main() -> None:

@@ -23,7 +23,7 @@ from models.result import Result, SolveStatus
 from models.scenario import parse_scenario
 from models.scenario_apply import apply_scenarios
 from models.synthetic import generate_tables
-from optimizer.formulation import Formulation, build_formulation
+from optimizer.formulation import Formulation, build_formulation, objective_of
 from optimizer.formulation.index import IndexSets, build_index
 from optimizer.highs.adapter import HighsOptions, HighsOutcome, make_highs, run
 from optimizer.highs.mip_start import Checked
@@ -36,7 +36,7 @@ from optimizer.solving.decompose import (
     priced,
     region_models,
 )
-from optimizer.solving.plans import index_plans, objective_of
+from optimizer.solving.plans import index_plans
 from optimizer.solving.region_worker import Handoff, JoinedLater, dealt
 from optimizer.solving.regions import RegionModel
 from optimizer.solving.warm import BasePlan, warm_start

@@ -28,7 +28,7 @@ from models.instance import Instance
 from models.result import PLAN_STATUSES, Result
 from optimizer.analysis.whatif import funded
 from optimizer.api import solve
-from optimizer.formulation import Formulation, build_formulation
+from optimizer.formulation import Formulation, build_formulation, objective_of
 from optimizer.formulation.index import IndexSets, build_index
 from optimizer.highs.adapter import HighsOptions, make_highs, new_highs, use_threads
 from optimizer.highs.mip_start import run_checked, set_time_limit
@@ -217,7 +217,7 @@ def drop_one(index: IndexSets, form: Formulation, x: np.ndarray, seen: list[froz
         if chosen in seen:
             continue
         values = least_transfer_plan(index, form, np.where(project == p, 0.0, x))
-        if float(form.columns.cost @ values + form.columns.offset) <= bound:
+        if objective_of(form, values) <= bound:
             return values
     return None
 

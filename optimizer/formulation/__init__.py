@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import overload
 
 import numpy as np
 import scipy.sparse as sp
@@ -52,6 +53,15 @@ class Formulation:
     def shape(self) -> tuple[int, int]:
         """(rows, columns)."""
         return self.matrix.shape
+
+
+@overload
+def objective_of(form: Formulation, values: FloatArray) -> float: ...
+@overload
+def objective_of(form: Formulation, values: FloatArray | None) -> float | None: ...
+def objective_of(form: Formulation, values: FloatArray | None) -> float | None:
+    """A plan's objective (None without a plan)."""
+    return None if values is None else float(form.columns.cost @ values + form.columns.offset)
 
 
 def stack(blocks: list[Block], n_cols: int) -> tuple[sp.csc_matrix, FloatArray, FloatArray,

@@ -17,7 +17,7 @@ import pandas as pd
 from models.instance import Instance
 from models.result import PLAN_STATUSES, Result, SolveStatus
 from optimizer.check.verify import verify
-from optimizer.formulation import Formulation
+from optimizer.formulation import Formulation, objective_of
 from optimizer.formulation.index import IndexSets
 from optimizer.highs.adapter import HighsOptions, HighsOutcome
 from optimizer.highs.claims import gap, kept_claims, result_claims, tolerance
@@ -135,8 +135,8 @@ def check_claims(form: Formulation, outcome: HighsOutcome, objective: float, mip
     at WARNING and written to ``steps["claims"]`` and the message.
     """
     problems = result_claims(outcome.status, objective, None, outcome.bound, mip_rel_gap, stages)
-    if outcome.objective is not None:
-        raw = float(form.columns.cost @ outcome.values + form.columns.offset)
+    if outcome.objective is not None and outcome.values is not None:  # set together
+        raw = objective_of(form, outcome.values)
         if raw > outcome.objective + tolerance(raw):
             problems.insert(0, f"the plan's objective {raw:,.6f} is above the reported "
                                f"{outcome.objective:,.6f}")

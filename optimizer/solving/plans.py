@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import overload
 
 from optimizer.formulation import Formulation
 from optimizer.formulation.index import FloatArray, IndexSets, IntArray
@@ -39,12 +38,3 @@ def index_plans(index: IndexSets, form: Formulation) -> Plans:
     return Plans(feasible=lambda values: feasible_plan(index, form, values),
                  rounded=lambda lp: feasible_plan(index, form, round_lp(index, form, lp)),
                  col_region=column_regions(index, form))
-
-
-@overload
-def objective_of(form: Formulation, values: FloatArray) -> float: ...
-@overload
-def objective_of(form: Formulation, values: FloatArray | None) -> float | None: ...
-def objective_of(form: Formulation, values: FloatArray | None) -> float | None:
-    """A plan's objective (None without a plan)."""
-    return None if values is None else float(form.columns.cost @ values + form.columns.offset)

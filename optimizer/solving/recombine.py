@@ -17,13 +17,13 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from optimizer.formulation import Formulation
+from optimizer.formulation import Formulation, objective_of
 from optimizer.formulation.index import FloatArray
 from optimizer.highs.adapter import HighsOptions
 from optimizer.runtime import stopping
 from optimizer.solving.decompose import Decomposition
 from optimizer.solving.heuristic import crossover
-from optimizer.solving.plans import Plans, objective_of
+from optimizer.solving.plans import Plans
 from optimizer.solving.warm import better_plan
 
 RECROSS_SECONDS = 3.0
@@ -56,9 +56,7 @@ def recross(form: Formulation, options: HighsOptions, plan: FloatArray, split: D
     """
     if stopping.requested():
         return plan
-    again = plans.feasible(crossover(form, replace(options, time_limit=seconds), plan,
-                                     split.values, start=plan))
-    if again is not None and objective_of(form, again) < objective_of(form, plan):
-        plan = again
+    plan = better_plan(form, plan, plans.feasible(crossover(
+        form, replace(options, time_limit=seconds), plan, split.values, start=plan)))
     steps["recross_objective"] = objective_of(form, plan)
     return plan

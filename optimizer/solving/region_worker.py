@@ -67,11 +67,6 @@ def solve_here(models: list[RegionModel], options: HighsOptions, deadline: float
     return solve_regions(models, options, max(deadline, time.time() + FALLBACK_SECONDS))
 
 
-def balanced(models: list[RegionModel], groups: int) -> list[list[RegionModel]]:
-    """Blocks dealt to ``groups`` workers, largest first to the least loaded."""
-    return dealt(models, [1.0] * groups)
-
-
 class LocalRegions:
     """The blocks dealt to ``workers`` processes, one HiGHS thread each; 1: solved here.
 
@@ -95,7 +90,7 @@ class LocalRegions:
         """Every block's row; see the class."""
         if self.here:
             return RegionsSolved(solve_regions(models, options, deadline))
-        groups = [group for group in balanced(models, self.workers) if group]  # few: fewer
+        groups = [group for group in dealt(models, [1.0] * self.workers) if group]  # few: fewer
         single = replace(options, threads=1)
         with ThreadPoolExecutor(max_workers=self.workers) as pool:
             futures = [pool.submit(_worker(), group, single, deadline) for group in groups]

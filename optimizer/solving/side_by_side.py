@@ -18,12 +18,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
 
-from optimizer.formulation import Formulation
+from optimizer.formulation import Formulation, objective_of
 from optimizer.formulation.index import FloatArray, IndexSets
 from optimizer.highs.adapter import HighsOptions, HighsOutcome
 from optimizer.solving.decompose import Decomposition, linking_prices
 from optimizer.solving.lagrange_memory import LagrangeMemory
-from optimizer.solving.plans import Plans, objective_of
+from optimizer.solving.plans import Plans
 from optimizer.solving.recombine import recross
 from optimizer.solving.region_worker import Handoff, JoinedLater
 from optimizer.solving.warm import better_plan, crossover_with_lp
@@ -71,14 +71,14 @@ def plan_and_bound(index: IndexSets, form: Formulation, options: HighsOptions,
         bound = pool.submit(split, index, form, options, linking_prices(form, lp.row_duals),
                             lp.objective, for_blocks, 1, runner, memory, steps,
                             plans.col_region)
-        plan = None
         try:
             plan = better_plan(form, start, crossover_with_lp(  # one core, the other's blocks'
                 index, form, replace(options, time_limit=crossing, threads=1), lp.values,
                 start))
-        finally:
-            handoff.give(plan)
-        assert plan is not None
+        except BaseException:
+            handoff.give(None)  # the blocks go on without it
+            raise
+        handoff.give(plan)
         steps["warm_crossover_objective"] = objective_of(form, plan)
         steps["warm_crossover_seconds"] = time.perf_counter() - clock
         decomposition = bound.result()
@@ -88,5 +88,4 @@ def plan_and_bound(index: IndexSets, form: Formulation, options: HighsOptions,
         steps["lagrangian_bound"] = decomposition.bound
         if left >= RECROSS_SECONDS:
             plan = recross(form, options, plan, decomposition, plans, left, steps)
-    assert plan is not None
     return plan, decomposition

@@ -15,7 +15,7 @@ import pandas as pd
 
 from models.instance import Instance
 from models.schema import AREAS
-from optimizer.formulation import Formulation
+from optimizer.formulation import Formulation, objective_of
 from optimizer.formulation.index import FloatArray, IndexSets
 from optimizer.formulation.projects import (
     Terms,
@@ -109,7 +109,7 @@ def polish(index: IndexSets, form: Formulation, values: FloatArray) -> Plan:
     sf = form.matrix[rows][:, : layout.shortfall0] @ v[: layout.shortfall0]
     v[layout.shortfall0: layout.equalization0] = np.maximum(0.0, form.row_lower[rows] - sf)
     polish_fiscal(index, form, v)
-    objective = float(form.columns.cost @ v + form.columns.offset)
+    objective = objective_of(form, v)
     return Plan(values=v, spend=spend, opex=opex, pair_provision=pair_provision,
                 objective=objective,
                 revenue=_per_region_year(index, operation_terms(index, index.revenue_effect), x),

@@ -30,7 +30,7 @@ from typing import Any, Literal
 import numpy as np
 
 from models.result import SolveStatus
-from optimizer.formulation import Formulation
+from optimizer.formulation import Formulation, objective_of
 from optimizer.formulation.index import IndexSets
 from optimizer.highs import progress
 from optimizer.highs.adapter import HighsOptions, HighsOutcome, make_highs, time_stopped
@@ -40,7 +40,7 @@ from optimizer.runtime import stopping
 from optimizer.solving.decompose import linking_prices
 from optimizer.solving.heuristic import rens
 from optimizer.solving.lagrange_memory import LagrangeMemory
-from optimizer.solving.plans import Plans, index_plans, objective_of
+from optimizer.solving.plans import Plans, index_plans
 from optimizer.solving.recombine import recombine
 from optimizer.solving.region_worker import started_early
 from optimizer.solving.regions import RegionRunner

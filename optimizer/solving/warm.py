@@ -19,17 +19,17 @@ and HiGHS gets it through the claim-checked path (``optimizer.highs.mip_start``)
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import overload
 
 import numpy as np
 import pandas as pd
 
 from models.result import Result
-from optimizer.formulation import Formulation
+from optimizer.formulation import Formulation, objective_of
 from optimizer.formulation.index import FloatArray, IndexSets
 from optimizer.highs.adapter import HighsOptions
 from optimizer.solving.heuristic import crossover, round_lp
 from optimizer.solving.lagrange_memory import LagrangeMemory
-from optimizer.solving.plans import objective_of
 from optimizer.solving.solution import feasible_plan
 
 WARM_KEPT = "base plan kept"
@@ -143,9 +143,14 @@ def incumbent(index: IndexSets, form: Formulation, warm: WarmStart,
     return Incumbent(None, WARM_UNUSABLE + ": it breaks a rule the repair does not know", None)
 
 
+@overload
+def better_plan(form: Formulation, a: FloatArray, b: FloatArray | None) -> FloatArray: ...
+@overload
+def better_plan(form: Formulation, a: FloatArray | None, b: FloatArray | None
+                ) -> FloatArray | None: ...
 def better_plan(form: Formulation, a: FloatArray | None, b: FloatArray | None
                 ) -> FloatArray | None:
-    """The plan of lower objective of two (either may be None)."""
+    """The plan of lower objective of two (either may be None; a plan beats None)."""
     if a is None or b is None:
         return b if a is None else a
     return b if form.columns.cost @ b < form.columns.cost @ a else a
