@@ -22,6 +22,7 @@ from service_server import POLL_SECONDS, ROOT, TINY, TINY_OBJECTIVE, Server, srs
 from models.instance import read_raw
 from models.jsonform import save_json
 from models.workbook import save_workbook
+from optimizer.service.health import EVERY_SECONDS
 
 
 @pytest.fixture(scope="module")
@@ -214,7 +215,11 @@ def test_cancel_keeps_the_best_plan_and_the_queue_limit_is_429(
     assert "starts.csv" in names
     for q in queued[:2]:
         assert server.wait(bolat, q.json()["id"])["status"] == "done"
+    end = time.monotonic() + 4 * EVERY_SECONDS  # the health reading is up to that old
     health = server.call("GET", "/v1/health").json()
+    while health["queue"] and time.monotonic() < end:
+        time.sleep(POLL_SECONDS)
+        health = server.call("GET", "/v1/health").json()
     assert health["database"] is True and health["queue"] == 0
 
 
