@@ -16,13 +16,15 @@ from models.instance import Instance, instance_from_tables
 from models.synthetic import generate_tables
 from optimizer import solve
 from optimizer.check.verify import check_plan
-from optimizer.formulation import build_formulation
+from optimizer.formulation import build_formulation, objective_of
 from optimizer.formulation.index import build_index
 from optimizer.highs.adapter import HighsOptions, make_highs, run
+from optimizer.highs.claims import gap_target, tolerance, within_gap
 from optimizer.solving import heuristic, recombine
 from optimizer.solving import strategy as strategy_module
-from optimizer.solving.decompose import column_regions, lagrangian, linking_prices
+from optimizer.solving.decompose import column_regions, lagrangian, linking_prices, linking_rows
 from optimizer.solving.heuristic import crossover, rens
+from optimizer.solving.plans import index_plans
 from optimizer.solving.solution import feasible_plan
 
 OPTIONS = HighsOptions(time_limit=30.0, mip_rel_gap=1e-3)
@@ -116,6 +118,7 @@ def test_finished_regions_settle_the_starts_the_lp_leaves_fractional(
     monkeypatch.setattr(recombine, "crossover",
                         lambda *a, **k: calls.append((a, k)) or crossover(*a, **k))
     monkeypatch.setattr(recombine, "RECROSS_SECONDS", 0.0)
+    monkeypatch.setattr(recombine, "within_gap", lambda *_: False)  # the second runs
     result = solve(model["instance"], time_limit=10, mip_rel_gap=1e-3, price_envelope=False)
     steps = result.metadata["steps"]  # the second can only improve on the first
     assert steps["recross_objective"] <= steps["crossover_objective"]
@@ -194,3 +197,89 @@ def test_pool_and_floor_slack_are_priced_not_split(fiscal_model: dict,
     assert check_plan(fiscal_model["instance"], result) == []
     assert result.bound <= mip.objective + tol
     assert result.objective >= mip.bound - tol
+
+
+@pytest.mark.parametrize("bound", [1_000.0, -1_000.0, 3.2e6, -7.5e5])
+@pytest.mark.parametrize("gap", [1e-3, 0.01])
+def test_gap_target_is_the_largest_objective_within_the_gap(bound: float, gap: float) -> None:
+    target = gap_target(bound, gap)
+    assert target > bound
+    assert within_gap(target, bound, gap)
+    assert not within_gap(target + 10 * tolerance(target), bound, gap)
+
+
+def _neighbourhood(model: dict) -> dict:
+    """The Lagrangian split at the LP's prices, and the rounded LP: a plan far from optimal."""
+    index, form, lp = model["index"], model["form"], model["lp"]
+    split = lagrangian(index, form, OPTIONS, linking_prices(form, lp.row_duals), 10.0, 1)
+    assert split is not None
+    plans = index_plans(index, form)
+    poor = plans.rounded(lp.values)
+    assert poor is not None
+    return {"split": split, "plans": plans, "poor": poor}
+
+
+def test_a_neighbourhood_searches_on_until_a_plan_closes_the_models_gap(model: dict) -> None:
+    form, mip = model["form"], model["mip"]
+    hood = _neighbourhood(model)
+    split, plans, poor = hood["split"], hood["plans"], hood["poor"]
+
+    def searched(options: HighsOptions, target: float | None) -> float:
+        found = plans.feasible(crossover(form, options, poor, split.values, start=poor,
+                                         target=target))
+        assert found is not None
+        return objective_of(form, found)
+
+    loose = replace(OPTIONS, mip_rel_gap=0.5)  # without a target, any plan within 50% stops it
+    exact = searched(replace(OPTIONS, mip_rel_gap=0.0), None)
+    assert exact >= mip.bound - tolerance(exact)
+    # a target no plan reaches: the neighbourhood is searched to its optimum, whatever the gap
+    assert searched(loose, mip.bound - 1e6) == pytest.approx(exact, rel=1e-6)
+    # one the start already reaches: the first plan at or below it
+    assert searched(loose, objective_of(form, poor)) <= objective_of(form, poor)
+
+
+def test_slack_adds_up_to_the_plans_distance_from_the_lagrangian_bound(
+        model: dict, monkeypatch: pytest.MonkeyPatch) -> None:
+    form, mip = model["form"], model["mip"]
+    hood = _neighbourhood(model)
+    split, plans, poor = hood["split"], hood["plans"], hood["poor"]
+    col_region = plans.col_region
+    priced = form.columns.cost + form.matrix.tocsr()[linking_rows(form)].T @ split.mu
+    regions = np.arange(len(split.region_bounds))
+    slack = np.array([priced[col_region == r] @ poor[col_region == r] for r in regions]
+                     ) - split.region_bounds
+    tol = 1e-6 * abs(mip.objective)
+    assert (slack >= -tol).all()  # each region's part of a plan is a plan of its block
+    rows = linking_rows(form)
+    side = np.where(split.mu > 0, form.row_upper[rows],
+                    np.where(split.mu < 0, form.row_lower[rows], 0.0))
+    unused = float(split.mu @ (side - form.matrix.tocsr()[rows] @ poor))
+    assert objective_of(form, poor) - split.bound == pytest.approx(slack.sum() + unused,
+                                                                     abs=tol)
+    starts = np.bincount(col_region[:form.layout.n_start], minlength=len(regions))
+    first = int(np.argmax(slack))
+    monkeypatch.setattr(recombine, "SLACK_STARTS", int(starts[first]))
+    chosen = recombine.slack_regions(form, poor, split, col_region)
+    assert chosen[0] == first  # the largest slack, then only regions without starts fit
+    assert starts[chosen].sum() == starts[first]
+    monkeypatch.setattr(recombine, "SLACK_STARTS", int(starts.sum()))
+    assert sorted(recombine.slack_regions(form, poor, split, col_region)) == list(regions)
+
+    freed: list[np.ndarray] = []
+    real = heuristic._fixed_submip
+
+    def recorded(form: object, options: HighsOptions, fixed: np.ndarray, *rest: object
+                 ) -> object:
+        freed.append(~fixed)
+        return real(form, options, fixed, *rest)
+
+    monkeypatch.setattr(recombine, "SLACK_STARTS", int(starts[first]))
+    monkeypatch.setattr(heuristic, "_fixed_submip", recorded)
+    steps: dict = {}
+    better = recombine.by_slack(form, replace(OPTIONS, mip_rel_gap=0.0), poor, split,
+                                split.bound, plans, 10.0, steps)
+    n = form.layout.n_start
+    np.testing.assert_array_equal(freed[0], ~form.columns.integer[:n] | (
+        np.isin(col_region[:n], chosen)))
+    assert steps["slack_objective"] == objective_of(form, better) <= objective_of(form, poor)

@@ -43,6 +43,15 @@ def within_gap(objective: float, bound: float | None, mip_rel_gap: float) -> boo
     return objective - bound <= mip_rel_gap * abs(objective) + tolerance(objective)
 
 
+def gap_target(bound: float, mip_rel_gap: float) -> float:
+    """The largest objective ``within_gap`` of ``bound`` (without its absolute slack).
+
+    A neighbourhood's sub-MIP given it as HiGHS's ``objective_target`` stops at the first plan
+    that closes the whole model's gap, not at its own (``optimizer.solving.heuristic``).
+    """
+    return bound / (1.0 - mip_rel_gap) if bound >= 0 else bound / (1.0 + mip_rel_gap)
+
+
 def claim_problems(status: SolveStatus | None, objective: float | None, reported: float | None,
                    bound: float | None, mip_rel_gap: float) -> list[str]:
     """Why a claim does not hold, in words; empty when it does.

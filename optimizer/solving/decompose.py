@@ -56,6 +56,11 @@ class Decomposition:
     """Blocks not solved again: the same as in the memory given (``lagrange_memory``)."""
     memory: LagrangeMemory | None = field(default=None, repr=False)
     """This decomposition's multipliers and blocks, for the solve of a changed model."""
+    mu: FloatArray = field(default_factory=lambda: np.zeros(0), repr=False)
+    """The multipliers of the linking rows (``linking_rows``) the blocks were priced at."""
+    region_bounds: FloatArray = field(default_factory=lambda: np.zeros(0), repr=False)
+    """Each region's block bound at ``mu`` (by position): a plan's value in a region at these
+    prices less it is how far the plan is from that region's best (``recombine``)."""
 
 
 LINKING = ("envelope", "equalization_pool")
@@ -232,12 +237,15 @@ def lagrangian(index: IndexSets, form: Formulation, options: HighsOptions,
     side = np.where(mu > 0, form.row_upper[linking],
                     np.where(mu < 0, form.row_lower[linking], 0.0))
     total = form.columns.offset - float(mu @ side)
+    bounds = np.zeros(len(models))
     for r, bound, plan, _ in sorted(rows, key=lambda row: row[0]):
         total += bound  # in region order: the same sum wherever and in whatever order solved
+        bounds[r] = bound
         values[models[r].cols] = plan
     return Decomposition(bound=total, values=values, seconds=time.perf_counter() - started,
                          regions_solved=sum(status == "optimal" for *_, status in rows),
                          finished=np.array(sorted(r for r, *_, status in rows
                                                   if status == "optimal"), dtype=np.int64),
                          notes=ran.notes, reused=len(kept),
-                         memory=remember(linking_layout(form), mu, models, blocks.keys, rows))
+                         memory=remember(linking_layout(form), mu, models, blocks.keys, rows),
+                         mu=mu, region_bounds=bounds)

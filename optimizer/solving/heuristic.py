@@ -13,6 +13,8 @@ Money feasibility of a plan is checked in closed form per region and year: with 
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from optimizer.formulation import Formulation
@@ -24,6 +26,14 @@ from optimizer.highs.mip_start import run_checked
 from optimizer.solving.cumulative import cumulative_form
 
 TOL = 1e-7
+NEIGHBOURHOOD_CUT_POOL = 500
+"""HiGHS's cut pool in the sub-MIPs of a plan's neighbourhood (``crossover``'s ``cut_pool``)."""
+NEIGHBOURHOOD_GAP = 1e-6
+"""A neighbourhood given the whole model's ``target`` searches to this gap of its own: at the
+model's 0.1% it stopped as soon as its incumbent was within 0.1% of the neighbourhood's bound,
+which the plan it starts from usually is, so a second crossover never improved the national
+plan; searched on, a 6,350-start neighbourhood took 0.02% off it in 15 s (docs/performance.md).
+"""
 
 
 class MoneyState:
@@ -170,21 +180,29 @@ def _place(index: IndexSets, state: MoneyState, rules: StructureState | None,
 
 def _fixed_submip(form: Formulation, options: HighsOptions, fixed: np.ndarray,
                   values: FloatArray, start: FloatArray | None = None,
-                  cut_pool: int | None = None) -> FloatArray | None:
+                  cut_pool: int | None = None, target: float | None = None
+                  ) -> FloatArray | None:
     """The full model with the start columns of ``fixed`` held at ``values``; its plan or None.
 
     HiGHS's presolve removes the fixed columns, so the sub-MIP is as small as what is left free.
     It is solved in cumulative start columns (``optimizer.solving.cumulative``).
     ``start``: a plan inside the neighbourhood, handed over as the incumbent. ``cut_pool``:
-    HiGHS's ``mip_pool_soft_limit`` (default 10,000 cuts), see ``crossover``.
+    HiGHS's ``mip_pool_soft_limit`` (default 10,000 cuts), see ``crossover``. ``target``: an
+    objective that closes the whole model's gap (``claims.gap_target``): the search stops at
+    the first plan reaching it, else goes on to ``NEIGHBOURHOOD_GAP`` or its time limit;
+    without it, at ``options.mip_rel_gap`` of the neighbourhood's own bound.
     """
     lower, upper = form.columns.lower.copy(), form.columns.upper.copy()
     columns = np.flatnonzero(fixed)
     lower[columns] = upper[columns] = np.round(values[:form.layout.n_start][fixed])
     model = cumulative_form(form, lower, upper)
+    if target is not None:
+        options = replace(options, mip_rel_gap=NEIGHBOURHOOD_GAP)
     h = highs_for(model.to_highs_lp(), options)
     if cut_pool is not None:
         h.setOptionValue("mip_pool_soft_limit", cut_pool)
+    if target is not None:
+        h.setOptionValue("objective_target", float(target))
     found = run_checked(h, start=None if start is None else model.start(start),
                         deadline=options.time_limit, mip_rel_gap=options.mip_rel_gap
                         ).outcome.values
@@ -210,8 +228,8 @@ def rens(form: Formulation, options: HighsOptions, lp_values: FloatArray) -> Flo
 @progress.stage("heuristic", bounds=False)  # a neighbourhood's bound is not the model's
 def crossover(form: Formulation, options: HighsOptions, anchor: FloatArray,
               region_values: FloatArray, start: FloatArray | None = None,
-              cut_pool: int | None = None, settled: np.ndarray | None = None
-              ) -> FloatArray | None:
+              cut_pool: int | None = None, settled: np.ndarray | None = None,
+              target: float | None = None) -> FloatArray | None:
     """Solve the sub-MIP with every start fixed where ``anchor`` and the region plans agree.
 
     The region plans (``optimizer.solving.decompose``) come from each region's own MIP with the
@@ -236,9 +254,11 @@ def crossover(form: Formulation, options: HighsOptions, anchor: FloatArray,
     stitched 23,780). A region plan cut short by its time is no better a guide than the LP
     there, so those starts stay free. The solve does not use it: its whole-solve benchmark
     was worse (docs/performance.md, issue 23); ``benchmarks/bench_regions.py`` measures it.
+
+    ``target``: the objective that closes the whole model's gap (``_fixed_submip``).
     """
     return _fixed_submip(form, options, agreeing(form, anchor, region_values, settled), anchor,
-                         start, cut_pool)
+                         start, cut_pool, target)
 
 
 def agreeing(form: Formulation, anchor: FloatArray, region_values: FloatArray,
@@ -248,3 +268,18 @@ def agreeing(form: Formulation, anchor: FloatArray, region_values: FloatArray,
     decided = _integral(form, anchor) | (False if settled is None else settled[:n])
     return (_integral(form, region_values) & decided
             & (np.round(anchor[:n]) == np.round(region_values[:n])))
+
+
+@progress.stage("heuristic", bounds=False)  # a neighbourhood's bound is not the model's
+def regions_freed(form: Formulation, options: HighsOptions, plan: FloatArray,
+                  free: np.ndarray, cut_pool: int | None = None,
+                  target: float | None = None) -> FloatArray | None:
+    """The sub-MIP with every start fixed at ``plan`` but those of ``free`` (per column).
+
+    The neighbourhood of a few whole regions (``recombine.by_slack``): their projects are
+    decided again under what the other regions leave of the envelope. ``plan`` is its
+    incumbent; ``cut_pool`` and ``target`` as for ``crossover``.
+    """
+    n = form.layout.n_start
+    fixed = form.columns.integer[:n] & ~free[:n]
+    return _fixed_submip(form, options, fixed, plan, plan, cut_pool, target)

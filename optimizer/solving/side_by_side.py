@@ -8,7 +8,7 @@ Lagrangian blocks (``warm_split``), which need about 40 s of one core to finish 
 in turn, each got a part of the time and neither was done at 15 s. Here the sub-MIP runs in
 this process while the blocks run in one worker process; when the sub-MIP is done, its core
 takes a second worker's share of the blocks. The region plans then get what is left: the
-neighbourhood where they disagree with the plan (``heuristic.crossover``).
+neighbourhoods of ``recombine.improve``.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from optimizer.highs.adapter import HighsOptions, HighsOutcome
 from optimizer.solving.decompose import Decomposition, linking_prices
 from optimizer.solving.lagrange_memory import LagrangeMemory
 from optimizer.solving.plans import Plans
-from optimizer.solving.recombine import recross
+from optimizer.solving.recombine import improve
 from optimizer.solving.region_worker import Handoff, JoinedLater
 from optimizer.solving.warm import better_plan, crossover_with_lp
 from optimizer.solving.warm_split import split
@@ -39,8 +39,6 @@ it is within 0.2% of the optimum in 9 s; then its core joins the blocks
 SPEED_FROM_PLAN = 2.0
 """Blocks started from that plan finish this much sooner (``RegionModel.started_from``): the
 second worker is dealt their share of the blocks' weight accordingly."""
-RECROSS_SECONDS = 2.0
-"""That neighbourhood is searched only with at least this long left."""
 
 
 def plan_and_bound(index: IndexSets, form: Formulation, options: HighsOptions,
@@ -83,9 +81,8 @@ def plan_and_bound(index: IndexSets, form: Formulation, options: HighsOptions,
         steps["warm_crossover_seconds"] = time.perf_counter() - clock
         decomposition = bound.result()
     steps["lagrangian_seconds"] = time.perf_counter() - clock
-    left = end - time.perf_counter()
     if decomposition is not None:
         steps["lagrangian_bound"] = decomposition.bound
-        if left >= RECROSS_SECONDS:
-            plan = recross(form, options, plan, decomposition, plans, left, steps)
+        plan = improve(form, options, plan, decomposition, max(decomposition.bound, lp.objective),
+                       plans, lambda: end - time.perf_counter(), steps)
     return plan, decomposition

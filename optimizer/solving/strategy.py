@@ -270,7 +270,7 @@ def _decomposed(index: IndexSets, form: Formulation, options: HighsOptions,
         if split.notes:
             steps["region_notes"] = list(split.notes)
         bound = split.bound if bound is None else max(bound, split.bound)
-        start = recombine(form, options, lp_values, split, plans, warm,
+        start = recombine(form, options, lp_values, split, bound, plans, warm,
                           max(share(CROSSOVER_SHARE) - reserve, 0.5),
                           lambda: share(1.0) - reserve, steps)
         steps["crossover_seconds"] = time.perf_counter() - clock - steps["lagrangian_seconds"]

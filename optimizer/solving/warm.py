@@ -28,15 +28,13 @@ from models.result import Result
 from optimizer.formulation import Formulation, objective_of
 from optimizer.formulation.index import FloatArray, IndexSets
 from optimizer.highs.adapter import HighsOptions
-from optimizer.solving.heuristic import crossover, round_lp
+from optimizer.solving.heuristic import NEIGHBOURHOOD_CUT_POOL, crossover, round_lp
 from optimizer.solving.lagrange_memory import LagrangeMemory
 from optimizer.solving.solution import feasible_plan
 
 WARM_KEPT = "base plan kept"
 WARM_REPAIRED = "base plan repaired"
 WARM_UNUSABLE = "base plan unusable"
-WARM_CUT_POOL = 500
-"""HiGHS's cut pool in the warm crossover's sub-MIP (``heuristic.crossover``'s ``cut_pool``)."""
 MEMORY_KEY = "decomposition_memory"
 """``Result.metadata`` key of a solve's ``LagrangeMemory`` (not written to any output)."""
 
@@ -165,4 +163,4 @@ def crossover_with_lp(index: IndexSets, form: Formulation, options: HighsOptions
     incumbent, within ``options.time_limit``.
     """
     return feasible_plan(index, form, crossover(form, options, lp_values, plan, start=plan,
-                                                cut_pool=WARM_CUT_POOL))
+                                                cut_pool=NEIGHBOURHOOD_CUT_POOL))
