@@ -278,8 +278,11 @@ def test_slack_adds_up_to_the_plans_distance_from_the_lagrangian_bound(
     monkeypatch.setattr(heuristic, "_fixed_submip", recorded)
     steps: dict = {}
     better = recombine.by_slack(form, replace(OPTIONS, mip_rel_gap=0.0), poor, split,
-                                split.bound, plans, 10.0, steps)
+                                split.bound, plans, lambda: 10.0, steps)
     n = form.layout.n_start
     np.testing.assert_array_equal(freed[0], ~form.columns.integer[:n] | (
         np.isin(col_region[:n], chosen)))
     assert steps["slack_objective"] == objective_of(form, better) <= objective_of(form, poor)
+    # the rounds go on to the next regions until every one was freed (no gap closes at 0)
+    assert steps["slack_regions"] == len(regions)
+    assert len(freed) > 1 and not (freed[0] & freed[1] & form.columns.integer[:n]).any()

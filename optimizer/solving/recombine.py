@@ -75,15 +75,13 @@ def improve(form: Formulation, options: HighsOptions, plan: FloatArray, split: D
 
     ``recross`` first, then ``by_slack`` within what it leaves. A plan within ``NEAR_GAP`` of
     the bound gives the second crossover ``NEAR_SHARE`` of the time, else all of it (the regions'
-    neighbourhood then runs only if it ends early, searched to ``heuristic.NEIGHBOURHOOD_GAP``).
+    neighbourhoods then run only if it ends early, searched to ``heuristic.NEIGHBOURHOOD_GAP``).
     """
     if left() >= RECROSS_SECONDS:
         near = within_gap(objective_of(form, plan), bound, NEAR_GAP)
         plan = recross(form, options, plan, split, bound, plans,
                        (NEAR_SHARE if near else 1.0) * left(), steps)
-    if left() >= RECROSS_SECONDS:
-        plan = by_slack(form, options, plan, split, bound, plans, left(), steps)
-    return plan
+    return by_slack(form, options, plan, split, bound, plans, left, steps)
 
 
 def recross(form: Formulation, options: HighsOptions, plan: FloatArray, split: Decomposition,
@@ -105,31 +103,39 @@ def recross(form: Formulation, options: HighsOptions, plan: FloatArray, split: D
 
 
 def by_slack(form: Formulation, options: HighsOptions, plan: FloatArray, split: Decomposition,
-             bound: float, plans: Plans, seconds: float, steps: dict[str, Any]) -> FloatArray:
-    """The better of ``plan`` and the neighbourhood of the regions where it is furthest off.
+             bound: float, plans: Plans, left: Callable[[], float], steps: dict[str, Any]
+             ) -> FloatArray:
+    """The better of ``plan`` and the neighbourhoods of the regions where it is furthest off.
 
     At the decomposition's prices, a region's share of ``plan`` is at least its block's bound;
     the difference (its slack) sums with the envelope's unused money to the plan's distance
-    from the Lagrangian bound. The regions of largest slack, up to ``SLACK_STARTS`` starts, are
-    decided again within ``seconds``; skipped like ``recross``. Writes ``slack_objective`` and
-    ``slack_regions`` (how many regions were freed) to ``steps``.
+    from the Lagrangian bound. In rounds, the regions of largest slack not yet freed, up to
+    ``SLACK_STARTS`` starts, are decided again within all of ``left()``: a round that searched
+    its neighbourhood through before the time was up hands over to the next. Until the plan
+    closes the gap against ``bound``, every region was freed, a stop is requested, or less than
+    ``RECROSS_SECONDS`` is left. Writes ``slack_objective`` and ``slack_regions`` (how many
+    regions were freed) to ``steps``.
     """
-    if stopping.requested() or within_gap(objective_of(form, plan), bound, options.mip_rel_gap):
-        return plan
-    free = np.isin(plans.col_region, slack_regions(form, plan, split, plans.col_region))
-    plan = better_plan(form, plan, plans.feasible(regions_freed(
-        form, replace(options, time_limit=seconds), plan, free, NEIGHBOURHOOD_CUT_POOL,
-        gap_target(bound, options.mip_rel_gap))))
-    steps["slack_objective"] = objective_of(form, plan)
+    freed = np.zeros(len(split.region_bounds), dtype=bool)
+    while (left() >= RECROSS_SECONDS and not freed.all() and not stopping.requested()
+           and not within_gap(objective_of(form, plan), bound, options.mip_rel_gap)):
+        chosen = slack_regions(form, plan, split, plans.col_region, freed)
+        freed[chosen] = True
+        plan = better_plan(form, plan, plans.feasible(regions_freed(
+            form, replace(options, time_limit=left()), plan,
+            np.isin(plans.col_region, chosen), NEIGHBOURHOOD_CUT_POOL,
+            gap_target(bound, options.mip_rel_gap))))
+        steps["slack_objective"] = objective_of(form, plan)
+        steps["slack_regions"] = int(freed.sum())
     return plan
 
 
 def slack_regions(form: Formulation, plan: FloatArray, split: Decomposition,
-                  col_region: IntArray) -> IntArray:
+                  col_region: IntArray, skip: np.ndarray | None = None) -> IntArray:
     """The regions of largest slack (``by_slack``) whose starts sum to at most ``SLACK_STARTS``.
 
     In order of slack, a region that would overflow the count is passed over for smaller ones
-    after it; the first region is always taken.
+    after it; the first region is always taken. ``skip``: per region, those not to take.
     """
     n_regions = len(split.region_bounds)
     priced = form.columns.cost + form.matrix.tocsr()[linking_rows(form)].T @ split.mu
@@ -140,7 +146,7 @@ def slack_regions(form: Formulation, plan: FloatArray, split: Decomposition,
     chosen: list[int] = []
     count = 0
     for r in np.argsort(split.region_bounds - value, kind="stable"):  # largest slack first
-        if chosen and count + starts[r] > SLACK_STARTS:
+        if (skip is not None and skip[r]) or (chosen and count + starts[r] > SLACK_STARTS):
             continue
         chosen.append(int(r))
         count += int(starts[r])

@@ -8,7 +8,9 @@ Engineered (the default), each step within its share of the time left:
       bound that adds the regions' integrality gaps, and one plan per region (each region MIP
       in cumulative start columns, ``optimizer.solving.cumulative``);
    b. the crossover: the full model with every start fixed where the LP and the region plans
-      agree, then again where that plan and the region plans agree (``heuristic.crossover``);
+      agree, then again where that plan and the region plans agree (``heuristic.crossover``),
+      then the regions of largest Lagrangian slack (``recombine.by_slack``), each until its
+      plan closes the model's gap;
       RENS if a row links regions beyond the envelope and the equalization pool (a project
       with effects in another region) or no plan came out;
 3. smaller models: RENS (every integral LP start fixed), then HiGHS's MIP with that plan as
@@ -63,7 +65,7 @@ DECOMPOSITION_SHARE = 0.75
 """... to the Lagrangian decomposition (of what is left after the LP, less the reserve)."""
 CROSSOVER_SHARE = 0.6
 """... to the crossover of its region plans with the LP; the rest (if at least
-``recombine.RECROSS_SECONDS``) to a second crossover of that plan with the region plans.
+``recombine.RECROSS_SECONDS``) to the plan's further neighbourhoods (``recombine.improve``).
 HiGHS's full MIP is not run after the decomposition: on these models its pre-root phase alone
 can outlast the limit (20,000 settlements: 263 s for a 75 s remainder)."""
 DECOMPOSITION_COLUMNS = 50_000
