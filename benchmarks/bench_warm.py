@@ -3,7 +3,7 @@
 Usage: python benchmarks/bench_warm.py [--instance instances/kz-2026-2030] [--limits 15,30]
        [--reference 60] [--base 60] [--scales 0.9,1.1] [--scenarios a.yaml,b.yaml]
        [--cases/--no-cases]
-       [--sweep 0.8:1.2:16] [--sweep-limit 60]
+       [--sweep 0.8:1.2:16] [--sweep-limit 60] [--sweep-point-limits 15]
 
 Cases: the base is solved once on a live model (``--base`` seconds). Each case (every scenario
 file in ``scenarios/`` that applies to the instance, and the envelope scaled by each of
@@ -16,9 +16,11 @@ many region blocks it reused; then the medians and the issue's goals (warm gap <
 <= 0.2% at 30 s, objective within 0.5% of the reference).
 
 Sweep (``--sweep START:STOP:POINTS``): ``srsopt sweep`` as an analyst runs it, in a process of
-its own: warm (the default: the instance solved once, every point from its plan within a
-quarter of ``--sweep-limit``), ``--cold`` at ``--sweep-limit`` per point, and ``--cold`` at the
-warm points' limit; wall time and the points' final gaps of each.
+its own: warm (the instance solved once within ``--sweep-limit``, every point from its plan
+within each of ``--sweep-point-limits`` seconds, ``--scenario-time-limit``; 15 is the default,
+a quarter), ``--cold`` at ``--sweep-limit`` per point, and ``--cold`` at the first warm
+points' limit; wall time and the points' final gaps of each, and the cold run's wall time
+against each warm one's.
 
 The machine may be shared: compare within one run; the load average is printed.
 """
@@ -122,11 +124,13 @@ def run_cases(args: argparse.Namespace) -> list[dict[str, Any]]:
 
 
 def run_sweep(args: argparse.Namespace) -> list[dict[str, Any]]:
-    """``srsopt sweep`` warm, cold, and cold at the warm points' limit: wall time, gaps."""
-    quarter = args.sweep_limit / 4
-    runs = {"warm (default)": ["--time-limit", str(args.sweep_limit)],
-            f"cold, {args.sweep_limit:g} s": ["--time-limit", str(args.sweep_limit), "--cold"],
-            f"cold, {quarter:g} s": ["--time-limit", str(quarter), "--cold"]}
+    """``srsopt sweep`` warm at each point limit, cold, and cold at the first: wall time, gaps."""
+    point_limits = [float(x) for x in args.sweep_point_limits.split(",")]
+    cold = f"cold, {args.sweep_limit:g} s"
+    runs = {f"warm, points {p:g} s": ["--time-limit", str(args.sweep_limit),
+                                      "--scenario-time-limit", str(p)] for p in point_limits}
+    runs |= {cold: ["--time-limit", str(args.sweep_limit), "--cold"],
+             f"cold, {point_limits[0]:g} s": ["--time-limit", str(point_limits[0]), "--cold"]}
     rows = []
     print(f"srsopt sweep {args.instance} --envelope {args.sweep}")
     print(f"{'run':18} {'wall s':>7} {'median gap':>10} {'max gap':>8} {'points':>6}")
@@ -146,7 +150,10 @@ def run_sweep(args: argparse.Namespace) -> list[dict[str, Any]]:
         rows.append(row)
         print(f"{name:18} {wall:7.1f} {_pct(row['median_gap']):>10} {_pct(row['max_gap']):>8} "
               f"{len(points):>6}", flush=True)
-    print(f"wall time, cold / warm: {rows[1]['wall_seconds'] / rows[0]['wall_seconds']:.2f}x")
+    reference = next(row for row in rows if row["run"] == cold)
+    for row in rows[:len(point_limits)]:
+        print(f"wall time, {cold} / {row['run']}: "
+              f"{reference['wall_seconds'] / row['wall_seconds']:.2f}x")
     return rows
 
 
@@ -164,6 +171,7 @@ def main() -> None:
     parser.add_argument("--cases", action=argparse.BooleanOptionalAction, default=True)
     parser.add_argument("--sweep", default="")
     parser.add_argument("--sweep-limit", type=float, default=60.0)
+    parser.add_argument("--sweep-point-limits", default="15")
     args = parser.parse_args()
     print(f"load average at the start: {os.getloadavg()[0]:.2f} (1 min), "
           f"{os.getloadavg()[1]:.2f} (5 min); {os.cpu_count()} cores")
