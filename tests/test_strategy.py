@@ -52,6 +52,20 @@ def _objective(form: object, values: np.ndarray) -> float:
     return float(form.columns.cost @ values + form.columns.offset)
 
 
+def _recorded_submips(monkeypatch: pytest.MonkeyPatch) -> list[np.ndarray]:
+    """The starts each sub-MIP from now on leaves free (per start column), in order."""
+    freed: list[np.ndarray] = []
+    real = heuristic._fixed_submip
+
+    def recorded(form: object, options: HighsOptions, fixed: np.ndarray, *rest: object
+                 ) -> object:
+        freed.append(~fixed)
+        return real(form, options, fixed, *rest)
+
+    monkeypatch.setattr(heuristic, "_fixed_submip", recorded)
+    return freed
+
+
 @pytest.mark.parametrize("workers", [1, 2])
 def test_lagrangian_bound_lies_between_lp_and_optimum(model: dict, workers: int) -> None:
     form, lp, mip = model["form"], model["lp"], model["mip"]
@@ -87,15 +101,7 @@ def test_finished_regions_settle_the_starts_the_lp_leaves_fractional(
         model: dict, monkeypatch: pytest.MonkeyPatch) -> None:
     index, form, lp, mip = model["index"], model["form"], model["lp"], model["mip"]
     split = lagrangian(index, form, OPTIONS, linking_prices(form, lp.row_duals), 3.0, 1)
-    freed: list[np.ndarray] = []
-    real = heuristic._fixed_submip
-
-    def recorded(form: object, options: HighsOptions, fixed: np.ndarray, *rest: object
-                 ) -> object:
-        freed.append(~fixed)
-        return real(form, options, fixed, *rest)
-
-    monkeypatch.setattr(heuristic, "_fixed_submip", recorded)
+    freed = _recorded_submips(monkeypatch)
     n = form.layout.n_start
     col_region = column_regions(index, form)
     half = np.isin(col_region, np.arange(index.n_regions // 2))  # those regions finished
@@ -266,16 +272,8 @@ def test_slack_adds_up_to_the_plans_distance_from_the_lagrangian_bound(
     monkeypatch.setattr(recombine, "SLACK_STARTS", int(starts.sum()))
     assert sorted(recombine.slack_regions(form, poor, split, col_region)) == list(regions)
 
-    freed: list[np.ndarray] = []
-    real = heuristic._fixed_submip
-
-    def recorded(form: object, options: HighsOptions, fixed: np.ndarray, *rest: object
-                 ) -> object:
-        freed.append(~fixed)
-        return real(form, options, fixed, *rest)
-
+    freed = _recorded_submips(monkeypatch)
     monkeypatch.setattr(recombine, "SLACK_STARTS", int(starts[first]))
-    monkeypatch.setattr(heuristic, "_fixed_submip", recorded)
     steps: dict = {}
     better = recombine.by_slack(form, replace(OPTIONS, mip_rel_gap=0.0), poor, split,
                                 split.bound, plans, lambda: 10.0, steps)

@@ -56,9 +56,10 @@ def recombine(form: Formulation, options: HighsOptions, lp_values: FloatArray,
 
     ``bound``: the model's best proven bound; each crossover searches its neighbourhood until
     its plan closes the model's gap against it (``heuristic.crossover``'s ``target``), the
-    second only if the first did not. ``first``: seconds of the first crossover; ``left()``:
-    the seconds still free after it, all of them for the second. Writes the objective after
-    each to ``steps`` (``crossover_objective``, ``recross_objective``; None: no plan yet).
+    others only if the first did not. ``first``: seconds of the first crossover; ``left()``:
+    the seconds still free after it, all of them for ``improve``. Writes the objective after
+    each to ``steps`` (``crossover_objective``, ``recross_objective``, ``slack_objective``;
+    None: no plan yet).
     """
     start = better_plan(form, warm, plans.feasible(crossover(
         form, replace(options, time_limit=first), lp_values, split.values,
