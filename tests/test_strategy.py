@@ -284,3 +284,18 @@ def test_slack_adds_up_to_the_plans_distance_from_the_lagrangian_bound(
     # the rounds go on to the next regions until every one was freed (no gap closes at 0)
     assert steps["slack_regions"] == len(regions)
     assert len(freed) > 1 and not (freed[0] & freed[1] & form.columns.integer[:n]).any()
+
+
+@pytest.mark.parametrize(("above", "share"), [(0.005, recombine.NEAR_SHARE), (0.05, 1.0)])
+def test_the_second_crossover_shares_its_time_only_near_the_bound(
+        model: dict, monkeypatch: pytest.MonkeyPatch, above: float, share: float) -> None:
+    form = model["form"]
+    hood = _neighbourhood(model)
+    plan = hood["poor"]
+    objective = objective_of(form, plan)
+    bound = objective - above * abs(objective)  # the plan is this far above it
+    given: list[float] = []
+    monkeypatch.setattr(recombine, "recross", lambda *args: given.append(args[6]) or plan)
+    monkeypatch.setattr(recombine, "by_slack", lambda *args: plan)
+    recombine.improve(form, OPTIONS, plan, hood["split"], bound, hood["plans"], lambda: 20.0, {})
+    assert given == [share * 20.0]
