@@ -27,7 +27,13 @@ from optimizer.formulation import build_formulation, objective_of
 from optimizer.formulation.index import build_index
 from optimizer.highs.adapter import HighsOptions, make_highs, run
 from optimizer.solving import heuristic
-from optimizer.solving.decompose import lagrangian, linking_prices, linking_rows, region_models
+from optimizer.solving.decompose import (
+    lagrangian,
+    linking_prices,
+    linking_rows,
+    priced_costs,
+    region_models,
+)
 from optimizer.solving.plans import index_plans
 
 
@@ -53,7 +59,7 @@ def main() -> None:
     split = lagrangian(index, form, options, mu, args.region_seconds, 2)
     models = region_models(index, form, mu)
     assert split is not None and models is not None and split.memory is not None
-    priced = form.columns.cost + form.matrix.tocsr()[linking_rows(form)].T @ mu
+    priced = priced_costs(form, mu)
     for model in models:
         memo = split.memory.regions[model.name]
         plan = float(priced[model.cols] @ memo.plan())

@@ -94,6 +94,13 @@ def linking_layout(form: Formulation) -> tuple[int, ...]:
                  for name in LINKING)
 
 
+def priced_costs(form: Formulation, mu: FloatArray) -> FloatArray:
+    """Column costs with the linking rows priced at ``mu``: ``c + E' mu``."""
+    prices = np.zeros(form.shape[0])
+    prices[linking_rows(form)] = mu
+    return form.columns.cost + form.matrix.T @ prices
+
+
 def remembered_prices(form: Formulation, memory: LagrangeMemory) -> FloatArray | None:
     """The multipliers of ``memory``, signed as ``form``'s linking rows are.
 
@@ -154,8 +161,7 @@ def region_models(index: IndexSets, form: Formulation, mu: FloatArray,
     if row_region is None:
         return None
     matrix = form.matrix.tocsr()
-    cost = form.columns.cost.copy()
-    cost += matrix[linking_rows(form)].T @ mu  # mu' E
+    cost = priced_costs(form, mu)
     previous = previous_starts(form.layout.start_project, form.shape[1])
     floor = MIN_WEIGHT * form.shape[1] / max(index.n_regions, 1)
     models = []

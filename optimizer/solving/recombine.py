@@ -27,7 +27,7 @@ from optimizer.formulation.index import FloatArray, IntArray
 from optimizer.highs.adapter import HighsOptions
 from optimizer.highs.claims import gap_target, within_gap
 from optimizer.runtime import stopping
-from optimizer.solving.decompose import Decomposition, linking_rows
+from optimizer.solving.decompose import Decomposition, priced_costs
 from optimizer.solving.heuristic import NEIGHBOURHOOD_CUT_POOL, crossover, regions_freed
 from optimizer.solving.plans import Plans
 from optimizer.solving.warm import better_plan
@@ -93,8 +93,7 @@ def recross(form: Formulation, options: HighsOptions, plan: FloatArray, split: D
     closes the gap against ``bound``; skipped after a stop request or when ``plan`` already
     does. Writes ``recross_objective`` to ``steps``.
     """
-    objective = objective_of(form, plan)
-    if stopping.requested() or within_gap(objective, bound, options.mip_rel_gap):
+    if _settled(form, options, plan, bound):
         return plan
     plan = better_plan(form, plan, plans.feasible(crossover(
         form, replace(options, time_limit=seconds), plan, split.values, start=plan,
@@ -118,8 +117,8 @@ def by_slack(form: Formulation, options: HighsOptions, plan: FloatArray, split: 
     regions were freed) to ``steps``.
     """
     freed = np.zeros(len(split.region_bounds), dtype=bool)
-    while (left() >= RECROSS_SECONDS and not freed.all() and not stopping.requested()
-           and not within_gap(objective_of(form, plan), bound, options.mip_rel_gap)):
+    while left() >= RECROSS_SECONDS and not freed.all() and not _settled(form, options, plan,
+                                                                          bound):
         chosen = slack_regions(form, plan, split, plans.col_region, freed)
         freed[chosen] = True
         plan = better_plan(form, plan, plans.feasible(regions_freed(
@@ -139,7 +138,7 @@ def slack_regions(form: Formulation, plan: FloatArray, split: Decomposition,
     after it; the first region is always taken. ``skip``: per region, those not to take.
     """
     n_regions = len(split.region_bounds)
-    priced = form.columns.cost + form.matrix.tocsr()[linking_rows(form)].T @ split.mu
+    priced = priced_costs(form, split.mu)
     placed = col_region >= 0
     value = np.bincount(col_region[placed], weights=(priced * plan)[placed],
                         minlength=n_regions)
@@ -152,3 +151,9 @@ def slack_regions(form: Formulation, plan: FloatArray, split: Decomposition,
         chosen.append(int(r))
         count += int(starts[r])
     return np.asarray(chosen, dtype=np.int64)
+
+
+def _settled(form: Formulation, options: HighsOptions, plan: FloatArray, bound: float) -> bool:
+    """No further search: a stop was requested, or ``plan`` closes the gap against ``bound``."""
+    return stopping.requested() or within_gap(objective_of(form, plan), bound,
+                                              options.mip_rel_gap)
