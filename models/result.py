@@ -17,7 +17,9 @@ class SolveStatus(StrEnum):
     TIME_LIMIT = "time_limit"
     """Time limit reached; the best plan found is returned with its proven gap."""
     LIMIT = "limit_reached"
-    """Another HiGHS limit (iterations, nodes, memory) stopped the solve with a plan."""
+    """Another limit than time stopped the solve with a plan: HiGHS's (iterations, nodes,
+    memory), or the engineered sequence's end (every region block and neighbourhood searched
+    through before the time limit)."""
     INFEASIBLE = "infeasible"
     """No plan satisfies every constraint."""
     UNBOUNDED = "unbounded"

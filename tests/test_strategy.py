@@ -148,6 +148,22 @@ def test_decomposed_solve_verifies_with_an_honest_gap(model: dict,
         (result.objective - result.bound) / abs(result.objective), abs=1e-9)
 
 
+@pytest.mark.parametrize("model", [1], indirect=True)  # its Lagrangian bound is 0.2% short
+def test_a_plan_searched_through_before_the_time_limit_is_not_called_a_time_limit(
+        model: dict, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(strategy_module, "DECOMPOSITION_COLUMNS", 0)
+    instance, mip = model["instance"], model["mip"]
+    result = solve(instance, time_limit=30, mip_rel_gap=1e-3, price_envelope=False)
+    assert result.mip_gap > 1e-3  # short of the gap: the bound is below the optimum
+    assert result.bound <= mip.objective and result.objective >= mip.bound
+    assert result.metadata["steps"]["searched_through"]
+    assert result.status == "limit_reached" and "searched through" in result.message
+    monkeypatch.setattr(recombine, "RECROSS_SECONDS", 1e9)  # as if too little time were left
+    short = solve(instance, time_limit=30, mip_rel_gap=1e-3, price_envelope=False)
+    assert not short.metadata["steps"]["searched_through"]
+    assert short.status == "time_limit" and short.mip_gap > 1e-3
+
+
 def test_deadline_interrupt_is_withdrawn_after_the_run(model: dict) -> None:
     """A live model run again (what-if, staged modes) must not inherit a fired deadline."""
     h = make_highs(model["form"], OPTIONS)

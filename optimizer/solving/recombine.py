@@ -114,7 +114,7 @@ def by_slack(form: Formulation, options: HighsOptions, plan: FloatArray, split: 
     its neighbourhood through before the time was up hands over to the next. Until the plan
     closes the gap against ``bound``, every region was freed, a stop is requested, or less than
     ``RECROSS_SECONDS`` is left. Writes ``slack_objective`` and ``slack_regions`` (how many
-    regions were freed) to ``steps``.
+    regions were freed) to ``steps``, and ``searched_through``: whether every region was.
     """
     freed = np.zeros(len(split.region_bounds), dtype=bool)
     while left() >= RECROSS_SECONDS and not freed.all() and not _settled(form, options, plan,
@@ -127,6 +127,7 @@ def by_slack(form: Formulation, options: HighsOptions, plan: FloatArray, split: 
             gap_target(bound, options.mip_rel_gap))))
         steps["slack_objective"] = objective_of(form, plan)
         steps["slack_regions"] = int(freed.sum())
+    steps["searched_through"] = bool(freed.all())
     return plan
 
 
