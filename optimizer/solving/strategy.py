@@ -40,7 +40,6 @@ from optimizer.highs.adapter import (
     HighsOutcome,
     make_highs,
     note_time_stop,
-    time_stopped,
     time_stops,
 )
 from optimizer.highs.claims import within_gap
@@ -54,6 +53,7 @@ from optimizer.solving.recombine import recombine
 from optimizer.solving.region_worker import started_early
 from optimizer.solving.regions import RegionRunner
 from optimizer.solving.side_by_side import plan_and_bound
+from optimizer.solving.verdict import ended
 from optimizer.solving.warm import WarmStart, better_plan, crossover_with_lp, incumbent
 from optimizer.solving.warm_split import split as split_by_region
 
@@ -128,8 +128,7 @@ def attack(index: IndexSets, form: Formulation, options: HighsOptions, started: 
     """
     early = PARALLEL_WORKERS if (strategy == "engineered" and regions is None and (
         form.shape[1] >= DECOMPOSITION_COLUMNS) and form.columns.integer.any()) else 0
-    # its own tally of what time stopped (for the status); the region workers start early,
-    # while the LP is solved
+    # its own tally of time stops (verdict.ended); region workers start during the LP
     with time_stops() as stops, started_early(early):
         attacked = _attack(index, form, options, started, strategy, lp, warm, regions,
                            index_plans(index, form) if plans is None else plans)
@@ -221,7 +220,7 @@ def _attack(index: IndexSets, form: Formulation, options: HighsOptions, started:
         outcome = without_mip(start, objective, bound, *(
             (SolveStatus.OPTIMAL, "the plan is within the gap of the proven bound") if within
             else (SolveStatus.INTERRUPTED, "a stop was requested") if stopped
-            else _ended(decomposed, steps, options, left())))
+            else ended(decomposed, steps, options, left())))
         return _done(Attack(outcome=outcome, lp=lp, steps=steps, memory=memory), strategy)
     h = make_highs(form, options)
     reserve = _reserve(options)
@@ -289,25 +288,6 @@ def _decomposed(index: IndexSets, form: Formulation, options: HighsOptions,
         start = plans.feasible(rens(form, replace(
             options, time_limit=share(HEURISTIC_SHARE)), lp_values))
     return start if start is not None else warm, bound, None if split is None else split.memory
-
-
-def _ended(decomposed: bool, steps: dict[str, Any], options: HighsOptions, left: float
-           ) -> tuple[SolveStatus, str]:
-    """Status and message of a plan short of the gap that no HiGHS MIP will search further.
-
-    ``time_limit`` only when time cut a step short (a HiGHS run, or a neighbourhood not
-    searched for lack of it). When every region block finished and every neighbourhood was
-    searched through, more time would not change the answer: ``limit_reached``, with the
-    seconds left. So in reproducible mode when the node limits, not time, ended every step.
-    """
-    on_time = time_stopped()
-    if decomposed and steps.get("searched_through") and not on_time:
-        return SolveStatus.LIMIT, (
-            f"every region block and every neighbourhood of the plan was searched through, "
-            f"{left:.0f} s before the time limit; the gap left is against the Lagrangian bound")
-    limit = SolveStatus.LIMIT if options.node_limit is not None and not on_time else (
-        SolveStatus.TIME_LIMIT)
-    return limit, "too little time left" if not decomposed else "the decomposition's plan is final"
 
 
 def _reserve(options: HighsOptions) -> float:
