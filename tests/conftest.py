@@ -15,6 +15,7 @@ launched beside ``live`` so that the two start at once.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,6 +26,10 @@ from web_session import make_tokens
 
 from optimizer.service import tokens
 from optimizer.service.db import connect, default_url
+
+# srsopt's messages are read whole: a wide console keeps rich from breaking a long path (a
+# test's temporary folder) across lines; its Consoles read COLUMNS each time they print
+os.environ["COLUMNS"] = "250"
 
 SERVE_ARGS = ("--workers", "1", "--max-upload-mb", "2", "--max-queued", "3", "--lang", "en")
 WHO: tuple[tuple[str, tokens.Role], ...] = (("anna", "analyst"), ("bolat", "analyst"),
