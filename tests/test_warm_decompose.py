@@ -25,7 +25,14 @@ from models.scenario_apply import apply_scenarios
 from models.synthetic import generate_tables
 from optimizer.formulation import Formulation, build_formulation, objective_of
 from optimizer.formulation.index import IndexSets, build_index
-from optimizer.highs.adapter import HighsOptions, HighsOutcome, make_highs, run
+from optimizer.highs.adapter import (
+    HighsOptions,
+    HighsOutcome,
+    make_highs,
+    note_time_stop,
+    run,
+    time_stops,
+)
 from optimizer.highs.mip_start import Checked
 from optimizer.solving import side_by_side
 from optimizer.solving import strategy as strategy_module
@@ -37,8 +44,8 @@ from optimizer.solving.decompose import (
     region_models,
 )
 from optimizer.solving.plans import index_plans
-from optimizer.solving.region_worker import Handoff, JoinedLater, dealt
-from optimizer.solving.regions import RegionModel
+from optimizer.solving.region_worker import Handoff, JoinedLater, LocalRegions, dealt
+from optimizer.solving.regions import RegionModel, RegionsSolved
 from optimizer.solving.warm import BasePlan, warm_start
 
 OPTIONS = HighsOptions(time_limit=60.0, mip_rel_gap=1e-3, node_limit=500)
@@ -214,6 +221,34 @@ def test_the_second_worker_takes_its_blocks_once_the_plan_search_is_done(
     ran = JoinedLater(handoff, 0.5)(models, OPTIONS, time.time() + 30.0)
     assert sorted(row[0] for row in ran.rows) == [0, 1]
     assert len(started) == 2 and started[0] - clock < 0.5 and started[1] - clock >= 1.0
+
+
+def test_time_stops_in_the_threads_beside_the_plan_search_reach_the_solves_tally(
+        base: Instance, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``verdict.ended`` says ``time_limit`` only if it hears of every block cut short."""
+    monkeypatch.setattr(LocalRegions, "__call__", lambda self, models, options, deadline: (
+        note_time_stop("MIP of a region") or RegionsSolved([])))
+    index, form = built(base)
+    lp = run(make_highs(form, replace(OPTIONS, relax_integrality=True)))
+    models = region_models(index, form, linking_prices(form, lp.row_duals))
+    assert models is not None
+    handoff = Handoff()
+    handoff.give(None)
+    with time_stops() as tally:  # one group in a thread of its own, one in this one
+        JoinedLater(handoff, 0.5)(models, OPTIONS, time.time() + 5.0)
+    assert tally == ["MIP of a region"] * 2
+
+    def split(*args: Any) -> None:
+        note_time_stop("MIP of a region")
+
+    monkeypatch.setattr(side_by_side, "split", split)  # the blocks' step, in a thread beside
+    monkeypatch.setattr(side_by_side, "crossover_with_lp", lambda *args: args[4])
+    plans = index_plans(index, form)
+    start = plans.rounded(lp.values)
+    assert start is not None
+    with time_stops() as tally:
+        side_by_side.plan_and_bound(index, form, OPTIONS, lp, start, None, 5.0, {}, plans)
+    assert tally == ["MIP of a region"]
 
 
 def test_a_block_starts_from_the_better_of_its_start_and_a_plan_at_its_prices(

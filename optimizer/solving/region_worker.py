@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from contextvars import copy_context
 from dataclasses import dataclass, field, replace
 
 from optimizer.formulation.index import FloatArray
@@ -148,7 +149,8 @@ class JoinedLater:
         first, later = dealt(models, [1.0 - self.later_share, self.later_share])
         one = LocalRegions(1, here=False)
         with ThreadPoolExecutor(max_workers=1) as pool:
-            now = pool.submit(one, first, options, deadline) if first else None
+            # in this context: its blocks' time stops reach the caller's tally
+            now = pool.submit(copy_context().run, one, first, options, deadline) if first else None
             if later:
                 self.handoff.done.wait(max(deadline - time.time() - self.LATEST_SECONDS, 0.0))
                 plan = self.handoff.plan

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import time
 from concurrent.futures import ThreadPoolExecutor
+from contextvars import copy_context
 from dataclasses import replace
 from typing import Any
 
@@ -66,7 +67,9 @@ def plan_and_bound(index: IndexSets, form: Formulation, options: HighsOptions,
     later = SPEED_FROM_PLAN * max(blocks - crossing, 0.0)  # the second worker's capacity
     runner = JoinedLater(handoff, later / (blocks + later) if later else 0.0)
     with ThreadPoolExecutor(max_workers=1) as pool:
-        bound = pool.submit(split, index, form, options, linking_prices(form, lp.row_duals),
+        # in this context: the blocks' time stops reach the solve's tally (verdict.ended)
+        bound = pool.submit(copy_context().run, split, index, form, options,
+                            linking_prices(form, lp.row_duals),
                             lp.objective, for_blocks, 1, runner, memory, steps,
                             plans.col_region)
         try:
