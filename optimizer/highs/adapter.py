@@ -171,13 +171,20 @@ def time_stops() -> Iterator[list[str]]:
     In reproducible mode (``node_limit``) every stage should end on its node limit or by
     finishing: time is only a safety net, and a stage it stops ends wherever the machine's
     speed left it, so the plan is no longer the same on every machine.
+
+    A context opened inside another hands what it collected to the outer one when it closes,
+    so a step can ask about its own runs (``solving.verdict``) without hiding them from the
+    caller's tally.
     """
+    outer = _time_stops.get()
     tally: list[str] = []
     token = _time_stops.set(tally)
     try:
         yield tally
     finally:
         _time_stops.reset(token)
+        if outer is not None:
+            outer.extend(tally)
 
 
 def time_stopped() -> bool:

@@ -35,13 +35,7 @@ from models.result import SolveStatus
 from optimizer.formulation import Formulation, objective_of
 from optimizer.formulation.index import IndexSets
 from optimizer.highs import progress
-from optimizer.highs.adapter import (
-    HighsOptions,
-    HighsOutcome,
-    make_highs,
-    note_time_stop,
-    time_stops,
-)
+from optimizer.highs.adapter import HighsOptions, HighsOutcome, make_highs, time_stops
 from optimizer.highs.claims import within_gap
 from optimizer.highs.mip_start import Checked, run_checked, with_bound, without_mip
 from optimizer.runtime import stopping
@@ -129,12 +123,9 @@ def attack(index: IndexSets, form: Formulation, options: HighsOptions, started: 
     early = PARALLEL_WORKERS if (strategy == "engineered" and regions is None and (
         form.shape[1] >= DECOMPOSITION_COLUMNS) and form.columns.integer.any()) else 0
     # its own tally of time stops (verdict.ended); region workers start during the LP
-    with time_stops() as stops, started_early(early):
-        attacked = _attack(index, form, options, started, strategy, lp, warm, regions,
-                           index_plans(index, form) if plans is None else plans)
-    for what in stops:  # the caller's tally (reproducible mode) has them too
-        note_time_stop(what)
-    return attacked
+    with time_stops(), started_early(early):
+        return _attack(index, form, options, started, strategy, lp, warm, regions,
+                       index_plans(index, form) if plans is None else plans)
 
 
 def _attack(index: IndexSets, form: Formulation, options: HighsOptions, started: float,
