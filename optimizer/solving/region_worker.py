@@ -13,11 +13,10 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from contextvars import copy_context
 from dataclasses import dataclass, field, replace
 
 from optimizer.formulation.index import FloatArray
-from optimizer.highs.adapter import HighsOptions, note_time_stop
+from optimizer.highs.adapter import HighsOptions, note_time_stop, submit_counted
 from optimizer.runtime import stopping
 from optimizer.runtime.isolated import Worker
 from optimizer.solving.regions import RegionModel, RegionRow, RegionsSolved, solve_regions
@@ -149,8 +148,8 @@ class JoinedLater:
         first, later = dealt(models, [1.0 - self.later_share, self.later_share])
         one = LocalRegions(1, here=False)
         with ThreadPoolExecutor(max_workers=1) as pool:
-            # in this context: its blocks' time stops reach the caller's tally
-            now = pool.submit(copy_context().run, one, first, options, deadline) if first else None
+            # its blocks' time stops reach the caller's tally
+            now = submit_counted(pool, one, first, options, deadline) if first else None
             if later:
                 self.handoff.done.wait(max(deadline - time.time() - self.LATEST_SECONDS, 0.0))
                 plan = self.handoff.plan

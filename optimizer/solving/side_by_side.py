@@ -15,13 +15,12 @@ from __future__ import annotations
 
 import time
 from concurrent.futures import ThreadPoolExecutor
-from contextvars import copy_context
 from dataclasses import replace
 from typing import Any
 
 from optimizer.formulation import Formulation, objective_of
 from optimizer.formulation.index import FloatArray, IndexSets
-from optimizer.highs.adapter import HighsOptions, HighsOutcome
+from optimizer.highs.adapter import HighsOptions, HighsOutcome, submit_counted
 from optimizer.solving.decompose import Decomposition, linking_prices
 from optimizer.solving.lagrange_memory import LagrangeMemory
 from optimizer.solving.plans import Plans
@@ -67,11 +66,10 @@ def plan_and_bound(index: IndexSets, form: Formulation, options: HighsOptions,
     later = SPEED_FROM_PLAN * max(blocks - crossing, 0.0)  # the second worker's capacity
     runner = JoinedLater(handoff, later / (blocks + later) if later else 0.0)
     with ThreadPoolExecutor(max_workers=1) as pool:
-        # in this context: the blocks' time stops reach the solve's tally (verdict.ended)
-        bound = pool.submit(copy_context().run, split, index, form, options,
-                            linking_prices(form, lp.row_duals),
-                            lp.objective, for_blocks, 1, runner, memory, steps,
-                            plans.col_region)
+        # the blocks' time stops reach the solve's tally (verdict.ended)
+        bound = submit_counted(pool, split, index, form, options,
+                               linking_prices(form, lp.row_duals), lp.objective, for_blocks, 1,
+                               runner, memory, steps, plans.col_region)
         try:
             plan = better_plan(form, start, crossover_with_lp(  # one core, the other's blocks'
                 index, form, replace(options, time_limit=crossing, threads=1), lp.values,
