@@ -16,8 +16,9 @@ from models.instance import Instance
 from models.result import Result
 from models.safe_output import OutputTarget
 from optimizer.check.prechecks import blocked_result
-from optimizer.highs.adapter import HighsOptions, time_stops
+from optimizer.highs.adapter import HighsOptions
 from optimizer.highs.names import ModelFormat, lp_ids, named_highs, write_highs_model
+from optimizer.highs.on_time import time_stops
 from optimizer.solving.pipeline import solve_options, solve_weighted
 from optimizer.solving.regions import RegionRunner
 from optimizer.solving.strategy import Strategy

@@ -25,15 +25,9 @@ from models.scenario_apply import apply_scenarios
 from models.synthetic import generate_tables
 from optimizer.formulation import Formulation, build_formulation, objective_of
 from optimizer.formulation.index import IndexSets, build_index
-from optimizer.highs.adapter import (
-    HighsOptions,
-    HighsOutcome,
-    make_highs,
-    note_time_stop,
-    run,
-    time_stops,
-)
+from optimizer.highs.adapter import HighsOptions, HighsOutcome, make_highs, run
 from optimizer.highs.mip_start import Checked
+from optimizer.highs.on_time import note_time_stop, time_stops
 from optimizer.solving import side_by_side
 from optimizer.solving import strategy as strategy_module
 from optimizer.solving.decompose import (

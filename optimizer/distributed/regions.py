@@ -25,7 +25,8 @@ from dataclasses import replace
 
 from optimizer.distributed.batch import Outcome, Progress, Task
 from optimizer.distributed.runner import Runner
-from optimizer.highs.adapter import HighsOptions, note_time_stop, time_stops
+from optimizer.highs.adapter import HighsOptions
+from optimizer.highs.on_time import note_time_stop, time_stops
 from optimizer.runtime import stopping
 from optimizer.solving.region_worker import LocalRegions, solve_here
 from optimizer.solving.regions import (

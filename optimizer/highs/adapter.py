@@ -7,12 +7,7 @@ import math
 import os
 import sys
 import time
-from collections.abc import Callable, Iterator
-from concurrent.futures import Executor, Future
-from contextlib import contextmanager
-from contextvars import ContextVar, copy_context
 from dataclasses import dataclass
-from typing import Any, TypeVar
 
 import highspy
 import numpy as np
@@ -22,6 +17,7 @@ from models.result import SolveStatus
 from optimizer.formulation import Formulation
 from optimizer.highs import progress
 from optimizer.highs.interrupt import solve_interruptibly
+from optimizer.highs.on_time import note_time_stop
 from optimizer.runtime import stopping
 
 log = logging.getLogger(__name__)
@@ -161,56 +157,6 @@ def highs_for(lp: highspy.HighsLp, options: HighsOptions) -> highspy.Highs:
 
 def _is_mip(h: highspy.Highs) -> bool:
     return len(h.getLp().integrality_) > 0
-
-
-_time_stops: ContextVar[list[str] | None] = ContextVar("time_stops", default=None)
-
-
-@contextmanager
-def time_stops() -> Iterator[list[str]]:
-    """Collect what ended on time, not on its own terms, while the context is open.
-
-    In reproducible mode (``node_limit``) every stage should end on its node limit or by
-    finishing: time is only a safety net, and a stage it stops ends wherever the machine's
-    speed left it, so the plan is no longer the same on every machine.
-
-    A context opened inside another hands what it collected to the outer one when it closes,
-    so a step can ask about its own runs (``solving.verdict``) without hiding them from the
-    caller's tally.
-    """
-    outer = _time_stops.get()
-    tally: list[str] = []
-    token = _time_stops.set(tally)
-    try:
-        yield tally
-    finally:
-        _time_stops.reset(token)
-        if outer is not None:
-            outer.extend(tally)
-
-
-def time_stopped() -> bool:
-    """Whether anything in the open ``time_stops`` context has ended on time so far."""
-    return bool(_time_stops.get())
-
-
-def note_time_stop(what: str) -> None:
-    """Record in the open ``time_stops`` context (if any) that ``what`` ended on time."""
-    tally = _time_stops.get()
-    if tally is not None:
-        tally.append(what)
-
-
-_T = TypeVar("_T")
-
-
-def submit_counted(pool: Executor, fn: Callable[..., _T], *args: Any) -> Future[_T]:
-    """``pool.submit(fn, *args)``, run in a copy of this context.
-
-    A pool's threads do not inherit context variables: without the copy, ``fn``'s time stops
-    would miss the open ``time_stops`` tally.
-    """
-    return pool.submit(copy_context().run, fn, *args)
 
 
 def map_status(model_status: highspy.HighsModelStatus, has_solution: bool) -> SolveStatus:

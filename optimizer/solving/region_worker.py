@@ -16,7 +16,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 
 from optimizer.formulation.index import FloatArray
-from optimizer.highs.adapter import HighsOptions, note_time_stop, submit_counted
+from optimizer.highs.adapter import HighsOptions
+from optimizer.highs.on_time import note_time_stop, submit_counted
 from optimizer.runtime import stopping
 from optimizer.runtime.isolated import Worker
 from optimizer.solving.regions import RegionModel, RegionRow, RegionsSolved, solve_regions

@@ -15,8 +15,9 @@ from typing import Protocol
 import numpy as np
 
 from optimizer.formulation.index import FloatArray, IntArray
-from optimizer.highs.adapter import HighsOptions, highs_for, run, time_stops, var_types
+from optimizer.highs.adapter import HighsOptions, highs_for, run, var_types
 from optimizer.highs.mip_start import run_checked
+from optimizer.highs.on_time import time_stops
 from optimizer.runtime import stopping
 from optimizer.solving.cumulative import CumulativeModel
 

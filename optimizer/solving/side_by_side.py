@@ -20,7 +20,8 @@ from typing import Any
 
 from optimizer.formulation import Formulation, objective_of
 from optimizer.formulation.index import FloatArray, IndexSets
-from optimizer.highs.adapter import HighsOptions, HighsOutcome, submit_counted
+from optimizer.highs.adapter import HighsOptions, HighsOutcome
+from optimizer.highs.on_time import submit_counted
 from optimizer.solving.decompose import Decomposition, linking_prices
 from optimizer.solving.lagrange_memory import LagrangeMemory
 from optimizer.solving.plans import Plans

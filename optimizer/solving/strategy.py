@@ -35,9 +35,10 @@ from models.result import SolveStatus
 from optimizer.formulation import Formulation, objective_of
 from optimizer.formulation.index import IndexSets
 from optimizer.highs import progress
-from optimizer.highs.adapter import HighsOptions, HighsOutcome, make_highs, time_stops
+from optimizer.highs.adapter import HighsOptions, HighsOutcome, make_highs
 from optimizer.highs.claims import within_gap
 from optimizer.highs.mip_start import Checked, run_checked, with_bound, without_mip
+from optimizer.highs.on_time import time_stops
 from optimizer.runtime import stopping
 from optimizer.solving.decompose import linking_prices
 from optimizer.solving.heuristic import rens

@@ -9,7 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from models.result import SolveStatus
-from optimizer.highs.adapter import HighsOptions, time_stopped
+from optimizer.highs.adapter import HighsOptions
+from optimizer.highs.on_time import time_stopped
 
 
 def ended(decomposed: bool, steps: dict[str, Any], options: HighsOptions, left: float
